@@ -1,0 +1,226 @@
+//! The state the rules read and change: unspent outputs and permissions. The confirmed
+//! state lives in [`ChainState`]; pending changes (the mempool, a block being checked) sit in
+//! a [`Delta`] seen through an [`Overlay`].
+
+use crate::primitives::permission;
+use crate::primitives::Address;
+use bitcoin::{OutPoint, TxOut};
+use std::collections::HashMap;
+
+/// An unspent output and where it was created.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Coin {
+    pub output: TxOut,
+    /// Height of the block holding it; `None` while only in the mempool.
+    pub height: Option<u32>,
+    pub coinbase: bool,
+}
+
+/// One permission of one address, globally (`entity = None`) or for an asset/stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PermissionKey {
+    pub entity: Option<[u8; 16]>,
+    pub address: Address,
+    pub bit: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PermissionRecord {
+    /// First block (inclusive) and end block (exclusive) of validity.
+    pub start: u32,
+    pub end: u32,
+    pub timestamp: u32,
+    /// Addresses whose grant set the current range.
+    pub admins: Vec<Address>,
+    /// Order of first appearance, which is the order of `listpermissions`.
+    pub seq: u64,
+}
+
+impl PermissionRecord {
+    pub fn active_at(&self, height: u32) -> bool {
+        self.start <= height && height < self.end
+    }
+
+    /// Listed by `listpermissions` (a revocation leaves an empty range).
+    pub fn is_listed(&self) -> bool {
+        self.start < self.end
+    }
+}
+
+/// Read access to a state, whatever it is layered from.
+pub trait StateView {
+    fn coin(&self, outpoint: &OutPoint) -> Option<Coin>;
+    fn permission(&self, key: &PermissionKey) -> Option<PermissionRecord>;
+    /// Sequence number for the next new permission record.
+    fn next_permission_seq(&self) -> u64;
+}
+
+/// Confirmed state at the chain tip.
+#[derive(Clone, Debug, Default)]
+pub struct ChainState {
+    pub coins: HashMap<OutPoint, Coin>,
+    pub permissions: HashMap<PermissionKey, PermissionRecord>,
+    pub next_seq: u64,
+}
+
+impl StateView for ChainState {
+    fn coin(&self, outpoint: &OutPoint) -> Option<Coin> {
+        self.coins.get(outpoint).cloned()
+    }
+
+    fn permission(&self, key: &PermissionKey) -> Option<PermissionRecord> {
+        self.permissions.get(key).cloned()
+    }
+
+    fn next_permission_seq(&self) -> u64 {
+        self.next_seq
+    }
+}
+
+/// Changes on top of some base state.
+#[derive(Clone, Debug, Default)]
+pub struct Delta {
+    /// `None` = spent.
+    pub coins: HashMap<OutPoint, Option<Coin>>,
+    pub permissions: HashMap<PermissionKey, PermissionRecord>,
+    pub next_seq: Option<u64>,
+}
+
+/// What one transaction does to the state (also what is needed to undo it).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TxEffects {
+    pub spent: Vec<(OutPoint, Coin)>,
+    pub created: Vec<(OutPoint, Coin)>,
+    /// (key, previous record, new record).
+    pub permissions: Vec<(PermissionKey, Option<PermissionRecord>, PermissionRecord)>,
+}
+
+impl Delta {
+    pub fn apply(&mut self, effects: &TxEffects) {
+        for (op, _) in &effects.spent {
+            self.coins.insert(*op, None);
+        }
+        for (op, coin) in &effects.created {
+            self.coins.insert(*op, Some(coin.clone()));
+        }
+        for (key, _, new) in &effects.permissions {
+            let next = self.next_seq.unwrap_or(0).max(new.seq + 1);
+            self.next_seq = Some(next);
+            self.permissions.insert(*key, new.clone());
+        }
+    }
+}
+
+/// A base state seen with a delta on top.
+pub struct Overlay<'a, B: StateView + ?Sized> {
+    pub base: &'a B,
+    pub delta: &'a Delta,
+}
+
+impl<B: StateView + ?Sized> StateView for Overlay<'_, B> {
+    fn coin(&self, outpoint: &OutPoint) -> Option<Coin> {
+        match self.delta.coins.get(outpoint) {
+            Some(c) => c.clone(),
+            None => self.base.coin(outpoint),
+        }
+    }
+
+    fn permission(&self, key: &PermissionKey) -> Option<PermissionRecord> {
+        match self.delta.permissions.get(key) {
+            Some(p) => Some(p.clone()),
+            None => self.base.permission(key),
+        }
+    }
+
+    fn next_permission_seq(&self) -> u64 {
+        self.delta
+            .next_seq
+            .unwrap_or(0)
+            .max(self.base.next_permission_seq())
+    }
+}
+
+impl ChainState {
+    /// Makes the delta's changes permanent.
+    pub fn absorb(&mut self, delta: &Delta) {
+        for (op, c) in &delta.coins {
+            match c {
+                Some(c) => {
+                    self.coins.insert(*op, c.clone());
+                }
+                None => {
+                    self.coins.remove(op);
+                }
+            }
+        }
+        for (k, r) in &delta.permissions {
+            self.permissions.insert(*k, r.clone());
+        }
+        if let Some(n) = delta.next_seq {
+            self.next_seq = self.next_seq.max(n);
+        }
+    }
+}
+
+/// Global-permission checks with the chain's `anyone-can-*` switches.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AnyoneCan {
+    pub connect: bool,
+    pub send: bool,
+    pub receive: bool,
+    pub receive_empty: bool,
+    pub create: bool,
+    pub issue: bool,
+    pub mine: bool,
+    pub activate: bool,
+    pub admin: bool,
+}
+
+impl AnyoneCan {
+    pub fn from_params(p: &crate::params::ChainParams) -> Self {
+        AnyoneCan {
+            connect: p.bool("anyone-can-connect"),
+            send: p.bool("anyone-can-send"),
+            receive: p.bool("anyone-can-receive"),
+            receive_empty: p.bool("anyone-can-receive-empty"),
+            create: p.bool("anyone-can-create"),
+            issue: p.bool("anyone-can-issue"),
+            mine: p.bool("anyone-can-mine"),
+            activate: p.bool("anyone-can-activate"),
+            admin: p.bool("anyone-can-admin"),
+        }
+    }
+
+    fn covers(&self, bit: u32) -> bool {
+        match bit {
+            permission::CONNECT => self.connect,
+            permission::SEND => self.send,
+            permission::RECEIVE => self.receive,
+            permission::CREATE => self.create,
+            permission::ISSUE => self.issue,
+            permission::MINE => self.mine,
+            permission::ACTIVATE => self.activate,
+            permission::ADMIN => self.admin,
+            _ => false,
+        }
+    }
+}
+
+/// Does `address` hold global permission `bit` at block `height`?
+pub fn has_global<V: StateView + ?Sized>(
+    view: &V,
+    anyone: &AnyoneCan,
+    address: &Address,
+    bit: u32,
+    height: u32,
+) -> bool {
+    if anyone.covers(bit) {
+        return true;
+    }
+    view.permission(&PermissionKey {
+        entity: None,
+        address: *address,
+        bit,
+    })
+    .is_some_and(|r| r.active_at(height))
+}

@@ -1,0 +1,311 @@
+//! Storage: RocksDB column families ([`tables`]) behind a small API. A block is committed with
+//! one synced `WriteBatch` that also moves the tip, so a crash leaves either the old tip with
+//! its state or the new one with its state, never a mix.
+
+pub mod tables;
+
+use crate::chain::block::BlockEffects;
+use crate::chain::state::{ChainState, PermissionKey, PermissionRecord};
+use crate::primitives::address::Address;
+use bitcoin::hashes::Hash;
+use bitcoin::{Block, BlockHash, Txid};
+use rocksdb::{ColumnFamilyDescriptor, Options, WriteBatch, WriteOptions, DB};
+use std::path::Path;
+use tables::*;
+
+/// Bumped whenever a stored layout changes; a node refuses other versions.
+pub const FORMAT_VERSION: u32 = 1;
+const KEY_FORMAT: &str = "format_version";
+const KEY_TIP: &str = "tip";
+
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error("database error: {0}")]
+    Db(#[from] rocksdb::Error),
+    #[error("corrupt record in {0}")]
+    Corrupt(&'static str),
+    #[error("this chain's database has format version {found}, but this node reads version {expected}; remove the chain's ledger directory and start again to rebuild it")]
+    FormatVersion { found: u32, expected: u32 },
+}
+
+pub struct Ledger {
+    db: DB,
+}
+
+/// Everything the node keeps in memory, as stored.
+pub struct LoadedState {
+    pub tip: Option<(u32, BlockHash)>,
+    pub blocks: Vec<BlockInfo>,
+    pub state: ChainState,
+}
+
+fn sync_writes() -> WriteOptions {
+    let mut w = WriteOptions::default();
+    w.set_sync(true);
+    w
+}
+
+impl Ledger {
+    pub fn open(path: &Path) -> Result<Ledger, LedgerError> {
+        let mut opts = Options::default();
+        opts.create_if_missing(true);
+        opts.create_missing_column_families(true);
+        opts.set_compression_type(rocksdb::DBCompressionType::Lz4);
+        opts.set_max_open_files(256);
+        opts.increase_parallelism(2);
+        let cfs = ALL_CFS
+            .iter()
+            .map(|name| ColumnFamilyDescriptor::new(*name, Options::default()));
+        let db = DB::open_cf_descriptors(&opts, path, cfs)?;
+        let ledger = Ledger { db };
+        match ledger.get::<Meta>(&KEY_FORMAT)? {
+            None => {
+                let mut batch = WriteBatch::default();
+                ledger.put::<Meta>(&mut batch, &KEY_FORMAT, &FORMAT_VERSION.to_le_bytes().to_vec());
+                ledger.db.write_opt(batch, &sync_writes())?;
+            }
+            Some(v) => {
+                let found = v
+                    .as_slice()
+                    .try_into()
+                    .map(u32::from_le_bytes)
+                    .map_err(|_| LedgerError::Corrupt("meta"))?;
+                if found != FORMAT_VERSION {
+                    return Err(LedgerError::FormatVersion {
+                        found,
+                        expected: FORMAT_VERSION,
+                    });
+                }
+            }
+        }
+        Ok(ledger)
+    }
+
+    fn cf(&self, name: &str) -> &rocksdb::ColumnFamily {
+        self.db
+            .cf_handle(name)
+            .expect("every column family is created at open")
+    }
+
+    fn get<T: Table>(&self, key: &T::Key) -> Result<Option<T::Value>, LedgerError> {
+        match self.db.get_pinned_cf(self.cf(T::CF), T::key(key))? {
+            Some(bytes) => Ok(Some(T::decode(&bytes)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn put<T: Table>(&self, batch: &mut WriteBatch, key: &T::Key, value: &T::Value) {
+        batch.put_cf(self.cf(T::CF), T::key(key), T::encode(value));
+    }
+
+    fn delete<T: Table>(&self, batch: &mut WriteBatch, key: &T::Key) {
+        batch.delete_cf(self.cf(T::CF), T::key(key));
+    }
+
+    fn scan<T: Table>(&self) -> impl Iterator<Item = Result<(Vec<u8>, T::Value), LedgerError>> + '_ {
+        self.db
+            .iterator_cf(self.cf(T::CF), rocksdb::IteratorMode::Start)
+            .map(|item| {
+                let (k, v) = item?;
+                Ok((k.to_vec(), T::decode(&v)?))
+            })
+    }
+
+    /// Loads tip, block index, coins and permissions.
+    pub fn load(&self) -> Result<LoadedState, LedgerError> {
+        let tip = match self.get::<Meta>(&KEY_TIP)? {
+            Some(v) if v.len() == 36 => Some((
+                u32::from_le_bytes(v[..4].try_into().unwrap()),
+                BlockHash::from_byte_array(v[4..].try_into().unwrap()),
+            )),
+            Some(_) => return Err(LedgerError::Corrupt("meta")),
+            None => None,
+        };
+        let mut blocks = Vec::new();
+        if let Some((height, _)) = tip {
+            for item in self.scan::<BlockIndex>() {
+                let (_, info) = item?;
+                blocks.push(info);
+            }
+            // Index entries above the tip cannot exist (same batch), but never trust that blindly.
+            blocks.truncate(height as usize + 1);
+            if blocks.len() != height as usize + 1 {
+                return Err(LedgerError::Corrupt("block_index"));
+            }
+        }
+        let mut state = ChainState::default();
+        for item in self.scan::<Coins>() {
+            let (k, coin) = item?;
+            state.coins.insert(decode_outpoint(&k)?, coin);
+        }
+        for item in self.scan::<Permissions>() {
+            let (k, rec) = item?;
+            state.next_seq = state.next_seq.max(rec.seq + 1);
+            state.permissions.insert(decode_permission_key(&k)?, rec);
+        }
+        Ok(LoadedState { tip, blocks, state })
+    }
+
+    /// Writes a block, its index entries, state changes, undo data and the new tip in one
+    /// synced batch.
+    pub fn commit_block(
+        &self,
+        height: u32,
+        block: &Block,
+        info: &BlockInfo,
+        effects: &BlockEffects,
+    ) -> Result<(), LedgerError> {
+        let mut batch = WriteBatch::default();
+        self.put::<Blocks>(&mut batch, &height, block);
+        self.put::<BlockIndex>(&mut batch, &height, info);
+        for (i, tx) in block.txdata.iter().enumerate() {
+            self.put::<TxIndex>(&mut batch, &tx.compute_txid(), &(height, i as u32));
+        }
+        let mut undo = BlockUndo::default();
+        for e in &effects.txs {
+            undo.spent.extend(e.spent.iter().cloned());
+            for (k, prev, _) in &e.permissions {
+                undo.permissions.push((*k, prev.clone()));
+            }
+        }
+        for (op, coin) in &effects.delta.coins {
+            match coin {
+                Some(c) => self.put::<Coins>(&mut batch, op, c),
+                None => self.delete::<Coins>(&mut batch, op),
+            }
+        }
+        for (k, r) in &effects.delta.permissions {
+            self.put::<Permissions>(&mut batch, k, r);
+        }
+        for tx in &block.txdata {
+            self.delete::<MempoolTxs>(&mut batch, &tx.compute_txid());
+        }
+        self.put::<Undo>(&mut batch, &height, &undo);
+        let mut tip = height.to_le_bytes().to_vec();
+        tip.extend_from_slice(&info.hash.to_byte_array());
+        self.put::<Meta>(&mut batch, &KEY_TIP, &tip);
+        self.db.write_opt(batch, &sync_writes())?;
+        Ok(())
+    }
+
+    pub fn block(&self, height: u32) -> Result<Option<Block>, LedgerError> {
+        self.get::<Blocks>(&height)
+    }
+
+    pub fn tx_location(&self, txid: &Txid) -> Result<Option<(u32, u32)>, LedgerError> {
+        self.get::<TxIndex>(txid)
+    }
+
+    pub fn undo(&self, height: u32) -> Result<Option<BlockUndo>, LedgerError> {
+        self.get::<Undo>(&height)
+    }
+
+    /// Stores a wallet key durably before the caller reports it.
+    pub fn put_key(&self, address: &Address, key: &StoredKey) -> Result<(), LedgerError> {
+        let mut batch = WriteBatch::default();
+        self.put::<WalletKeys>(&mut batch, address, key);
+        self.db.write_opt(batch, &sync_writes())?;
+        Ok(())
+    }
+
+    pub fn keys(&self) -> Result<Vec<(Address, StoredKey)>, LedgerError> {
+        let mut out = Vec::new();
+        for item in self.scan::<WalletKeys>() {
+            let (k, v) = item?;
+            out.push((
+                Address::from_key_bytes(&k).ok_or(LedgerError::Corrupt("wallet_keys"))?,
+                v,
+            ));
+        }
+        out.sort_by_key(|(_, k)| k.seq);
+        Ok(out)
+    }
+
+    pub fn put_watch_only(&self, address: &Address, seq: u64) -> Result<(), LedgerError> {
+        let mut batch = WriteBatch::default();
+        self.put::<WatchOnly>(&mut batch, address, &seq);
+        self.db.write_opt(batch, &sync_writes())?;
+        Ok(())
+    }
+
+    pub fn watch_only(&self) -> Result<Vec<(Address, u64)>, LedgerError> {
+        let mut out = Vec::new();
+        for item in self.scan::<WatchOnly>() {
+            let (k, v) = item?;
+            out.push((
+                Address::from_key_bytes(&k).ok_or(LedgerError::Corrupt("watch_only"))?,
+                v,
+            ));
+        }
+        out.sort_by_key(|(_, s)| *s);
+        Ok(out)
+    }
+
+    /// Records an accepted mempool transaction. Not synced: it reaches the OS at once (so it
+    /// survives the process) and the disk with the next block's synced batch.
+    pub fn put_mempool_tx(&self, seq: u64, tx: &bitcoin::Transaction) -> Result<(), LedgerError> {
+        let mut batch = WriteBatch::default();
+        self.put::<MempoolTxs>(&mut batch, &tx.compute_txid(), &(seq, tx.clone()));
+        self.db.write(batch)?;
+        Ok(())
+    }
+
+    pub fn remove_mempool_txs(&self, txids: &[Txid]) -> Result<(), LedgerError> {
+        let mut batch = WriteBatch::default();
+        for t in txids {
+            self.delete::<MempoolTxs>(&mut batch, t);
+        }
+        self.db.write(batch)?;
+        Ok(())
+    }
+
+    /// Stored mempool transactions in arrival order.
+    pub fn mempool_txs(&self) -> Result<Vec<bitcoin::Transaction>, LedgerError> {
+        let mut out = Vec::new();
+        for item in self.scan::<MempoolTxs>() {
+            out.push(item?.1);
+        }
+        out.sort_by_key(|(seq, _)| *seq);
+        Ok(out.into_iter().map(|(_, t)| t).collect())
+    }
+
+    /// A confirmed permission record (used by tests of persistence).
+    pub fn permission(&self, key: &PermissionKey) -> Result<Option<PermissionRecord>, LedgerError> {
+        self.get::<Permissions>(key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_other_format_versions_with_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let l = Ledger::open(dir.path()).unwrap();
+            let mut b = WriteBatch::default();
+            l.put::<Meta>(&mut b, &KEY_FORMAT, &99u32.to_le_bytes().to_vec());
+            l.db.write(b).unwrap();
+        }
+        let err = Ledger::open(dir.path()).err().unwrap();
+        assert!(matches!(err, LedgerError::FormatVersion { found: 99, expected: FORMAT_VERSION }));
+        assert!(err.to_string().contains("format version 99"));
+    }
+
+    #[test]
+    fn keys_persist_across_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Address::PubKeyHash([7; 20]);
+        let k = StoredKey {
+            seq: 3,
+            secret: [1; 32],
+            compressed: true,
+            created: 5,
+            in_pool: false,
+        };
+        Ledger::open(dir.path()).unwrap().put_key(&a, &k).unwrap();
+        let keys = Ledger::open(dir.path()).unwrap().keys().unwrap();
+        assert_eq!(keys, vec![(a, k)]);
+    }
+}

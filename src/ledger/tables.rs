@@ -1,0 +1,480 @@
+//! One type per column family: its name, key and value, and their byte layout. Nothing else
+//! in the node knows how records are laid out on disk.
+
+use super::LedgerError;
+use crate::chain::state::{Coin, PermissionKey, PermissionRecord};
+use crate::primitives::address::Address;
+use bitcoin::consensus::encode::{deserialize, serialize};
+use bitcoin::hashes::Hash;
+use bitcoin::{BlockHash, OutPoint, TxOut, Txid};
+
+pub trait Table {
+    const CF: &'static str;
+    type Key;
+    type Value;
+    fn key(k: &Self::Key) -> Vec<u8>;
+    fn encode(v: &Self::Value) -> Vec<u8>;
+    fn decode(bytes: &[u8]) -> Result<Self::Value, LedgerError>;
+}
+
+/// A cursor over bytes that reports truncation as corruption.
+pub struct Reader<'a> {
+    bytes: &'a [u8],
+    table: &'static str,
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(bytes: &'a [u8], table: &'static str) -> Self {
+        Reader { bytes, table }
+    }
+
+    pub fn take(&mut self, n: usize) -> Result<&'a [u8], LedgerError> {
+        if self.bytes.len() < n {
+            return Err(LedgerError::Corrupt(self.table));
+        }
+        let (a, b) = self.bytes.split_at(n);
+        self.bytes = b;
+        Ok(a)
+    }
+
+    pub fn u8(&mut self) -> Result<u8, LedgerError> {
+        Ok(self.take(1)?[0])
+    }
+
+    pub fn u32(&mut self) -> Result<u32, LedgerError> {
+        Ok(u32::from_le_bytes(self.take(4)?.try_into().unwrap()))
+    }
+
+    pub fn u64(&mut self) -> Result<u64, LedgerError> {
+        Ok(u64::from_le_bytes(self.take(8)?.try_into().unwrap()))
+    }
+
+    pub fn address(&mut self) -> Result<Address, LedgerError> {
+        Address::from_key_bytes(self.take(21)?).ok_or(LedgerError::Corrupt(self.table))
+    }
+
+    pub fn bytes_with_len(&mut self) -> Result<&'a [u8], LedgerError> {
+        let n = self.u32()? as usize;
+        self.take(n)
+    }
+
+    pub fn rest(&mut self) -> &'a [u8] {
+        std::mem::take(&mut self.bytes)
+    }
+}
+
+pub fn put_bytes_with_len(out: &mut Vec<u8>, b: &[u8]) {
+    out.extend_from_slice(&(b.len() as u32).to_le_bytes());
+    out.extend_from_slice(b);
+}
+
+/// Meta values: format version, tip.
+pub struct Meta;
+impl Table for Meta {
+    const CF: &'static str = "meta";
+    type Key = &'static str;
+    type Value = Vec<u8>;
+    fn key(k: &Self::Key) -> Vec<u8> {
+        k.as_bytes().to_vec()
+    }
+    fn encode(v: &Self::Value) -> Vec<u8> {
+        v.clone()
+    }
+    fn decode(bytes: &[u8]) -> Result<Self::Value, LedgerError> {
+        Ok(bytes.to_vec())
+    }
+}
+
+/// Raw blocks by height.
+pub struct Blocks;
+impl Table for Blocks {
+    const CF: &'static str = "blocks";
+    type Key = u32;
+    type Value = bitcoin::Block;
+    fn key(k: &u32) -> Vec<u8> {
+        k.to_be_bytes().to_vec()
+    }
+    fn encode(v: &Self::Value) -> Vec<u8> {
+        serialize(v)
+    }
+    fn decode(bytes: &[u8]) -> Result<Self::Value, LedgerError> {
+        deserialize(bytes).map_err(|_| LedgerError::Corrupt(Self::CF))
+    }
+}
+
+/// Per-block summary kept in memory: what `listblocks` shows without reading blocks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockInfo {
+    pub hash: BlockHash,
+    pub time: u32,
+    pub miner: Option<Address>,
+    pub tx_count: u32,
+    pub size: u32,
+}
+
+pub struct BlockIndex;
+impl Table for BlockIndex {
+    const CF: &'static str = "block_index";
+    type Key = u32;
+    type Value = BlockInfo;
+    fn key(k: &u32) -> Vec<u8> {
+        k.to_be_bytes().to_vec()
+    }
+    fn encode(v: &BlockInfo) -> Vec<u8> {
+        let mut out = v.hash.to_byte_array().to_vec();
+        out.extend_from_slice(&v.time.to_le_bytes());
+        match v.miner {
+            Some(a) => {
+                out.push(1);
+                out.extend_from_slice(&a.to_key_bytes());
+            }
+            None => out.push(0),
+        }
+        out.extend_from_slice(&v.tx_count.to_le_bytes());
+        out.extend_from_slice(&v.size.to_le_bytes());
+        out
+    }
+    fn decode(bytes: &[u8]) -> Result<BlockInfo, LedgerError> {
+        let mut r = Reader::new(bytes, Self::CF);
+        let hash = BlockHash::from_byte_array(r.take(32)?.try_into().unwrap());
+        let time = r.u32()?;
+        let miner = match r.u8()? {
+            1 => Some(r.address()?),
+            _ => None,
+        };
+        Ok(BlockInfo {
+            hash,
+            time,
+            miner,
+            tx_count: r.u32()?,
+            size: r.u32()?,
+        })
+    }
+}
+
+/// Where each confirmed transaction is: (height, index in block).
+pub struct TxIndex;
+impl Table for TxIndex {
+    const CF: &'static str = "tx_index";
+    type Key = Txid;
+    type Value = (u32, u32);
+    fn key(k: &Txid) -> Vec<u8> {
+        k.to_byte_array().to_vec()
+    }
+    fn encode(v: &(u32, u32)) -> Vec<u8> {
+        let mut out = v.0.to_le_bytes().to_vec();
+        out.extend_from_slice(&v.1.to_le_bytes());
+        out
+    }
+    fn decode(bytes: &[u8]) -> Result<(u32, u32), LedgerError> {
+        let mut r = Reader::new(bytes, Self::CF);
+        Ok((r.u32()?, r.u32()?))
+    }
+}
+
+pub fn encode_outpoint(op: &OutPoint) -> Vec<u8> {
+    let mut out = op.txid.to_byte_array().to_vec();
+    out.extend_from_slice(&op.vout.to_le_bytes());
+    out
+}
+
+pub fn decode_outpoint(bytes: &[u8]) -> Result<OutPoint, LedgerError> {
+    let mut r = Reader::new(bytes, "coins");
+    let txid = Txid::from_byte_array(r.take(32)?.try_into().unwrap());
+    Ok(OutPoint {
+        txid,
+        vout: r.u32()?,
+    })
+}
+
+fn encode_coin(c: &Coin) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64);
+    out.extend_from_slice(&c.height.unwrap_or(u32::MAX).to_le_bytes());
+    out.push(c.coinbase as u8);
+    out.extend_from_slice(&serialize(&c.output));
+    out
+}
+
+fn decode_coin(bytes: &[u8], table: &'static str) -> Result<Coin, LedgerError> {
+    let mut r = Reader::new(bytes, table);
+    let height = r.u32()?;
+    let coinbase = r.u8()? != 0;
+    let output: TxOut = deserialize(r.rest()).map_err(|_| LedgerError::Corrupt(table))?;
+    Ok(Coin {
+        output,
+        height: (height != u32::MAX).then_some(height),
+        coinbase,
+    })
+}
+
+/// Unspent outputs.
+pub struct Coins;
+impl Table for Coins {
+    const CF: &'static str = "coins";
+    type Key = OutPoint;
+    type Value = Coin;
+    fn key(k: &OutPoint) -> Vec<u8> {
+        encode_outpoint(k)
+    }
+    fn encode(v: &Coin) -> Vec<u8> {
+        encode_coin(v)
+    }
+    fn decode(bytes: &[u8]) -> Result<Coin, LedgerError> {
+        decode_coin(bytes, Self::CF)
+    }
+}
+
+pub fn encode_permission_key(k: &PermissionKey) -> Vec<u8> {
+    let mut out = Vec::with_capacity(42);
+    out.extend_from_slice(&k.entity.unwrap_or([0; 16]));
+    out.extend_from_slice(&k.address.to_key_bytes());
+    out.extend_from_slice(&k.bit.to_be_bytes());
+    out
+}
+
+pub fn decode_permission_key(bytes: &[u8]) -> Result<PermissionKey, LedgerError> {
+    let mut r = Reader::new(bytes, Permissions::CF);
+    let entity: [u8; 16] = r.take(16)?.try_into().unwrap();
+    let address = r.address()?;
+    let bit = u32::from_be_bytes(r.take(4)?.try_into().unwrap());
+    Ok(PermissionKey {
+        entity: (entity != [0; 16]).then_some(entity),
+        address,
+        bit,
+    })
+}
+
+fn encode_record(v: &PermissionRecord) -> Vec<u8> {
+    let mut out = Vec::with_capacity(32);
+    out.extend_from_slice(&v.start.to_le_bytes());
+    out.extend_from_slice(&v.end.to_le_bytes());
+    out.extend_from_slice(&v.timestamp.to_le_bytes());
+    out.extend_from_slice(&v.seq.to_le_bytes());
+    out.extend_from_slice(&(v.admins.len() as u32).to_le_bytes());
+    for a in &v.admins {
+        out.extend_from_slice(&a.to_key_bytes());
+    }
+    out
+}
+
+fn decode_record(bytes: &[u8]) -> Result<PermissionRecord, LedgerError> {
+    let mut r = Reader::new(bytes, Permissions::CF);
+    let start = r.u32()?;
+    let end = r.u32()?;
+    let timestamp = r.u32()?;
+    let seq = r.u64()?;
+    let n = r.u32()? as usize;
+    let mut admins = Vec::with_capacity(n.min(64));
+    for _ in 0..n {
+        admins.push(r.address()?);
+    }
+    Ok(PermissionRecord {
+        start,
+        end,
+        timestamp,
+        admins,
+        seq,
+    })
+}
+
+/// Permission records, confirmed.
+pub struct Permissions;
+impl Table for Permissions {
+    const CF: &'static str = "permissions";
+    type Key = PermissionKey;
+    type Value = PermissionRecord;
+    fn key(k: &PermissionKey) -> Vec<u8> {
+        encode_permission_key(k)
+    }
+    fn encode(v: &PermissionRecord) -> Vec<u8> {
+        encode_record(v)
+    }
+    fn decode(bytes: &[u8]) -> Result<PermissionRecord, LedgerError> {
+        decode_record(bytes)
+    }
+}
+
+/// What is needed to disconnect a block: the coins it spent and the permission records it
+/// replaced (None = the record did not exist).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BlockUndo {
+    pub spent: Vec<(OutPoint, Coin)>,
+    pub permissions: Vec<(PermissionKey, Option<PermissionRecord>)>,
+}
+
+pub struct Undo;
+impl Table for Undo {
+    const CF: &'static str = "undo";
+    type Key = u32;
+    type Value = BlockUndo;
+    fn key(k: &u32) -> Vec<u8> {
+        k.to_be_bytes().to_vec()
+    }
+    fn encode(v: &BlockUndo) -> Vec<u8> {
+        let mut out = Vec::new();
+        out.extend_from_slice(&(v.spent.len() as u32).to_le_bytes());
+        for (op, c) in &v.spent {
+            out.extend_from_slice(&encode_outpoint(op));
+            put_bytes_with_len(&mut out, &encode_coin(c));
+        }
+        out.extend_from_slice(&(v.permissions.len() as u32).to_le_bytes());
+        for (k, r) in &v.permissions {
+            out.extend_from_slice(&encode_permission_key(k));
+            match r {
+                Some(r) => put_bytes_with_len(&mut out, &encode_record(r)),
+                None => out.extend_from_slice(&u32::MAX.to_le_bytes()),
+            }
+        }
+        out
+    }
+    fn decode(bytes: &[u8]) -> Result<BlockUndo, LedgerError> {
+        let mut r = Reader::new(bytes, Self::CF);
+        let mut undo = BlockUndo::default();
+        for _ in 0..r.u32()? {
+            let op = decode_outpoint(r.take(36)?)?;
+            let coin = decode_coin(r.bytes_with_len()?, Self::CF)?;
+            undo.spent.push((op, coin));
+        }
+        for _ in 0..r.u32()? {
+            let k = decode_permission_key(r.take(41)?)?;
+            let n = r.u32()?;
+            let rec = if n == u32::MAX {
+                None
+            } else {
+                Some(decode_record(r.take(n as usize)?)?)
+            };
+            undo.permissions.push((k, rec));
+        }
+        Ok(undo)
+    }
+}
+
+/// Wallet keys: address → (order of creation, secret, compressed flag, creation time).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredKey {
+    pub seq: u64,
+    pub secret: [u8; 32],
+    pub compressed: bool,
+    pub created: u32,
+    /// Still in the key pool (not handed out by getnewaddress yet).
+    pub in_pool: bool,
+}
+
+pub struct WalletKeys;
+impl Table for WalletKeys {
+    const CF: &'static str = "wallet_keys";
+    type Key = Address;
+    type Value = StoredKey;
+    fn key(k: &Address) -> Vec<u8> {
+        k.to_key_bytes().to_vec()
+    }
+    fn encode(v: &StoredKey) -> Vec<u8> {
+        let mut out = v.seq.to_le_bytes().to_vec();
+        out.extend_from_slice(&v.secret);
+        out.push(v.compressed as u8);
+        out.extend_from_slice(&v.created.to_le_bytes());
+        out.push(v.in_pool as u8);
+        out
+    }
+    fn decode(bytes: &[u8]) -> Result<StoredKey, LedgerError> {
+        let mut r = Reader::new(bytes, Self::CF);
+        Ok(StoredKey {
+            seq: r.u64()?,
+            secret: r.take(32)?.try_into().unwrap(),
+            compressed: r.u8()? != 0,
+            created: r.u32()?,
+            in_pool: r.u8()? != 0,
+        })
+    }
+}
+
+/// Watch-only addresses (importaddress): address → seq.
+pub struct WatchOnly;
+impl Table for WatchOnly {
+    const CF: &'static str = "watch_only";
+    type Key = Address;
+    type Value = u64;
+    fn key(k: &Address) -> Vec<u8> {
+        k.to_key_bytes().to_vec()
+    }
+    fn encode(v: &u64) -> Vec<u8> {
+        v.to_le_bytes().to_vec()
+    }
+    fn decode(bytes: &[u8]) -> Result<u64, LedgerError> {
+        Reader::new(bytes, Self::CF).u64()
+    }
+}
+
+/// Mempool transactions, kept so a restart does not lose what was accepted: txid → (arrival
+/// order, raw transaction).
+pub struct MempoolTxs;
+impl Table for MempoolTxs {
+    const CF: &'static str = "mempool";
+    type Key = Txid;
+    type Value = (u64, bitcoin::Transaction);
+    fn key(k: &Txid) -> Vec<u8> {
+        k.to_byte_array().to_vec()
+    }
+    fn encode(v: &(u64, bitcoin::Transaction)) -> Vec<u8> {
+        let mut out = v.0.to_le_bytes().to_vec();
+        out.extend_from_slice(&serialize(&v.1));
+        out
+    }
+    fn decode(bytes: &[u8]) -> Result<(u64, bitcoin::Transaction), LedgerError> {
+        let mut r = Reader::new(bytes, Self::CF);
+        let seq = r.u64()?;
+        let tx = deserialize(r.rest()).map_err(|_| LedgerError::Corrupt(Self::CF))?;
+        Ok((seq, tx))
+    }
+}
+
+pub const ALL_CFS: &[&str] = &[
+    Meta::CF,
+    Blocks::CF,
+    BlockIndex::CF,
+    TxIndex::CF,
+    Coins::CF,
+    Permissions::CF,
+    Undo::CF,
+    WalletKeys::CF,
+    WatchOnly::CF,
+    MempoolTxs::CF,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn addr(b: u8) -> Address {
+        Address::PubKeyHash([b; 20])
+    }
+
+    proptest! {
+        #[test]
+        fn permission_record_round_trip(start in any::<u32>(), end in any::<u32>(), ts in any::<u32>(), seq in any::<u64>(), n in 0usize..4) {
+            let r = PermissionRecord { start, end, timestamp: ts, seq, admins: (0..n).map(|i| addr(i as u8)).collect() };
+            prop_assert_eq!(Permissions::decode(&Permissions::encode(&r)).unwrap(), r);
+        }
+
+        #[test]
+        fn undo_round_trip(v in any::<u64>(), h in proptest::option::of(any::<u32>().prop_filter("not sentinel", |h| *h != u32::MAX)), bit in any::<u32>(), entity in proptest::option::of(proptest::array::uniform16(1u8..))) {
+            let coin = Coin { output: TxOut { value: bitcoin::Amount::from_sat(v), script_pubkey: bitcoin::ScriptBuf::from_bytes(vec![0x51]) }, height: h, coinbase: v % 2 == 0 };
+            let key = PermissionKey { entity, address: addr(3), bit };
+            let undo = BlockUndo {
+                spent: vec![(OutPoint { txid: Txid::all_zeros(), vout: 7 }, coin)],
+                permissions: vec![(key, None), (key, Some(PermissionRecord { start: 1, end: 2, timestamp: 3, seq: 4, admins: vec![addr(9)] }))],
+            };
+            prop_assert_eq!(Undo::decode(&Undo::encode(&undo)).unwrap(), undo);
+        }
+    }
+
+    #[test]
+    fn truncated_records_are_corruption_not_panics() {
+        let r = PermissionRecord { start: 1, end: 2, timestamp: 3, seq: 4, admins: vec![addr(1)] };
+        let bytes = Permissions::encode(&r);
+        for cut in 0..bytes.len() {
+            assert!(Permissions::decode(&bytes[..cut]).is_err());
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! Accepted, not yet mined transactions, in arrival order, with their combined effects (the
+//! delta every query and every new transaction sees on top of the confirmed state).
+
+use crate::chain::state::{Delta, TxEffects};
+use bitcoin::{Transaction, Txid};
+use std::collections::HashMap;
+
+pub struct MempoolEntry {
+    pub tx: Transaction,
+    pub txid: Txid,
+    pub effects: TxEffects,
+    pub fee: u64,
+    pub size: usize,
+    pub time: u32,
+}
+
+#[derive(Default)]
+pub struct Mempool {
+    entries: Vec<MempoolEntry>,
+    index: HashMap<Txid, usize>,
+    pub delta: Delta,
+    bytes: usize,
+}
+
+impl Mempool {
+    pub fn add(&mut self, entry: MempoolEntry) {
+        self.delta.apply(&entry.effects);
+        self.bytes += entry.size;
+        self.index.insert(entry.txid, self.entries.len());
+        self.entries.push(entry);
+    }
+
+    pub fn contains(&self, txid: &Txid) -> bool {
+        self.index.contains_key(txid)
+    }
+
+    pub fn get(&self, txid: &Txid) -> Option<&MempoolEntry> {
+        self.index.get(txid).map(|i| &self.entries[*i])
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    pub fn entries(&self) -> &[MempoolEntry] {
+        &self.entries
+    }
+
+    /// How many leading entries fit in `max_bytes`.
+    pub fn prefix_fitting(&self, max_bytes: usize) -> usize {
+        let mut total = 0;
+        for (i, e) in self.entries.iter().enumerate() {
+            total += e.size;
+            if total > max_bytes {
+                return i;
+            }
+        }
+        self.entries.len()
+    }
+
+    /// Removes the first `n` entries (they were mined) and rebuilds the delta of the rest,
+    /// which stays valid on top of the new confirmed state because the mined prefix came
+    /// before them.
+    pub fn remove_prefix(&mut self, n: usize) -> Vec<MempoolEntry> {
+        let removed: Vec<MempoolEntry> = self.entries.drain(..n).collect();
+        self.index.clear();
+        self.delta = Delta::default();
+        self.bytes = 0;
+        for (i, e) in self.entries.iter().enumerate() {
+            self.index.insert(e.txid, i);
+            self.delta.apply(&e.effects);
+            self.bytes += e.size;
+        }
+        removed
+    }
+
+    /// Empties the pool, returning what it held.
+    pub fn take_all(&mut self) -> Vec<MempoolEntry> {
+        self.index.clear();
+        self.delta = Delta::default();
+        self.bytes = 0;
+        std::mem::take(&mut self.entries)
+    }
+}

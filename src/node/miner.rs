@@ -1,0 +1,135 @@
+//! Block production: a node whose wallet holds an address with `mine` permission makes a
+//! block every `target-block-time` seconds from the front of its mempool, pausing after
+//! `mine-empty-rounds` empty blocks until transactions arrive.
+
+use super::{unix_now, Node, NodeError, NodeState};
+use crate::chain::block::{self, coinbase_effects, BlockEffects};
+use crate::chain::state::Delta;
+use crate::primitives::address::Address;
+use crate::primitives::permission;
+use bitcoin::BlockHash;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Room left in a block for the coinbase and header.
+const COINBASE_ALLOWANCE: usize = 1000;
+
+impl Node {
+    /// The wallet address that may mine the next block, if any.
+    fn miner_address(&self, st: &NodeState) -> Option<Address> {
+        let height = st.next_height();
+        let spacing = if height >= self.rules.setup_blocks && self.rules.mining_diversity > 0.0 {
+            ((self.active_miners(st) as f64) * self.rules.mining_diversity).ceil() as usize
+        } else {
+            0
+        };
+        let recent: Vec<Address> = st
+            .blocks
+            .iter()
+            .rev()
+            .take(spacing.saturating_sub(1))
+            .filter_map(|b| b.miner)
+            .collect();
+        st.wallet
+            .addresses()
+            .find(|a| {
+                !recent.contains(a)
+                    && crate::chain::state::has_global(&st.chain, &self.rules.anyone, a, permission::MINE, height)
+            })
+            .copied()
+    }
+
+    /// Makes and connects one block now, if this node may mine. Returns its hash.
+    pub fn mine_block(&self) -> Result<Option<BlockHash>, NodeError> {
+        let mut st = self.state.write();
+        let Some(miner) = self.miner_address(&st) else {
+            return Ok(None);
+        };
+        let key = *st.wallet.key(&miner).expect("miner address is in the wallet");
+        let height = st.next_height();
+        let count = st
+            .mempool
+            .prefix_fitting(self.rules.max_block_size.saturating_sub(COINBASE_ALLOWANCE));
+        let entries = &st.mempool.entries()[..count];
+        let fees: u64 = entries.iter().map(|e| e.fee).sum();
+        let txs = entries.iter().map(|e| e.tx.clone()).collect();
+        let mut delta = Delta::default();
+        let mut tx_effects = Vec::with_capacity(count + 1);
+        for e in entries {
+            let mut effects = e.effects.clone();
+            for (_, c) in effects.created.iter_mut() {
+                c.height = Some(height);
+            }
+            delta.apply(&effects);
+            tx_effects.push(effects);
+        }
+        let coinbase = block::unsigned_coinbase(height, &miner, self.rules.block_reward(height) + fees);
+        let tip = st.tip();
+        let time = unix_now().max(tip.time);
+        let started = std::time::Instant::now();
+        let b = block::assemble_block(
+            tip.hash,
+            time,
+            block::pow_limit(self.rules.pow_bits),
+            coinbase,
+            txs,
+            &key,
+            self.rules.skip_pow,
+        );
+        {
+            let secs = started.elapsed().as_secs_f64().max(1e-6);
+            let mut stats = self.stats.lock();
+            stats.hashes_per_sec = ((b.header.nonce as f64 + 1.0) / secs) as u64;
+            stats.last_block_size = bitcoin::consensus::encode::serialize(&b).len() as u64;
+            stats.last_block_tx = count as u64;
+        }
+        let cb_effects = coinbase_effects(&b.txdata[0], height);
+        delta.apply(&cb_effects);
+        tx_effects.insert(0, cb_effects);
+        let effects = BlockEffects {
+            miner: Some(miner),
+            txs: tx_effects,
+            delta,
+        };
+        st.empty_rounds = if count == 0 { st.empty_rounds + 1 } else { 0 };
+        let hash = b.block_hash();
+        self.commit_locked(&mut st, &b, effects, count)?;
+        tracing::debug!(height, txs = count, "mined block {hash}");
+        Ok(Some(hash))
+    }
+
+    /// Whether a block should be made now.
+    fn block_due(&self) -> bool {
+        if self.mining_paused.load(Ordering::SeqCst) {
+            return false;
+        }
+        let st = self.state.read();
+        if unix_now() < st.tip().time + self.params.target_block_time() as u32 {
+            return false;
+        }
+        let empty_rounds = self.options.int(
+            "mineemptyrounds",
+            self.params.decimal("mine-empty-rounds").round() as i64,
+        );
+        !(st.mempool.is_empty() && empty_rounds >= 0 && st.empty_rounds as i64 >= empty_rounds)
+    }
+}
+
+/// Runs the mining loop on its own thread until the node stops.
+pub fn spawn(node: Arc<Node>) -> std::thread::JoinHandle<()> {
+    std::thread::Builder::new()
+        .name("miner".into())
+        .spawn(move || {
+            let enabled = node.options.flag("gen", true);
+            while !node.is_stopping() {
+                if enabled && node.block_due() {
+                    if let Err(e) = node.mine_block() {
+                        tracing::error!("mining failed: {e}");
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        })
+        .expect("spawn miner thread")
+}

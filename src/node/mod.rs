@@ -1,0 +1,513 @@
+//! The node: chain state, mempool and wallet behind one lock, the ledger beneath, and the
+//! operations the RPC layer calls. Start-up builds the genesis block on a new chain.
+
+pub mod actions;
+pub mod mempool;
+pub mod miner;
+
+use crate::chain::block::{self, check_block, coinbase_effects, BlockContext, BlockEffects};
+use crate::chain::rules::{check_transaction, RuleParams, TxContext};
+use crate::chain::state::{ChainState, Delta, Overlay, PermissionKey, PermissionRecord, StateView, TxEffects};
+use crate::chain::{BlockReject, TxReject};
+use crate::ledger::tables::BlockInfo;
+use crate::ledger::{Ledger, LedgerError};
+use crate::params::runtime::Options;
+use crate::params::{ChainParams, ParamsStatus};
+use crate::primitives::address::{Address, AddressFormat};
+use crate::primitives::permission;
+use crate::primitives::script;
+use crate::wallet::builder::BuildError;
+use crate::wallet::Wallet;
+use bitcoin::hashes::Hash;
+use bitcoin::{Block, BlockHash, Transaction, Txid};
+use mempool::{Mempool, MempoolEntry};
+use parking_lot::RwLock;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error(transparent)]
+    Rejected(#[from] TxReject),
+    #[error("{0}")]
+    Build(#[from] BuildError),
+    #[error("block rejected: {0}")]
+    Block(#[from] BlockReject),
+    #[error("{0}")]
+    Params(String),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Refused(#[from] actions::Refusal),
+}
+
+pub fn unix_now() -> u32 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as u32)
+        .unwrap_or(0)
+}
+
+/// Everything that changes, under one lock.
+pub struct NodeState {
+    pub chain: ChainState,
+    pub blocks: Vec<BlockInfo>,
+    pub mempool: Mempool,
+    pub wallet: Wallet,
+    mempool_seq: u64,
+    /// Blocks mined in a row without transactions (`mine-empty-rounds`).
+    pub empty_rounds: u32,
+    /// Native currency created by block rewards so far (raw units).
+    rewards: u64,
+}
+
+impl NodeState {
+    /// Height the next block will have.
+    pub fn next_height(&self) -> u32 {
+        self.blocks.len() as u32
+    }
+
+    pub fn tip_height(&self) -> u32 {
+        self.blocks.len().saturating_sub(1) as u32
+    }
+
+    pub fn chain_rewards(&self) -> u64 {
+        self.rewards
+    }
+
+    pub fn tip(&self) -> &BlockInfo {
+        self.blocks.last().expect("a started node has its genesis block")
+    }
+
+    /// The state as queries see it: confirmed plus mempool.
+    pub fn view(&self) -> Overlay<'_, ChainState> {
+        Overlay {
+            base: &self.chain,
+            delta: &self.mempool.delta,
+        }
+    }
+
+    /// Global permissions of an address at the next block, as the mempool sees them.
+    pub fn has_permission(&self, node: &Node, address: &Address, bit: u32) -> bool {
+        crate::chain::state::has_global(
+            &self.view(),
+            &node.rules.anyone,
+            address,
+            bit,
+            self.next_height(),
+        )
+    }
+
+    /// Every permission record (confirmed and pending in the mempool), in listing order.
+    pub fn permission_records(&self) -> Vec<(PermissionKey, PermissionRecord)> {
+        let mut all: std::collections::HashMap<PermissionKey, PermissionRecord> = self
+            .chain
+            .permissions
+            .iter()
+            .map(|(k, r)| (*k, r.clone()))
+            .collect();
+        for (k, r) in &self.mempool.delta.permissions {
+            all.insert(*k, r.clone());
+        }
+        let mut v: Vec<_> = all.into_iter().collect();
+        v.sort_by_key(|(_, r)| r.seq);
+        v
+    }
+
+    fn track_wallet_coins(&mut self, effects: &TxEffects) {
+        for (op, coin) in &effects.spent {
+            if let Some(a) = script::parse(&coin.output.script_pubkey).and_then(|p| p.address()) {
+                self.wallet.remove_coin(&a, op);
+            }
+        }
+        for (op, coin) in &effects.created {
+            if let Some(a) = script::parse(&coin.output.script_pubkey).and_then(|p| p.address()) {
+                self.wallet.add_coin(a, *op);
+            }
+        }
+    }
+
+    /// Rebuilds the wallet's coin index from the state (after loading or an import).
+    pub fn rescan_wallet_coins(&mut self) {
+        self.wallet.clear_coins();
+        let mut found = Vec::new();
+        for (op, coin) in &self.chain.coins {
+            if let Some(a) = script::parse(&coin.output.script_pubkey).and_then(|p| p.address()) {
+                found.push((a, *op));
+            }
+        }
+        for (op, coin) in &self.mempool.delta.coins {
+            match coin {
+                Some(c) => {
+                    if let Some(a) = script::parse(&c.output.script_pubkey).and_then(|p| p.address()) {
+                        found.push((a, *op));
+                    }
+                }
+                None => found.retain(|(_, o)| o != op),
+            }
+        }
+        for (a, op) in found {
+            if self.view().coin(&op).is_some() {
+                self.wallet.add_coin(a, op);
+            }
+        }
+    }
+}
+
+pub struct Node {
+    pub params: ChainParams,
+    pub rules: RuleParams,
+    pub format: AddressFormat,
+    pub chain_dir: PathBuf,
+    pub options: Options,
+    pub ledger: Ledger,
+    pub state: RwLock<NodeState>,
+    pub mining_paused: AtomicBool,
+    pub incoming_paused: AtomicBool,
+    pub stopping: AtomicBool,
+    pub burn_address: String,
+    pub stats: parking_lot::Mutex<MiningStats>,
+}
+
+/// Figures `getmininginfo` reports about this node's mining.
+#[derive(Clone, Debug, Default)]
+pub struct MiningStats {
+    pub last_block_size: u64,
+    pub last_block_tx: u64,
+    pub hashes_per_sec: u64,
+}
+
+impl MiningStats {
+    /// Work of the last 120 blocks over the time they took (Bitcoin's `getnetworkhashps`).
+    pub fn network_hashps(&self, blocks: &[BlockInfo], pow_bits: u32) -> u64 {
+        let n = blocks.len().saturating_sub(1).min(120);
+        if n == 0 {
+            return 0;
+        }
+        let window = &blocks[blocks.len() - 1 - n..];
+        let min = window.iter().map(|b| b.time).min().unwrap_or(0);
+        let max = window.iter().map(|b| b.time).max().unwrap_or(0);
+        if max == min {
+            return 0;
+        }
+        // Every block has the minimum-difficulty target: 2^bits hashes each on average.
+        (n as u64 * (1u64 << pow_bits.min(63))) / (max - min) as u64
+    }
+}
+
+/// What happened at start-up, for the console messages.
+pub struct Startup {
+    pub created_genesis: bool,
+}
+
+impl Node {
+    /// Opens the chain in `chain_dir` (params.dat must exist), building the genesis block on
+    /// first start.
+    pub fn open(chain_dir: &Path, mut params: ChainParams, options: Options) -> Result<(Node, Startup), NodeError> {
+        let ledger = Ledger::open(&chain_dir.join("ledger"))?;
+        let wallet = Wallet::load(&ledger)?;
+        let loaded = ledger.load()?;
+        let mut created_genesis = false;
+        let format = params.address_format();
+
+        let genesis = if loaded.tip.is_none() {
+            let description = params.string("chain-description");
+            let bits = block::pow_limit(params.int("pow-minimum-bits").clamp(1, 32) as u32);
+            let block = if params.status() == ParamsStatus::Valid {
+                // Params know the genesis: rebuild it and check it is the same block.
+                let pubkey = params.hex("genesis-pubkey").unwrap_or_default().to_vec();
+                let time = params.int("genesis-timestamp") as u32;
+                let b = block::genesis_block(&description, &pubkey, time, bits);
+                let mut expected = params.hex("genesis-hash").unwrap_or_default().to_vec();
+                expected.reverse();
+                if b.block_hash().to_byte_array().as_slice() != expected.as_slice() {
+                    return Err(NodeError::Params(
+                        "The genesis block cannot be rebuilt from params.dat (genesis-hash mismatch)".into(),
+                    ));
+                }
+                b
+            } else {
+                let key = wallet.key(&wallet.default_address()).copied().expect("default key");
+                let pubkey = key.public_key_bytes();
+                let b = block::genesis_block(&description, &pubkey, unix_now(), bits);
+                let mut display_hash = b.block_hash().to_byte_array();
+                display_hash.reverse();
+                params.complete_genesis(
+                    &pubkey,
+                    block::GENESIS_VERSION as u32,
+                    b.header.time,
+                    b.header.bits.to_consensus(),
+                    b.header.nonce,
+                    &display_hash,
+                );
+                write_params(chain_dir, &params)?;
+                created_genesis = true;
+                b
+            };
+            Some(block)
+        } else {
+            None
+        };
+
+        let rules = RuleParams::from_params(&params);
+        let node = Node {
+            burn_address: format.burn_address(),
+            format,
+            rules,
+            chain_dir: chain_dir.to_path_buf(),
+            options,
+            ledger,
+            state: RwLock::new(NodeState {
+                chain: loaded.state,
+                blocks: loaded.blocks,
+                mempool: Mempool::default(),
+                wallet,
+                mempool_seq: 0,
+                empty_rounds: 0,
+                rewards: 0,
+            }),
+            stats: parking_lot::Mutex::new(MiningStats::default()),
+            mining_paused: AtomicBool::new(false),
+            incoming_paused: AtomicBool::new(false),
+            stopping: AtomicBool::new(false),
+            params,
+        };
+        if let Some(g) = genesis {
+            node.connect_genesis(&g)?;
+        }
+        {
+            let mut st = node.state.write();
+            st.rewards = (1..st.next_height()).map(|h| node.rules.block_reward(h)).sum();
+            st.rescan_wallet_coins();
+        }
+        node.reload_mempool()?;
+        Ok((node, Startup { created_genesis }))
+    }
+
+    /// The genesis coinbase output gives the genesis key every global permission.
+    fn connect_genesis(&self, block: &Block) -> Result<(), NodeError> {
+        let coinbase = &block.txdata[0];
+        let mut effects = coinbase_effects(coinbase, 0);
+        let pubkey = self.params.hex("genesis-pubkey").unwrap_or_default();
+        let admin = Address::PubKeyHash(crate::primitives::address::hash160(pubkey));
+        let order = [
+            permission::MINE,
+            permission::ADMIN,
+            permission::ACTIVATE,
+            permission::CONNECT,
+            permission::SEND,
+            permission::RECEIVE,
+            permission::ISSUE,
+            permission::CREATE,
+        ];
+        for (seq, bit) in order.into_iter().enumerate() {
+            effects.permissions.push((
+                PermissionKey {
+                    entity: None,
+                    address: admin,
+                    bit,
+                },
+                None,
+                PermissionRecord {
+                    start: 0,
+                    end: u32::MAX,
+                    timestamp: block.header.time,
+                    admins: vec![admin],
+                    seq: seq as u64,
+                },
+            ));
+        }
+        let mut delta = Delta::default();
+        delta.apply(&effects);
+        let block_effects = BlockEffects {
+            miner: Some(admin),
+            txs: vec![effects],
+            delta,
+        };
+        self.commit(block, block_effects, 0)
+    }
+
+    /// Writes a checked block and applies it in memory; mined mempool entries leave the pool.
+    fn commit(&self, block: &Block, effects: BlockEffects, mined_from_pool: usize) -> Result<(), NodeError> {
+        let mut st = self.state.write();
+        self.commit_locked(&mut st, block, effects, mined_from_pool)
+    }
+
+    fn commit_locked(
+        &self,
+        st: &mut NodeState,
+        block: &Block,
+        effects: BlockEffects,
+        mined_from_pool: usize,
+    ) -> Result<(), NodeError> {
+        let height = st.next_height();
+        let info = BlockInfo {
+            hash: block.block_hash(),
+            time: block.header.time,
+            miner: effects.miner,
+            tx_count: block.txdata.len() as u32,
+            size: bitcoin::consensus::encode::serialize(block).len() as u32,
+        };
+        self.ledger.commit_block(height, block, &info, &effects)?;
+        st.chain.absorb(&effects.delta);
+        if height > 0 {
+            st.rewards += self.rules.block_reward(height);
+        }
+        st.blocks.push(info);
+        if mined_from_pool > 0 {
+            st.mempool.remove_prefix(mined_from_pool);
+        }
+        // Coinbase outputs are new to the wallet; the rest it saw at mempool acceptance.
+        if let Some(cb) = effects.txs.first() {
+            let cb = cb.clone();
+            st.track_wallet_coins(&cb);
+        }
+        if mined_from_pool == 0 && block.txdata.len() > 1 {
+            st.rescan_wallet_coins();
+        }
+        Ok(())
+    }
+
+    /// Validates `tx` against chain + mempool and adds it to the mempool.
+    pub fn accept_transaction(&self, tx: Transaction) -> Result<Txid, NodeError> {
+        let mut st = self.state.write();
+        self.accept_locked(&mut st, tx, true)
+    }
+
+    pub(crate) fn accept_locked(&self, st: &mut NodeState, tx: Transaction, persist: bool) -> Result<Txid, NodeError> {
+        let txid = tx.compute_txid();
+        if st.mempool.contains(&txid) {
+            return Err(TxReject::duplicate("txn-already-in-mempool").into());
+        }
+        if self.ledger.tx_location(&txid)?.is_some() {
+            return Err(TxReject::AlreadyInChain.into());
+        }
+        let ctx = TxContext {
+            rules: &self.rules,
+            height: st.next_height(),
+            time: unix_now(),
+        };
+        let checked = {
+            let view = st.view();
+            check_transaction(&view, &ctx, &tx)?
+        };
+        let size = bitcoin::consensus::encode::serialize(&tx).len();
+        st.mempool_seq += 1;
+        if persist {
+            self.ledger.put_mempool_tx(st.mempool_seq, &tx)?;
+        }
+        st.track_wallet_coins(&checked.effects);
+        st.mempool.add(MempoolEntry {
+            tx,
+            txid,
+            effects: checked.effects,
+            fee: checked.fee,
+            size,
+            time: unix_now(),
+        });
+        Ok(txid)
+    }
+
+    /// Re-validates the transactions a previous run accepted but did not mine.
+    fn reload_mempool(&self) -> Result<(), NodeError> {
+        let txs = self.ledger.mempool_txs()?;
+        let mut st = self.state.write();
+        let mut dropped = Vec::new();
+        for tx in txs {
+            let txid = tx.compute_txid();
+            if let Err(e) = self.accept_locked(&mut st, tx, false) {
+                tracing::warn!("dropping stored mempool transaction {txid}: {e}");
+                dropped.push(txid);
+            }
+        }
+        st.mempool_seq = st.mempool.len() as u64 + 1;
+        drop(st);
+        if !dropped.is_empty() {
+            self.ledger.remove_mempool_txs(&dropped)?;
+        }
+        Ok(())
+    }
+
+    /// Connects a block received from elsewhere (full validation).
+    pub fn submit_block(&self, block: &Block) -> Result<(), NodeError> {
+        let effects = {
+            let st = self.state.read();
+            let recent: Vec<Address> = st.blocks.iter().rev().take(64).filter_map(|b| b.miner).collect::<Vec<_>>().into_iter().rev().collect();
+            let ctx = BlockContext {
+                rules: &self.rules,
+                height: st.next_height(),
+                prev_hash: st.tip().hash,
+                prev_time: st.tip().time,
+                active_miners: self.active_miners(&st),
+                recent_miners: &recent,
+            };
+            check_block(&st.chain, &ctx, block)?
+        };
+        // Transactions of this block leave the mempool; the rest are re-checked on top.
+        let pending = self.state.write().mempool.take_all();
+        self.commit(block, effects, 0)?;
+        let mut st = self.state.write();
+        let mut gone = Vec::new();
+        for e in pending {
+            if self.accept_locked(&mut st, e.tx, false).is_err() {
+                gone.push(e.txid);
+            }
+        }
+        st.rescan_wallet_coins();
+        drop(st);
+        self.ledger.remove_mempool_txs(&gone)?;
+        Ok(())
+    }
+
+    /// Addresses holding `mine` now (for mining diversity).
+    pub fn active_miners(&self, st: &NodeState) -> usize {
+        let h = st.next_height();
+        st.chain
+            .permissions
+            .iter()
+            .filter(|(k, r)| k.entity.is_none() && k.bit == permission::MINE && r.active_at(h))
+            .count()
+            .max(1)
+    }
+
+    pub fn mining_stats(&self) -> MiningStats {
+        self.stats.lock().clone()
+    }
+
+    /// Drops every mempool transaction (`clearmempool`).
+    pub fn clear_mempool(&self) -> Result<(), NodeError> {
+        let mut st = self.state.write();
+        let gone: Vec<Txid> = st.mempool.take_all().into_iter().map(|e| e.txid).collect();
+        st.rescan_wallet_coins();
+        drop(st);
+        self.ledger.remove_mempool_txs(&gone)?;
+        Ok(())
+    }
+
+    pub fn block(&self, height: u32) -> Result<Option<Block>, NodeError> {
+        Ok(self.ledger.block(height)?)
+    }
+
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
+    }
+
+    pub fn request_stop(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+    }
+
+    pub fn block_hash_display(hash: &BlockHash) -> String {
+        hash.to_string()
+    }
+}
+
+/// Writes params.dat atomically (temp file + rename).
+pub fn write_params(chain_dir: &Path, params: &ChainParams) -> Result<(), NodeError> {
+    let tmp = chain_dir.join("params.dat.tmp");
+    std::fs::write(&tmp, params.render())?;
+    std::fs::File::open(&tmp)?.sync_all()?;
+    std::fs::rename(&tmp, chain_dir.join("params.dat"))?;
+    Ok(())
+}

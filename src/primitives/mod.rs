@@ -1,0 +1,10 @@
+//! The bottom layer: addresses, keys, permission bits and MultiChain's script metadata.
+//! Knows nothing of the layers above.
+
+pub mod address;
+pub mod keys;
+pub mod permission;
+pub mod script;
+
+pub use address::{Address, AddressFormat};
+pub use keys::PrivateKey;

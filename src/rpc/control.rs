@@ -1,0 +1,247 @@
+//! General node commands: getinfo, help, stop, parameters, pause/resume.
+
+use super::args::Args;
+use super::dispatch::{Handler, RpcContext};
+use super::errors::{RpcError, RpcResult, RPC_BLOCK_NOT_FOUND};
+use crate::jsonfmt::double;
+use serde_json::{json, Map, Value};
+use std::sync::atomic::Ordering;
+
+pub const VERSION: &str = "2.3";
+pub const NODE_VERSION: i64 = 20300901;
+pub const WALLET_VERSION: i64 = 60000;
+pub const WALLET_DB_VERSION: i64 = 3;
+
+pub const METHODS: [(&str, Handler); 9] = [
+    ("getinfo", getinfo),
+    ("help", help),
+    ("stop", stop),
+    ("getblockchainparams", getblockchainparams),
+    ("getruntimeparams", getruntimeparams),
+    ("pause", pause),
+    ("resume", resume),
+    ("getinitstatus", getinitstatus),
+    ("clearmempool", clearmempool),
+];
+
+/// Native currency as display units.
+pub fn native(ctx: &RpcContext, raw: u64) -> Value {
+    let multiple = ctx.node.params.int("native-currency-multiple").max(1) as f64;
+    double(raw as f64 / multiple)
+}
+
+fn getinfo(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(0, 0)?;
+    let node = &ctx.node;
+    let p = &node.params;
+    let st = node.state.read();
+    let balance: u64 = st
+        .wallet
+        .addresses()
+        .flat_map(|a| st.wallet.coins_of(a))
+        .filter_map(|op| crate::chain::StateView::coin(&st.view(), op))
+        .map(|c| c.output.value.to_sat())
+        .sum();
+    let mut m = Map::new();
+    m.insert("version".into(), json!(VERSION));
+    m.insert("nodeversion".into(), json!(NODE_VERSION));
+    m.insert("edition".into(), json!("Community"));
+    m.insert("protocolversion".into(), json!(p.protocol_version()));
+    m.insert("chainname".into(), json!(p.chain_name()));
+    m.insert("description".into(), json!(p.string("chain-description")));
+    m.insert("protocol".into(), json!(p.string("chain-protocol")));
+    m.insert("port".into(), json!(ctx.p2p_port));
+    m.insert("setupblocks".into(), json!(p.int("setup-first-blocks")));
+    m.insert("nodeaddress".into(), json!(ctx.node_address));
+    m.insert("burnaddress".into(), json!(node.burn_address));
+    m.insert(
+        "incomingpaused".into(),
+        json!(node.incoming_paused.load(Ordering::SeqCst)),
+    );
+    m.insert(
+        "miningpaused".into(),
+        json!(node.mining_paused.load(Ordering::SeqCst)),
+    );
+    m.insert("offchainpaused".into(), json!(false));
+    m.insert("walletversion".into(), json!(WALLET_VERSION));
+    m.insert("balance".into(), native(ctx, balance));
+    m.insert("walletdbversion".into(), json!(WALLET_DB_VERSION));
+    m.insert("reindex".into(), json!(false));
+    m.insert("blocks".into(), json!(st.tip_height()));
+    m.insert("chainrewards".into(), native(ctx, st.chain_rewards()));
+    // Streams exist from genesis when the chain has a root stream.
+    if !p.string("root-stream-name").is_empty() {
+        m.insert("streams".into(), json!(1));
+    }
+    m.insert("timeoffset".into(), json!(0));
+    m.insert("connections".into(), json!(0));
+    m.insert("proxy".into(), json!(""));
+    m.insert("difficulty".into(), double(super::blockchain::difficulty(ctx)));
+    m.insert("testnet".into(), json!(p.bool("chain-is-testnet")));
+    m.insert("keypoololdest".into(), json!(st.wallet.pool_oldest()));
+    m.insert("keypoolsize".into(), json!(st.wallet.pool_size()));
+    m.insert("paytxfee".into(), double(0.0));
+    m.insert(
+        "relayfee".into(),
+        native(ctx, p.int("minimum-relay-fee").max(0) as u64),
+    );
+    m.insert("errors".into(), json!(""));
+    Ok(Value::Object(m))
+}
+
+fn help(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(0, 1)?;
+    match args.get(0) {
+        None => Ok(json!(ctx.help.listing())),
+        Some(_) => {
+            let command = args.str(0)?;
+            let implemented = super::dispatch::methods().iter().any(|(n, _)| *n == command);
+            Ok(json!(match ctx.help.for_command(command) {
+                Some(text) if implemented => text.to_string(),
+                Some(_) | None if implemented => "Help message not found\n".to_string(),
+                _ => format!("help: unknown command: {command}"),
+            }))
+        }
+    }
+}
+
+fn stop(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(0, 1)?;
+    ctx.node.request_stop();
+    let _ = ctx.shutdown.send(true);
+    Ok(json!("MultiChain server stopping"))
+}
+
+fn getblockchainparams(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(0, 2)?;
+    let display = args.opt_bool(0, true)?;
+    if let Some(v) = args.get(1) {
+        if !v.is_boolean() {
+            return Err(RpcError::invalid_parameter("with-upgrades should be boolean"));
+        }
+    }
+    if ctx.node.state.read().blocks.is_empty() {
+        return Err(RpcError::new(RPC_BLOCK_NOT_FOUND, "Block height out of range"));
+    }
+    Ok(ctx.node.params.to_json(display))
+}
+
+fn getruntimeparams(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(0, 0)?;
+    let o = &ctx.node.options;
+    let p = &ctx.node.params;
+    let st = ctx.node.state.read();
+    let handshake = ctx.node.format.encode_address(&st.wallet.default_address());
+    let text = |name: &str| json!(o.get(name).unwrap_or(""));
+    let int = |name: &str, d: i64| json!(o.int(name, d));
+    let flag = |name: &str, d: bool| json!(o.flag(name, d));
+    let mut m = Map::new();
+    m.insert("port".into(), json!(ctx.p2p_port));
+    m.insert("reindex".into(), flag("reindex", false));
+    m.insert("rescan".into(), flag("rescan", false));
+    m.insert("txindex".into(), flag("txindex", true));
+    m.insert("autocombineminconf".into(), int("autocombineminconf", 1));
+    m.insert("autocombinemininputs".into(), int("autocombinemininputs", 50));
+    m.insert("autocombinemaxinputs".into(), int("autocombinemaxinputs", 100));
+    m.insert("autocombinedelay".into(), int("autocombinedelay", 1));
+    m.insert("autocombinesuspend".into(), int("autocombinesuspend", 15));
+    m.insert("autosubscribe".into(), text("autosubscribe"));
+    m.insert(
+        "handshakelocal".into(),
+        json!(o.get("handshakelocal").map(str::to_string).unwrap_or(handshake)),
+    );
+    m.insert("bantx".into(), text("bantx"));
+    m.insert("lockblock".into(), text("lockblock"));
+    m.insert("hideknownopdrops".into(), flag("hideknownopdrops", false));
+    m.insert("maxshowndata".into(), int("maxshowndata", 16384));
+    m.insert("maxqueryscanitems".into(), int("maxqueryscanitems", 5000));
+    m.insert("v1apicompatible".into(), flag("v1apicompatible", false));
+    m.insert(
+        "miningrequirespeers".into(),
+        flag("miningrequirespeers", p.bool("mining-requires-peers")),
+    );
+    m.insert(
+        "mineemptyrounds".into(),
+        int("mineemptyrounds", p.decimal("mine-empty-rounds").round() as i64),
+    );
+    m.insert(
+        "miningturnover".into(),
+        match o.get("miningturnover") {
+            Some(v) => double(v.parse().unwrap_or(0.0)),
+            None => double(p.decimal("mining-turnover")),
+        },
+    );
+    m.insert(
+        "lockadminminerounds".into(),
+        int("lockadminminerounds", p.int("lock-admin-mine-rounds")),
+    );
+    m.insert("gen".into(), flag("gen", true));
+    m.insert("genproclimit".into(), int("genproclimit", 1));
+    m.insert("lockinlinemetadata".into(), flag("lockinlinemetadata", true));
+    m.insert("acceptfiltertimeout".into(), int("acceptfiltertimeout", 100));
+    m.insert("sendfiltertimeout".into(), int("sendfiltertimeout", 20));
+    Ok(Value::Object(m))
+}
+
+/// `pause`/`resume` tasks: `incoming`, `mining`, `offchain` (comma list).
+fn tasks(args: &Args) -> RpcResult<(bool, bool)> {
+    let list = args.str(0)?;
+    let mut incoming = false;
+    let mut mining = false;
+    for t in list.split(',') {
+        match t {
+            "incoming" => incoming = true,
+            "mining" => mining = true,
+            "offchain" => {}
+            _ => return Err(RpcError::invalid_parameter(format!("Invalid task {t}"))),
+        }
+    }
+    Ok((incoming, mining))
+}
+
+fn pause(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(1, 1)?;
+    let (incoming, mining) = tasks(args)?;
+    if incoming {
+        ctx.node.incoming_paused.store(true, Ordering::SeqCst);
+    }
+    if mining {
+        ctx.node.mining_paused.store(true, Ordering::SeqCst);
+    }
+    Ok(json!("Paused"))
+}
+
+fn resume(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(1, 1)?;
+    let (incoming, mining) = tasks(args)?;
+    if incoming {
+        ctx.node.incoming_paused.store(false, Ordering::SeqCst);
+    }
+    if mining {
+        ctx.node.mining_paused.store(false, Ordering::SeqCst);
+    }
+    Ok(json!("Resumed"))
+}
+
+fn getinitstatus(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(0, 0)?;
+    Ok(json!({
+        "version": VERSION,
+        "nodeversion": NODE_VERSION,
+        "protocolversion": ctx.node.params.protocol_version(),
+        "initialized": true,
+        "chainname": ctx.node.params.chain_name(),
+    }))
+}
+
+fn clearmempool(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(0, 0)?;
+    if !ctx.node.incoming_paused.load(Ordering::SeqCst) || !ctx.node.mining_paused.load(Ordering::SeqCst) {
+        return Err(RpcError::new(
+            super::errors::RPC_NOT_ALLOWED,
+            "Local mining and the processing of incoming transactions and blocks should be paused.",
+        ));
+    }
+    ctx.node.clear_mempool()?;
+    Ok(json!("Mempool cleared"))
+}

@@ -1,0 +1,82 @@
+//! The method table: every command name mapped to one small handler, registered in a
+//! `jsonrpsee` [`RpcModule`]. Handlers return `serde_json::Value`s which are rendered here, once,
+//! in MultiChain's JSON form.
+
+use super::args::Args;
+use super::errors::{RpcError, RpcResult, RPC_MISC_ERROR};
+use super::help::HelpTexts;
+use super::{addresses, blockchain, control, mining, network, permissions};
+use crate::node::Node;
+use jsonrpsee::types::ErrorObjectOwned;
+use jsonrpsee::RpcModule;
+use serde_json::value::RawValue;
+use serde_json::Value;
+use std::sync::Arc;
+use tokio::sync::watch;
+
+/// Marker message: "replace me with this command's help text" (wrong argument count).
+pub const SHOW_HELP: &str = "\u{0}help";
+
+pub type Handler = fn(&RpcContext, &Args) -> RpcResult<Value>;
+
+/// What handlers can reach: the node and facts about this process.
+pub struct RpcContext {
+    pub node: Arc<Node>,
+    pub help: HelpTexts,
+    pub rpc_port: u16,
+    pub p2p_port: u16,
+    /// `chain@ip:port` for getinfo and the start-up message.
+    pub node_address: String,
+    pub local_addresses: Vec<std::net::IpAddr>,
+    pub shutdown: watch::Sender<bool>,
+}
+
+/// Every implemented command.
+pub fn methods() -> Vec<(&'static str, Handler)> {
+    let mut m: Vec<(&'static str, Handler)> = Vec::new();
+    m.extend(control::METHODS);
+    m.extend(blockchain::METHODS);
+    m.extend(network::METHODS);
+    m.extend(mining::METHODS);
+    m.extend(addresses::METHODS);
+    m.extend(permissions::METHODS);
+    m
+}
+
+/// Renders a result the way MultiChain writes it.
+fn render(v: &Value) -> Box<RawValue> {
+    RawValue::from_string(crate::jsonfmt::to_compact(v)).expect("our writer emits valid JSON")
+}
+
+pub fn build_module(ctx: Arc<RpcContext>) -> RpcModule<RpcContext> {
+    let ctx = Arc::try_unwrap(ctx).unwrap_or_else(|_| panic!("context is built for one module"));
+    let mut module = RpcModule::new(ctx);
+    for (name, handler) in methods() {
+        module
+            .register_method(name, move |params, ctx: &RpcContext, _| {
+                let values: Vec<Value> = params.parse().unwrap_or_default();
+                let args = Args {
+                    method: name,
+                    values,
+                };
+                match handler(ctx, &args) {
+                    Ok(v) => Ok(render(&v)),
+                    Err(e) => Err(to_error_object(ctx, name, e)),
+                }
+            })
+            .expect("each method is registered once");
+    }
+    module
+}
+
+fn to_error_object(ctx: &RpcContext, method: &str, e: RpcError) -> ErrorObjectOwned {
+    let message = if e.code == RPC_MISC_ERROR && e.message == SHOW_HELP {
+        ctx.help
+            .for_command(method)
+            .map(str::to_string)
+            .unwrap_or_else(|| "Help message not found\n".to_string())
+    } else {
+        e.message
+    };
+    ErrorObjectOwned::owned(e.code, message, None::<()>)
+}

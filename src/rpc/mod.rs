@@ -1,0 +1,15 @@
+//! The JSON-RPC edge: MultiChain's wire ([`server`]), the method table ([`dispatch`]), and one
+//! file of thin handlers per area. Errors become MultiChain codes only here ([`errors`]).
+
+pub mod addresses;
+pub mod args;
+pub mod blockchain;
+pub mod control;
+pub mod dispatch;
+pub mod errors;
+pub mod help;
+pub mod mining;
+pub mod network;
+pub mod permissions;
+pub mod server;
+pub mod txjson;

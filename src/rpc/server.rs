@@ -1,0 +1,424 @@
+//! MultiChain's HTTP JSON-RPC wire, in front of the `jsonrpsee` method module.
+//!
+//! jsonrpsee's own server speaks JSON-RPC 2.0 (it needs `"jsonrpc":"2.0"`, answers errors with
+//! HTTP 200, orders members `jsonrpc,result,id`, and has no Basic auth), so this layer owns the
+//! HTTP side (hyper) and the 1.0 envelope, and hands each call to the module as a 2.0 request:
+//! allow-list (403), method (405), path (404), Basic auth (401), envelope checks (-32700/-32600
+//! with id 0), batches, and the reply `{"result":…,"error":…,"id":…}` with MultiChain's HTTP
+//! status per error code.
+
+use super::errors::{RpcError, RPC_INVALID_REQUEST, RPC_PARSE_ERROR};
+use crate::jsonfmt;
+use base64::Engine;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use jsonrpsee::RpcModule;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::Value;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+pub const SERVER_HEADER: &str = "multichain-json-rpc/2.3";
+/// Largest request body accepted (libevent's limit in MultiChain is 32 MiB).
+pub const MAX_BODY: usize = 32 * 1024 * 1024;
+
+/// An allowed client network: address and prefix length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AllowedNet {
+    pub addr: IpAddr,
+    pub prefix: u8,
+}
+
+impl AllowedNet {
+    /// `1.2.3.4`, `1.2.3.4/24` or `1.2.3.4/255.255.255.0`.
+    pub fn parse(text: &str) -> Option<AllowedNet> {
+        let (a, mask) = match text.split_once('/') {
+            Some((a, m)) => (a, Some(m)),
+            None => (text, None),
+        };
+        let addr: IpAddr = a.trim().parse().ok()?;
+        let full = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = match mask {
+            None => full,
+            Some(m) => match m.parse::<u8>() {
+                Ok(p) if p <= full => p,
+                Ok(_) => return None,
+                Err(_) => {
+                    let mask: IpAddr = m.parse().ok()?;
+                    let bits = match mask {
+                        IpAddr::V4(v) => u32::from(v).leading_ones() as u8,
+                        IpAddr::V6(v) => u128::from(v).leading_ones() as u8,
+                    };
+                    bits
+                }
+            },
+        };
+        Some(AllowedNet { addr, prefix })
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+            v4 => v4,
+        };
+        match (self.addr, ip) {
+            (IpAddr::V4(a), IpAddr::V4(b)) => {
+                let mask = if self.prefix == 0 { 0 } else { u32::MAX << (32 - self.prefix) };
+                u32::from(a) & mask == u32::from(b) & mask
+            }
+            (IpAddr::V6(a), IpAddr::V6(b)) => {
+                let mask = if self.prefix == 0 { 0 } else { u128::MAX << (128 - self.prefix) };
+                u128::from(a) & mask == u128::from(b) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+pub struct ServerConfig {
+    pub chain_name: String,
+    /// `user:password`, compared whole.
+    pub credentials: String,
+    pub allowed: Vec<AllowedNet>,
+    /// `-rpcallowmethod`: if not empty, only these (and help) may be called.
+    pub allowed_methods: Vec<String>,
+}
+
+pub struct RpcServer {
+    config: ServerConfig,
+    module: RpcModule<super::dispatch::RpcContext>,
+}
+
+type Reply = Response<Full<Bytes>>;
+
+fn reply(status: StatusCode, body: Bytes, json: bool, server_header: bool) -> Reply {
+    let mut r = Response::new(Full::new(body.clone()));
+    *r.status_mut() = status;
+    let h = r.headers_mut();
+    if json {
+        h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    }
+    if server_header {
+        h.insert("Server", HeaderValue::from_static(SERVER_HEADER));
+    }
+    h.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
+    r
+}
+
+fn plain(status: StatusCode, text: &'static str) -> Reply {
+    reply(status, Bytes::from_static(text.as_bytes()), false, false)
+}
+
+fn unauthorized() -> Reply {
+    let mut r = reply(StatusCode::UNAUTHORIZED, Bytes::new(), false, false);
+    let h = r.headers_mut();
+    h.insert("WWW-Authenticate", HeaderValue::from_static("Basic realm=\"jsonrpc\""));
+    h.insert(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=ISO-8859-1"));
+    r
+}
+
+/// `{"result":null,"error":{…},"id":…}` text.
+fn error_text(e: &RpcError, id: &Value) -> String {
+    let mut s = String::from("{\"result\":null,\"error\":{\"code\":");
+    s.push_str(&e.code.to_string());
+    s.push_str(",\"message\":");
+    jsonfmt::write_string(&mut s, &e.message);
+    s.push_str("},\"id\":");
+    s.push_str(&jsonfmt::to_compact(id));
+    s.push('}');
+    s
+}
+
+fn success_text(result: &str, id: &Value) -> String {
+    let mut s = String::with_capacity(result.len() + 40);
+    s.push_str("{\"result\":");
+    s.push_str(result);
+    s.push_str(",\"error\":null,\"id\":");
+    s.push_str(&jsonfmt::to_compact(id));
+    s.push('}');
+    s
+}
+
+#[derive(Deserialize)]
+struct ModuleError {
+    code: i32,
+    message: String,
+}
+
+#[derive(Deserialize)]
+struct ModuleResponse<'a> {
+    #[serde(borrow, default)]
+    result: Option<&'a RawValue>,
+    #[serde(default)]
+    error: Option<ModuleError>,
+}
+
+/// The outcome of one call: reply text, and the error (for the HTTP status) if any.
+struct CallOutcome {
+    text: String,
+    error: Option<RpcError>,
+}
+
+impl RpcServer {
+    pub fn new(config: ServerConfig, module: RpcModule<super::dispatch::RpcContext>) -> Self {
+        RpcServer { config, module }
+    }
+
+    fn client_allowed(&self, ip: IpAddr) -> bool {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+            v4 => v4,
+        };
+        ip.is_loopback() || self.config.allowed.iter().any(|n| n.contains(ip))
+    }
+
+    fn authorized(&self, req: &Request<Incoming>) -> Option<bool> {
+        let h = req.headers().get(hyper::header::AUTHORIZATION)?;
+        let text = h.to_str().ok()?;
+        let b64 = text.strip_prefix("Basic ")?;
+        let decoded = base64::engine::general_purpose::STANDARD.decode(b64.trim()).ok()?;
+        let expected = self.config.credentials.as_bytes();
+        // Compare every byte so timing does not reveal the password.
+        let mut diff = (decoded.len() != expected.len()) as u8;
+        for (i, e) in expected.iter().enumerate() {
+            diff |= e ^ decoded.get(i).copied().unwrap_or(0);
+        }
+        Some(diff == 0)
+    }
+
+    /// Handles one HTTP request.
+    pub async fn handle(&self, req: Request<Incoming>, peer: SocketAddr) -> Reply {
+        if !self.client_allowed(peer.ip()) {
+            tracing::warn!(
+                "HTTP request from {} rejected: Client network is not allowed RPC access",
+                peer.ip()
+            );
+            return reply(StatusCode::FORBIDDEN, Bytes::new(), false, false);
+        }
+        let known = [Method::GET, Method::POST, Method::HEAD, Method::PUT];
+        if !known.contains(req.method()) {
+            return reply(StatusCode::METHOD_NOT_ALLOWED, Bytes::new(), false, false);
+        }
+        if req.uri().path() != "/" || req.uri().query().is_some() {
+            return reply(StatusCode::NOT_FOUND, Bytes::new(), false, false);
+        }
+        if req.method() != Method::POST {
+            return plain(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "JSONRPC server handles only POST requests",
+            );
+        }
+        match self.authorized(&req) {
+            Some(true) => {}
+            Some(false) => {
+                tracing::warn!("ThreadRPCServer incorrect password attempt from {peer}");
+                tokio::time::sleep(Duration::from_millis(250)).await;
+                return unauthorized();
+            }
+            None => return unauthorized(),
+        }
+        let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
+            Ok(b) => b.to_bytes(),
+            Err(_) => {
+                return plain(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large");
+            }
+        };
+        let (status, text) = self.process(&body).await;
+        let mut text = text;
+        text.push('\n');
+        reply(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            Bytes::from(text),
+            true,
+            status == 200,
+        )
+    }
+
+    /// Body → (HTTP status, reply JSON).
+    pub async fn process(&self, body: &[u8]) -> (u16, String) {
+        let value: Value = match serde_json::from_slice(body) {
+            Ok(v) => v,
+            Err(_) => {
+                let e = RpcError::new(RPC_PARSE_ERROR, "Parse error");
+                return (e.http_status(), error_text(&e, &Value::from(0)));
+            }
+        };
+        match &value {
+            Value::Object(_) => {
+                let out = self.call(&value, true).await;
+                let status = out.error.as_ref().map_or(200, |e| e.http_status());
+                (status, out.text)
+            }
+            Value::Array(items) => {
+                let mut s = String::from("[");
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        s.push(',');
+                    }
+                    s.push_str(&self.call(item, false).await.text);
+                }
+                s.push(']');
+                (200, s)
+            }
+            _ => {
+                let e = RpcError::new(RPC_PARSE_ERROR, "Top-level object parse error");
+                (e.http_status(), error_text(&e, &Value::from(0)))
+            }
+        }
+    }
+
+    /// One request object. Envelope errors of a single request answer with id 0 (MultiChain's
+    /// quirk); inside a batch they carry the element's id.
+    async fn call(&self, request: &Value, single: bool) -> CallOutcome {
+        let fail = |e: RpcError, id: &Value| CallOutcome {
+            text: error_text(&e, id),
+            error: Some(e),
+        };
+        let Value::Object(obj) = request else {
+            return fail(
+                RpcError::new(RPC_INVALID_REQUEST, "Invalid Request object"),
+                &Value::Null,
+            );
+        };
+        let id = obj.get("id").cloned().unwrap_or(Value::Null);
+        let envelope_id = if single { Value::from(0) } else { id.clone() };
+        let method = match obj.get("method") {
+            None | Some(Value::Null) => {
+                return fail(RpcError::new(RPC_INVALID_REQUEST, "Missing method"), &envelope_id)
+            }
+            Some(Value::String(m)) => m.as_str(),
+            Some(_) => {
+                return fail(
+                    RpcError::new(RPC_INVALID_REQUEST, "Method must be a string"),
+                    &envelope_id,
+                )
+            }
+        };
+        match obj.get("chain_name") {
+            None | Some(Value::Null) => {}
+            Some(Value::String(c)) if *c == self.config.chain_name => {}
+            Some(Value::String(_)) => {
+                return fail(RpcError::new(RPC_INVALID_REQUEST, "Wrong chain name"), &envelope_id)
+            }
+            Some(_) => {
+                return fail(
+                    RpcError::new(RPC_INVALID_REQUEST, "Chain name must be a string"),
+                    &envelope_id,
+                )
+            }
+        }
+        let params = match obj.get("params") {
+            None | Some(Value::Null) => Value::Array(Vec::new()),
+            Some(p @ Value::Array(_)) => p.clone(),
+            Some(_) => {
+                return fail(
+                    RpcError::new(RPC_INVALID_REQUEST, "Params must be an array"),
+                    &envelope_id,
+                )
+            }
+        };
+        if !self.config.allowed_methods.is_empty()
+            && method != "help"
+            && !self.config.allowed_methods.iter().any(|m| m == method)
+        {
+            return fail(
+                RpcError::new(
+                    super::errors::RPC_NOT_ALLOWED,
+                    "Method not allowed with current setting of -rpcallowmethod runtime parameter",
+                ),
+                &id,
+            );
+        }
+        let mut request = String::from("{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":");
+        request.push_str(&serde_json::to_string(method).unwrap_or_default());
+        request.push_str(",\"params\":");
+        request.push_str(&serde_json::to_string(&params).unwrap_or_else(|_| "[]".into()));
+        request.push('}');
+        let raw = match self.module.raw_json_request(&request, 1).await {
+            Ok((raw, _)) => raw,
+            Err(e) => return fail(RpcError::new(RPC_PARSE_ERROR, e.to_string()), &id),
+        };
+        match serde_json::from_str::<ModuleResponse>(raw.get()) {
+            Ok(ModuleResponse {
+                error: Some(err), ..
+            }) => fail(RpcError::new(err.code, err.message), &id),
+            Ok(ModuleResponse {
+                result: Some(result),
+                ..
+            }) => CallOutcome {
+                text: success_text(result.get(), &id),
+                error: None,
+            },
+            Ok(_) => CallOutcome {
+                text: success_text("null", &id),
+                error: None,
+            },
+            Err(e) => fail(RpcError::new(super::errors::RPC_INTERNAL_ERROR, e.to_string()), &id),
+        }
+    }
+}
+
+/// Serves HTTP on `listeners` until `shutdown` turns true.
+pub async fn serve(server: Arc<RpcServer>, listeners: Vec<TcpListener>, mut shutdown: watch::Receiver<bool>) {
+    let mut tasks = Vec::new();
+    for listener in listeners {
+        let server = server.clone();
+        let mut stop = shutdown.clone();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let (stream, peer) = tokio::select! {
+                    r = listener.accept() => match r {
+                        Ok(x) => x,
+                        Err(_) => continue,
+                    },
+                    _ = stop.changed() => break,
+                };
+                let _ = stream.set_nodelay(true);
+                let server = server.clone();
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |req| {
+                        let server = server.clone();
+                        async move { Ok::<_, std::convert::Infallible>(server.handle(req, peer).await) }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .title_case_headers(true)
+                        .keep_alive(true)
+                        .timer(hyper_util::rt::TokioTimer::new())
+                        .header_read_timeout(Duration::from_secs(30))
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        }));
+    }
+    let _ = shutdown.wait_for(|v| *v).await;
+    for t in tasks {
+        t.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allow_list_forms() {
+        let n = AllowedNet::parse("10.1.2.0/24").unwrap();
+        assert!(n.contains("10.1.2.77".parse().unwrap()));
+        assert!(!n.contains("10.1.3.1".parse().unwrap()));
+        let m = AllowedNet::parse("10.1.2.0/255.255.0.0").unwrap();
+        assert!(m.contains("10.1.9.9".parse().unwrap()));
+        let single = AllowedNet::parse("192.168.1.5").unwrap();
+        assert!(single.contains("192.168.1.5".parse().unwrap()));
+        assert!(!single.contains("192.168.1.6".parse().unwrap()));
+        assert!(AllowedNet::parse("nonsense").is_none());
+        assert!(AllowedNet::parse("10.0.0.0/40").is_none());
+    }
+}
