@@ -265,6 +265,8 @@ fn start(chain: &str, seed: Option<String>, cmdline: Options, background: bool) 
     }
     tracing::info!("node ready: rpc port {rpc_port}");
 
+    let pid_file = chain_dir.join("multichain.pid");
+    let _ = std::fs::write(&pid_file, format!("{}\n", std::process::id()));
     let miner = miner::spawn(node.clone());
     let signal_tx = shutdown_tx.clone();
     runtime.spawn(async move {
@@ -274,6 +276,10 @@ fn start(chain: &str, seed: Option<String>, cmdline: Options, background: bool) 
     runtime.block_on(serve(server, listeners, shutdown_rx));
     node.request_stop();
     let _ = miner.join();
+    // Dropping the runtime drops every task still holding the node, so the ledger closes here.
+    drop(runtime);
+    drop(node);
+    let _ = std::fs::remove_file(&pid_file);
     tracing::info!("stopped");
     Ok(())
 }

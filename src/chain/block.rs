@@ -52,8 +52,10 @@ fn push(data: Vec<u8>) -> PushBytesBuf {
 
 /// Coinbase input script: the height (BIP34 style, as MultiChain does) and an extra tag.
 fn coinbase_input(height: u32, extra: &[u8]) -> TxIn {
+    // Height, an extra-nonce byte, and a tag: the layout MultiChain's coinbases show.
     let script_sig = Builder::new()
         .push_int(height as i64)
+        .push_slice(push(vec![1]))
         .push_slice(push(extra.to_vec()))
         .into_script();
     TxIn {

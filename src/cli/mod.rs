@@ -89,8 +89,23 @@ enum Outcome {
 }
 
 /// Entry point; returns the process exit code.
+/// Splits arguments: options may come before and after the chain name, but everything after
+/// the command is a parameter, even `-5` (`listblocks -5`).
+fn split_args(args: Vec<String>) -> (Options, Vec<String>) {
+    let mut options = Vec::new();
+    let mut words = Vec::new();
+    for a in args {
+        if words.len() < 2 && a.starts_with('-') && a.len() > 1 {
+            options.push(a);
+        } else {
+            words.push(a);
+        }
+    }
+    (Options::from_args(options).0, words)
+}
+
 pub fn run(args: Vec<String>) -> i32 {
-    let (cmdline, words) = Options::from_args(args);
+    let (cmdline, words) = split_args(args);
     let Some(chain) = words.first().cloned() else {
         print!("{}", usage());
         return 1;
@@ -275,6 +290,14 @@ mod tests {
             convert_params("grant", &words(&["a", "b", "notjson"])).unwrap_err(),
             "Error parsing JSON:notjson"
         );
+    }
+
+    #[test]
+    fn negative_numbers_after_the_command_are_parameters() {
+        let (o, w) = split_args(words(&["-datadir=/x", "chain1", "-rpcport=5", "listblocks", "-5"]));
+        assert_eq!(w, words(&["chain1", "listblocks", "-5"]));
+        assert_eq!(o.get("datadir"), Some("/x"));
+        assert_eq!(o.get("rpcport"), Some("5"));
     }
 
     #[test]

@@ -568,8 +568,8 @@ pub fn parse_value(d: &ParamDef, text: &str) -> Result<ParamValue, ParamsError> 
 mod tests {
     use super::*;
 
-    const GOLDEN_VALID: &str = include_str!("../../tests/data/golden-params.dat");
-    const GOLDEN_PROTOTYPE: &str = include_str!("../../tests/data/golden-params-before-first-start.dat");
+    const GOLDEN_VALID: &str = include_str!("../../compat-tests/golden/multichain-2.3/params.dat");
+    const GOLDEN_PROTOTYPE: &str = include_str!("../../compat-tests/golden/multichain-2.3/params.dat.before_first_start");
 
     #[test]
     fn golden_params_render_byte_for_byte() {

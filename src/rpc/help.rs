@@ -89,7 +89,7 @@ mod tests {
     #[test]
     fn listing_matches_golden_help() {
         let h = HelpTexts::new("testchain", 6298);
-        let golden = include_str!("../../tests/data/golden-help.txt");
+        let golden = include_str!("../../compat-tests/golden/multichain-2.3/37_help.txt");
         assert_eq!(h.listing(), golden.strip_suffix('\n').unwrap_or(golden));
     }
 

@@ -12,7 +12,7 @@ use crate::jsonfmt;
 use base64::Engine;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
-use hyper::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
+use hyper::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, DATE};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use jsonrpsee::RpcModule;
@@ -98,17 +98,30 @@ pub struct RpcServer {
 
 type Reply = Response<Full<Bytes>>;
 
-fn reply(status: StatusCode, body: Bytes, json: bool, server_header: bool) -> Reply {
-    let mut r = Response::new(Full::new(body.clone()));
+fn http_date() -> HeaderValue {
+    HeaderValue::from_str(&httpdate::fmt_http_date(std::time::SystemTime::now()))
+        .expect("HTTP dates are ASCII")
+}
+
+/// A reply with MultiChain's header order: success `Content-Length, Content-Type, Server,
+/// Date`; errors `Content-Type, Date, Content-Length`.
+fn reply(status: StatusCode, body: Bytes, json: bool, success: bool) -> Reply {
+    let len = HeaderValue::from(body.len());
+    let mut r = Response::new(Full::new(body));
     *r.status_mut() = status;
     let h = r.headers_mut();
-    if json {
+    if success {
+        h.insert(CONTENT_LENGTH, len);
         h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    }
-    if server_header {
         h.insert("Server", HeaderValue::from_static(SERVER_HEADER));
+        h.insert(DATE, http_date());
+    } else {
+        if json {
+            h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
+        h.insert(DATE, http_date());
+        h.insert(CONTENT_LENGTH, len);
     }
-    h.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
     r
 }
 
@@ -117,9 +130,12 @@ fn plain(status: StatusCode, text: &'static str) -> Reply {
 }
 
 fn unauthorized() -> Reply {
-    let mut r = reply(StatusCode::UNAUTHORIZED, Bytes::new(), false, false);
+    let mut r = Response::new(Full::new(Bytes::new()));
+    *r.status_mut() = StatusCode::UNAUTHORIZED;
     let h = r.headers_mut();
     h.insert("WWW-Authenticate", HeaderValue::from_static("Basic realm=\"jsonrpc\""));
+    h.insert(DATE, http_date());
+    h.insert(CONTENT_LENGTH, HeaderValue::from(0));
     h.insert(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=ISO-8859-1"));
     r
 }
