@@ -26,7 +26,11 @@ pub fn run(args: Vec<String>) -> i32 {
     let (cmdline, words) = Options::from_args(args.clone());
     if cmdline.has("?") || cmdline.has("help") || words.is_empty() {
         print!("{}", usage());
-        return if words.is_empty() && !cmdline.has("help") && !cmdline.has("?") { 1 } else { 0 };
+        return if words.is_empty() && !cmdline.has("help") && !cmdline.has("?") {
+            1
+        } else {
+            0
+        };
     }
     let target = words[0].clone();
     let is_child = std::env::var_os(CHILD_ENV).is_some();
@@ -117,7 +121,12 @@ fn run_parent(args: &[String]) -> i32 {
     }
 }
 
-fn start(chain: &str, seed: Option<String>, cmdline: Options, background: bool) -> Result<(), String> {
+fn start(
+    chain: &str,
+    seed: Option<String>,
+    cmdline: Options,
+    background: bool,
+) -> Result<(), String> {
     let datadir = runtime::data_dir(&cmdline);
     let chain_dir = datadir.join(chain);
     let params_path = chain_dir.join("params.dat");
@@ -256,7 +265,9 @@ fn start(chain: &str, seed: Option<String>, cmdline: Options, background: bool) 
     println!("Other nodes can connect to this node using:");
     println!("multichaind {node_address}\n");
     if allow_ips.is_empty() {
-        println!("Listening for API requests on port {rpc_port} (local only - see rpcallowip setting)\n");
+        println!(
+            "Listening for API requests on port {rpc_port} (local only - see rpcallowip setting)\n"
+        );
     }
     println!("Node ready.\n");
     let _ = std::io::stdout().flush();
@@ -361,7 +372,12 @@ fn init_logging(chain_dir: &Path, options: &Options) {
 /// This host's addresses other than loopback (IPv4 first).
 pub fn local_addresses() -> Vec<IpAddr> {
     let mut v: Vec<IpAddr> = if_addrs::get_if_addrs()
-        .map(|list| list.into_iter().map(|i| i.ip()).filter(|ip| !ip.is_loopback()).collect())
+        .map(|list| {
+            list.into_iter()
+                .map(|i| i.ip())
+                .filter(|ip| !ip.is_loopback())
+                .collect()
+        })
         .unwrap_or_default();
     v.sort_by_key(|ip| !ip.is_ipv4());
     v.dedup();

@@ -32,7 +32,7 @@ pub fn format_double(value: f64) -> String {
     if p - k > MAX_P {
         exact_nano = false;
     }
-    if (e < -4.0 || e > 12.0) && !exact_nano {
+    if !(-4.0..=12.0).contains(&e) && !exact_nano {
         let mantissa = if p > 0 {
             format!("{:.*}", p as usize, v)
         } else {
@@ -180,7 +180,9 @@ fn write_members(
 
 /// A JSON number holding a double (for amounts and ratios), formatted MultiChain's way on output.
 pub fn double(x: f64) -> Value {
-    Number::from_f64(x).map(Value::Number).unwrap_or(Value::Null)
+    Number::from_f64(x)
+        .map(Value::Number)
+        .unwrap_or(Value::Null)
 }
 
 #[cfg(test)]

@@ -14,7 +14,8 @@ fn util_create_prints_multichains_messages_and_params() {
     let dir = tempfile::tempdir().unwrap();
     let out = TestNode::util_in(dir.path(), "testchain", &[]);
     assert_eq!(out.code, 0);
-    let expected = golden("01_util_create.txt").replace("DATADIR", &dir.path().display().to_string());
+    let expected =
+        golden("01_util_create.txt").replace("DATADIR", &dir.path().display().to_string());
     assert_eq!(out.stdout, expected);
     assert_eq!(golden("01_util_create.rc").trim(), "0");
 
@@ -43,7 +44,9 @@ fn util_create_prints_multichains_messages_and_params() {
     // A second create of the same chain is refused like MultiChain does.
     let again = TestNode::util_in(dir.path(), "testchain", &[]);
     assert_eq!(again.code, 1);
-    assert!(again.stderr.contains("ERROR: Blockchain parameter set was not generated."));
+    assert!(again
+        .stderr
+        .contains("ERROR: Blockchain parameter set was not generated."));
 }
 
 /// The first start prints MultiChain's start-up lines (golden 02, in terminal order) and the
@@ -66,17 +69,30 @@ fn golden_session_matches_multichain_shapes() {
     ] {
         assert!(lines.contains(&expected), "missing {expected:?} in {start}");
     }
-    let connect = lines.iter().find(|l| l.starts_with("multichaind testchain@")).unwrap();
-    assert!(connect.ends_with(&format!(":{}", node.p2p_port)), "{connect}");
-    assert!(lines.contains(&format!(
-        "Listening for API requests on port {} (local only - see rpcallowip setting)",
-        node.rpc_port
-    )
-    .as_str()));
-    let order: Vec<usize> = ["Starting up node...", "Looking for genesis block...", "Other nodes can connect to this node using:", "Node ready."]
+    let connect = lines
         .iter()
-        .map(|l| lines.iter().position(|x| x == l).unwrap())
-        .collect();
+        .find(|l| l.starts_with("multichaind testchain@"))
+        .unwrap();
+    assert!(
+        connect.ends_with(&format!(":{}", node.p2p_port)),
+        "{connect}"
+    );
+    assert!(lines.contains(
+        &format!(
+            "Listening for API requests on port {} (local only - see rpcallowip setting)",
+            node.rpc_port
+        )
+        .as_str()
+    ));
+    let order: Vec<usize> = [
+        "Starting up node...",
+        "Looking for genesis block...",
+        "Other nodes can connect to this node using:",
+        "Node ready.",
+    ]
+    .iter()
+    .map(|l| lines.iter().position(|x| x == l).unwrap())
+    .collect();
     assert!(order.windows(2).all(|w| w[0] < w[1]), "{start}");
 
     // 03 getinfo: same fields in the same order; fixed values equal.
@@ -85,13 +101,30 @@ fn golden_session_matches_multichain_shapes() {
     let ours = info.json();
     let golden_info = golden_json("03_getinfo.txt");
     assert_same_shape(&ours, &golden_info, "getinfo");
-    for k in ["version", "nodeversion", "edition", "protocolversion", "chainname", "description", "protocol", "setupblocks", "walletversion", "walletdbversion", "streams", "difficulty", "testnet", "proxy", "errors"] {
+    for k in [
+        "version",
+        "nodeversion",
+        "edition",
+        "protocolversion",
+        "chainname",
+        "description",
+        "protocol",
+        "setupblocks",
+        "walletversion",
+        "walletdbversion",
+        "streams",
+        "difficulty",
+        "testnet",
+        "proxy",
+        "errors",
+    ] {
         assert_eq!(ours[k], golden_info[k], "getinfo.{k}");
     }
     assert_eq!(ours["port"], node.p2p_port);
     // The CLI echoes the request on stderr, then an empty line.
     let echo: Value = serde_json::from_str(info.stderr.lines().next().unwrap()).unwrap();
-    let golden_echo: Value = serde_json::from_str(golden("03_getinfo.stderr").lines().next().unwrap()).unwrap();
+    let golden_echo: Value =
+        serde_json::from_str(golden("03_getinfo.stderr").lines().next().unwrap()).unwrap();
     assert_same_shape(&echo, &golden_echo, "request echo");
     assert_eq!(echo["chain_name"], "testchain");
     assert!(info.stderr.ends_with("}\n\n"), "{:?}", info.stderr);
@@ -102,7 +135,11 @@ fn golden_session_matches_multichain_shapes() {
 
     // 04 getaddresses, 05 getnewaddress, 06 grant.
     let addresses = node.cli_json(&["getaddresses"]);
-    assert_same_shape(&addresses, &golden_json("04_getaddresses.txt"), "getaddresses");
+    assert_same_shape(
+        &addresses,
+        &golden_json("04_getaddresses.txt"),
+        "getaddresses",
+    );
     assert_eq!(addresses.as_array().unwrap().len(), 1);
     let admin = addresses[0].as_str().unwrap().to_string();
     let new = node.cli(&["getnewaddress"]).line();
@@ -118,7 +155,12 @@ fn golden_session_matches_multichain_shapes() {
         v.as_array()
             .unwrap()
             .iter()
-            .map(|p| (p["address"] == v[0]["address"], p["type"].as_str().unwrap().to_string()))
+            .map(|p| {
+                (
+                    p["address"] == v[0]["address"],
+                    p["type"].as_str().unwrap().to_string(),
+                )
+            })
             .collect()
     };
     assert_eq!(kinds(&perms), kinds(&golden_perms));
@@ -127,14 +169,33 @@ fn golden_session_matches_multichain_shapes() {
 
     // 19 listaddresses.
     let listed = node.cli_json(&["listaddresses"]);
-    assert_same_shape(&listed, &golden_json("19_listaddresses.txt"), "listaddresses");
+    assert_same_shape(
+        &listed,
+        &golden_json("19_listaddresses.txt"),
+        "listaddresses",
+    );
     assert_eq!(listed.as_array().unwrap().len(), 2);
 
     // 20 getblockchainparams: every key, in order; fixed values equal.
     let params = node.cli_json(&["getblockchainparams"]);
     let golden_params = golden_json("20_getblockchainparams.txt");
     assert_same_shape(&params, &golden_params, "getblockchainparams");
-    let varying = ["target-block-time", "default-network-port", "default-rpc-port", "network-message-start", "address-pubkeyhash-version", "address-scripthash-version", "private-key-version", "address-checksum-value", "genesis-pubkey", "genesis-timestamp", "genesis-nonce", "genesis-pubkey-hash", "genesis-hash", "chain-params-hash"];
+    let varying = [
+        "target-block-time",
+        "default-network-port",
+        "default-rpc-port",
+        "network-message-start",
+        "address-pubkeyhash-version",
+        "address-scripthash-version",
+        "private-key-version",
+        "address-checksum-value",
+        "genesis-pubkey",
+        "genesis-timestamp",
+        "genesis-nonce",
+        "genesis-pubkey-hash",
+        "genesis-hash",
+        "chain-params-hash",
+    ];
     for (k, v) in golden_params.as_object().unwrap() {
         if !varying.contains(&k.as_str()) {
             assert_eq!(&params[k], v, "getblockchainparams.{k}");
@@ -155,13 +216,24 @@ fn golden_session_matches_multichain_shapes() {
     }
 
     // 22 getmempoolinfo, 23 getrawmempool, 24 getmininginfo.
-    assert_same_shape(&node.cli_json(&["getmempoolinfo"]), &golden_json("22_getmempoolinfo.txt"), "getmempoolinfo");
+    assert_same_shape(
+        &node.cli_json(&["getmempoolinfo"]),
+        &golden_json("22_getmempoolinfo.txt"),
+        "getmempoolinfo",
+    );
     let pool = node.cli_json(&["getrawmempool"]);
     assert_same_shape(&pool, &golden_json("23_getrawmempool.txt"), "getrawmempool");
     let mining = node.cli_json(&["getmininginfo"]);
     let golden_mining = golden_json("24_setgenerate_check.txt");
     assert_same_shape(&mining, &golden_mining, "getmininginfo");
-    for k in ["difficulty", "errors", "genproclimit", "testnet", "chain", "generate"] {
+    for k in [
+        "difficulty",
+        "errors",
+        "genproclimit",
+        "testnet",
+        "chain",
+        "generate",
+    ] {
         assert_eq!(mining[k], golden_mining[k], "getmininginfo.{k}");
     }
 
@@ -179,7 +251,10 @@ fn golden_session_matches_multichain_shapes() {
     let genesis = node.cli_json(&["getblock", "0"]);
     assert_same_shape(&genesis, &golden_json("27_getblock_0.txt"), "getblock 0");
     assert_eq!(genesis["bits"], "2000ffff");
-    assert_eq!(genesis["chainwork"], golden_json("27_getblock_0.txt")["chainwork"]);
+    assert_eq!(
+        genesis["chainwork"],
+        golden_json("27_getblock_0.txt")["chainwork"]
+    );
     let empty_height = node
         .cli_json(&["listblocks", "1-100"])
         .as_array()
@@ -203,14 +278,24 @@ fn golden_session_matches_multichain_shapes() {
         .expect("the grant's block");
     let decoded = node.cli_json(&["getblock", &grant_block, "4"]);
     let raw = golden_json("raw/raw-transactions.json");
-    assert_same_shape(&decoded["tx"][1]["vout"][0], &raw["grant"]["decoded"]["vout"][0], "grant vout");
+    assert_same_shape(
+        &decoded["tx"][1]["vout"][0],
+        &raw["grant"]["decoded"]["vout"][0],
+        "grant vout",
+    );
     assert_eq!(decoded["tx"][1]["txid"], txid.as_str());
 
     // 36 unknown method: same stderr after the echoed request, same exit status.
     let bad = node.cli(&["nosuchmethod"]);
     let golden_err = golden("36_error_unknown_method.stderr");
-    assert_eq!(bad.stderr.split_once("\n\n").unwrap().1, golden_err.split_once("\n\n").unwrap().1);
-    assert_eq!(bad.code.to_string(), golden("36_error_unknown_method.rc").trim());
+    assert_eq!(
+        bad.stderr.split_once("\n\n").unwrap().1,
+        golden_err.split_once("\n\n").unwrap().1
+    );
+    assert_eq!(
+        bad.code.to_string(),
+        golden("36_error_unknown_method.rc").trim()
+    );
 
     // 37 help: the full listing, byte for byte.
     assert_eq!(node.cli(&["help"]).stdout, golden("37_help.txt"));
@@ -219,13 +304,24 @@ fn golden_session_matches_multichain_shapes() {
     let net = node.cli_json(&["getnetworkinfo"]);
     let golden_net = golden_json("38_getnetworkinfo.txt");
     assert_same_shape(&net, &golden_net, "getnetworkinfo");
-    for k in ["version", "subversion", "protocolversion", "localservices", "networks", "relayfee"] {
+    for k in [
+        "version",
+        "subversion",
+        "protocolversion",
+        "localservices",
+        "networks",
+        "relayfee",
+    ] {
         assert_eq!(net[k], golden_net[k], "getnetworkinfo.{k}");
     }
     let peers = node.cli(&["getpeerinfo"]);
     assert_eq!(peers.stdout, golden("39_getpeerinfo.txt"));
     let chain = node.cli_json(&["getblockchaininfo"]);
-    assert_same_shape(&chain, &golden_json("40_getblockchaininfo.txt"), "getblockchaininfo");
+    assert_same_shape(
+        &chain,
+        &golden_json("40_getblockchaininfo.txt"),
+        "getblockchaininfo",
+    );
 
     // 41 stop.
     let stop = node.stop();

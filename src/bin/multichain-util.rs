@@ -44,7 +44,10 @@ fn create(name: &str, protocol: Option<&String>, options: &Options, args: &[Stri
     let dir = datadir.join(name);
     let path = dir.join("params.dat");
     if path.exists() {
-        eprintln!("Cannot create chain parameter set, file {} already exists", path.display());
+        eprintln!(
+            "Cannot create chain parameter set, file {} already exists",
+            path.display()
+        );
         eprintln!("ERROR: Blockchain parameter set was not generated.");
         return 1;
     }
@@ -60,7 +63,9 @@ fn create(name: &str, protocol: Option<&String>, options: &Options, args: &[Stri
             return 1;
         }
     };
-    if let Err(e) = std::fs::create_dir_all(&dir).and_then(|_| std::fs::write(&path, params.render())) {
+    if let Err(e) =
+        std::fs::create_dir_all(&dir).and_then(|_| std::fs::write(&path, params.render()))
+    {
         eprintln!("ERROR: cannot write {}: {e}", path.display());
         eprintln!("ERROR: Blockchain parameter set was not generated.");
         return 1;

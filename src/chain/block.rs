@@ -20,7 +20,9 @@ use bitcoin::pow::{CompactTarget, Target};
 use bitcoin::script::{Builder, PushBytesBuf};
 use bitcoin::secp256k1::{ecdsa::Signature, Message, PublicKey};
 use bitcoin::transaction::Version as TxVersion;
-use bitcoin::{Amount, Block, BlockHash, OutPoint, Sequence, Transaction, TxIn, TxMerkleNode, TxOut, Witness};
+use bitcoin::{
+    Amount, Block, BlockHash, OutPoint, Sequence, Transaction, TxIn, TxMerkleNode, TxOut, Witness,
+};
 
 pub const GENESIS_VERSION: i32 = 1;
 pub const BLOCK_VERSION: i32 = 3;
@@ -115,7 +117,10 @@ pub fn assemble_block(
         nonce: 0,
     };
     let msg = signing_hash(&header, &txdata);
-    let sig = secp().sign_ecdsa(&msg, &miner_key.secret).serialize_der().to_vec();
+    let sig = secp()
+        .sign_ecdsa(&msg, &miner_key.secret)
+        .serialize_der()
+        .to_vec();
     let pubkey = miner_key.public_key_bytes();
     let mut element = BLOCK_SIGNATURE.to_vec();
     element.push(sig.len() as u8);
@@ -140,7 +145,12 @@ pub fn assemble_block(
 /// The genesis block: one coinbase paying nothing to the genesis key, which thereby holds all
 /// global permissions; the chain description rides in the coinbase input.
 /// Deterministic: rebuilt from params.dat it gives the same block.
-pub fn genesis_block(description: &str, genesis_pubkey: &[u8], time: u32, bits: CompactTarget) -> Block {
+pub fn genesis_block(
+    description: &str,
+    genesis_pubkey: &[u8],
+    time: u32,
+    bits: CompactTarget,
+) -> Block {
     let admin = Address::PubKeyHash(crate::primitives::address::hash160(genesis_pubkey));
     let mut desc = description.as_bytes().to_vec();
     desc.truncate(90);
@@ -206,7 +216,8 @@ pub fn block_miner(block: &Block) -> Result<Address, BlockReject> {
     let mut unsigned = block.txdata.clone();
     unsigned[0].output.remove(index);
     let msg = signing_hash(&block.header, &unsigned);
-    let pk = PublicKey::from_slice(&key).map_err(|_| BlockReject::BadSignature("bad key".into()))?;
+    let pk =
+        PublicKey::from_slice(&key).map_err(|_| BlockReject::BadSignature("bad key".into()))?;
     let mut signature =
         Signature::from_der(&sig).map_err(|_| BlockReject::BadSignature("bad encoding".into()))?;
     signature.normalize_s();
@@ -307,7 +318,9 @@ pub fn check_block<V: StateView + ?Sized>(
     }
     let paid: u64 = coinbase.output.iter().map(|o| o.value.to_sat()).sum();
     if paid > rules.block_reward(ctx.height) + fees {
-        return Err(BlockReject::BadCoinbase("pays more than reward and fees".into()));
+        return Err(BlockReject::BadCoinbase(
+            "pays more than reward and fees".into(),
+        ));
     }
     let coinbase_effects = coinbase_effects(coinbase, ctx.height);
     effects.delta.apply(&coinbase_effects);
@@ -364,7 +377,15 @@ mod tests {
     fn signed_block_names_its_miner() {
         let key = PrivateKey::generate();
         let cb = unsigned_coinbase(1, &key.address(), 0);
-        let block = assemble_block(BlockHash::all_zeros(), 1000, pow_limit(8), cb, vec![], &key, false);
+        let block = assemble_block(
+            BlockHash::all_zeros(),
+            1000,
+            pow_limit(8),
+            cb,
+            vec![],
+            &key,
+            false,
+        );
         assert_eq!(block_miner(&block), Ok(key.address()));
         assert!(Target::from_compact(block.header.bits).is_met_by(block.block_hash()));
         let mut forged = block.clone();

@@ -9,4 +9,6 @@ pub mod verify;
 
 pub use error::{BlockReject, TxReject};
 pub use rules::{check_transaction, RuleParams, TxContext};
-pub use state::{ChainState, Coin, Delta, Overlay, PermissionKey, PermissionRecord, StateView, TxEffects};
+pub use state::{
+    ChainState, Coin, Delta, Overlay, PermissionKey, PermissionRecord, StateView, TxEffects,
+};

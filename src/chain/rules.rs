@@ -3,7 +3,9 @@
 //! at block connection.
 
 use super::error::TxReject;
-use super::state::{has_global, AnyoneCan, Coin, PermissionKey, PermissionRecord, StateView, TxEffects};
+use super::state::{
+    has_global, AnyoneCan, Coin, PermissionKey, PermissionRecord, StateView, TxEffects,
+};
 use super::verify::verify_input;
 use crate::params::ChainParams;
 use crate::primitives::address::Address;
@@ -138,14 +140,16 @@ pub fn check_transaction<V: StateView + ?Sized>(
             .coin(&input.previous_output)
             .ok_or(TxReject::MissingInputs)?;
         if coin.coinbase {
-            let confirmations = coin.height.map(|h| ctx.height.saturating_sub(h)).unwrap_or(0);
+            let confirmations = coin
+                .height
+                .map(|h| ctx.height.saturating_sub(h))
+                .unwrap_or(0);
             if confirmations < rules.spendable_delay {
                 return Err(TxReject::invalid("bad-txns-premature-spend-of-coinbase"));
             }
         }
-        let signer = verify_input(tx, index, &coin.output.script_pubkey).map_err(|e| {
-            TxReject::invalid(format!("mandatory-script-verify-flag-failed ({e})"))
-        })?;
+        let signer = verify_input(tx, index, &coin.output.script_pubkey)
+            .map_err(|e| TxReject::invalid(format!("mandatory-script-verify-flag-failed ({e})")))?;
         if !has_global(view, &rules.anyone, &signer, permission::SEND, ctx.height) {
             return Err(TxReject::invalid(format!(
                 "Input {index} doesn't have send permission"
@@ -172,9 +176,7 @@ pub fn check_transaction<V: StateView + ?Sized>(
             check_receive(view, ctx, &parsed, &address, output.value.to_sat())?;
             for (entity, grant) in parsed.permission_grants() {
                 if entity.is_some() {
-                    return Err(TxReject::invalid(
-                        "Script rejected - entity not found",
-                    ));
+                    return Err(TxReject::invalid("Script rejected - entity not found"));
                 }
                 let admin = find_granting_admin(view, ctx, &signers, grant.bits)?;
                 for bit in permission::split_bits(grant.bits) {
@@ -300,7 +302,13 @@ fn check_receive<V: StateView + ?Sized>(
         return Ok(());
     }
     let rules = ctx.rules;
-    if has_global(view, &rules.anyone, address, permission::RECEIVE, ctx.height) {
+    if has_global(
+        view,
+        &rules.anyone,
+        address,
+        permission::RECEIVE,
+        ctx.height,
+    ) {
         return Ok(());
     }
     let empty = value == 0 && !parsed.has_metadata();

@@ -39,7 +39,11 @@ fn sighash(
 use bitcoin::hashes::Hash;
 
 /// Verifies input `index` of `tx` against the script it spends; returns the signer's address.
-pub fn verify_input(tx: &Transaction, index: usize, prev_script: &Script) -> Result<Address, VerifyError> {
+pub fn verify_input(
+    tx: &Transaction,
+    index: usize,
+    prev_script: &Script,
+) -> Result<Address, VerifyError> {
     let parsed = script::parse(prev_script).ok_or(VerifyError::UnsupportedScript)?;
     let Destination::PubKeyHash(expected) = parsed.destination else {
         return Err(VerifyError::UnsupportedScript);
@@ -109,7 +113,8 @@ mod tests {
     #[test]
     fn golden_grant_signature_verifies() {
         let tx: Transaction = deserialize_hex("010000000137e6fcfc0839328f97bdb40c94c811d8d04a479717ccfe6b46f4fbce1aac072b010000006a47304402205913719c9dcc52f0dbb08eb39486d0f3d3dfd09a885954c11a56c683ab6d135202205db482cbefc08afed36ae58242eb9853d307ba36ab14a7c05b76a9119a5fcd470121027da7ff5b79f99b4c2c53ce084766e64d7b74022cd0b37e80f397711384508c6dffffffff0200000000000000002f76a9148bec7cf736663e57063239c30c29bc8799e0732588ac1473706b700700000000000000ffffffffc3f9056b7500000000000000001976a914b91d9cb61246e0e3c5604218c99349c13300b80188ac00000000").unwrap();
-        let prev = ScriptBuf::from_hex("76a914b91d9cb61246e0e3c5604218c99349c13300b80188ac").unwrap();
+        let prev =
+            ScriptBuf::from_hex("76a914b91d9cb61246e0e3c5604218c99349c13300b80188ac").unwrap();
         let signer = verify_input(&tx, 0, &prev).unwrap();
         assert_eq!(
             hex::encode(signer.hash()),
@@ -130,6 +135,9 @@ mod tests {
         assert_eq!(verify_input(&tx, 0, &prev), Ok(key.address()));
         let other = PrivateKey::generate();
         let prev_other = script::pay_to(&other.address(), &[]);
-        assert_eq!(verify_input(&tx, 0, &prev_other), Err(VerifyError::WrongKey));
+        assert_eq!(
+            verify_input(&tx, 0, &prev_other),
+            Err(VerifyError::WrongKey)
+        );
     }
 }

@@ -23,14 +23,27 @@ pub struct HttpResponse {
     pub body: Vec<u8>,
 }
 
-pub fn post(host: &str, port: u16, user: &str, password: &str, body: &str, timeout_secs: u64) -> Result<HttpResponse, HttpError> {
+pub fn post(
+    host: &str,
+    port: u16,
+    user: &str,
+    password: &str,
+    body: &str,
+    timeout_secs: u64,
+) -> Result<HttpResponse, HttpError> {
     let addr = (host, port)
         .to_socket_addrs()
         .map_err(|e| HttpError::Connect(format!(" ({e})")))?
         .next()
         .ok_or_else(|| HttpError::Connect(String::new()))?;
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(timeout_secs.min(30)))
-        .map_err(|e| HttpError::Connect(format!(" (error code {} - \"{}\")", e.raw_os_error().unwrap_or(0), e)))?;
+        .map_err(|e| {
+        HttpError::Connect(format!(
+            " (error code {} - \"{}\")",
+            e.raw_os_error().unwrap_or(0),
+            e
+        ))
+    })?;
     let _ = stream.set_read_timeout(Some(Duration::from_secs(timeout_secs)));
     let auth = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
     let request = format!(
@@ -41,7 +54,9 @@ pub fn post(host: &str, port: u16, user: &str, password: &str, body: &str, timeo
         .write_all(request.as_bytes())
         .map_err(|_| HttpError::NoResponse)?;
     let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).map_err(|_| HttpError::NoResponse)?;
+    stream
+        .read_to_end(&mut raw)
+        .map_err(|_| HttpError::NoResponse)?;
     parse_response(&raw)
 }
 

@@ -61,7 +61,11 @@ impl Ledger {
         match ledger.get::<Meta>(&KEY_FORMAT)? {
             None => {
                 let mut batch = WriteBatch::default();
-                ledger.put::<Meta>(&mut batch, &KEY_FORMAT, &FORMAT_VERSION.to_le_bytes().to_vec());
+                ledger.put::<Meta>(
+                    &mut batch,
+                    &KEY_FORMAT,
+                    &FORMAT_VERSION.to_le_bytes().to_vec(),
+                );
                 ledger.db.write_opt(batch, &sync_writes())?;
             }
             Some(v) => {
@@ -102,7 +106,9 @@ impl Ledger {
         batch.delete_cf(self.cf(T::CF), T::key(key));
     }
 
-    fn scan<T: Table>(&self) -> impl Iterator<Item = Result<(Vec<u8>, T::Value), LedgerError>> + '_ {
+    fn scan<T: Table>(
+        &self,
+    ) -> impl Iterator<Item = Result<(Vec<u8>, T::Value), LedgerError>> + '_ {
         self.db
             .iterator_cf(self.cf(T::CF), rocksdb::IteratorMode::Start)
             .map(|item| {
@@ -289,7 +295,13 @@ mod tests {
             l.db.write(b).unwrap();
         }
         let err = Ledger::open(dir.path()).err().unwrap();
-        assert!(matches!(err, LedgerError::FormatVersion { found: 99, expected: FORMAT_VERSION }));
+        assert!(matches!(
+            err,
+            LedgerError::FormatVersion {
+                found: 99,
+                expected: FORMAT_VERSION
+            }
+        ));
         assert!(err.to_string().contains("format version 99"));
     }
 

@@ -471,7 +471,13 @@ mod tests {
 
     #[test]
     fn truncated_records_are_corruption_not_panics() {
-        let r = PermissionRecord { start: 1, end: 2, timestamp: 3, seq: 4, admins: vec![addr(1)] };
+        let r = PermissionRecord {
+            start: 1,
+            end: 2,
+            timestamp: 3,
+            seq: 4,
+            admins: vec![addr(1)],
+        };
         let bytes = Permissions::encode(&r);
         for cut in 0..bytes.len() {
             assert!(Permissions::decode(&bytes[..cut]).is_err());

@@ -66,13 +66,17 @@ impl Node {
                 let found = st
                     .wallet
                     .addresses()
-                    .find(|a| self.can_grant(&st, a, req.bits) && st.has_permission(self, a, permission::SEND))
+                    .find(|a| {
+                        self.can_grant(&st, a, req.bits)
+                            && st.has_permission(self, a, permission::SEND)
+                    })
                     .copied();
                 found.ok_or_else(|| {
                     Refusal::InsufficientPermissions(if needs_admin {
                         "This wallet doesn't have addresses with admin permission".into()
                     } else {
-                        "This wallet doesn't have addresses with activate or admin permission".into()
+                        "This wallet doesn't have addresses with activate or admin permission"
+                            .into()
                     })
                 })?
             }

@@ -35,7 +35,13 @@ impl Node {
             .addresses()
             .find(|a| {
                 !recent.contains(a)
-                    && crate::chain::state::has_global(&st.chain, &self.rules.anyone, a, permission::MINE, height)
+                    && crate::chain::state::has_global(
+                        &st.chain,
+                        &self.rules.anyone,
+                        a,
+                        permission::MINE,
+                        height,
+                    )
             })
             .copied()
     }
@@ -46,7 +52,10 @@ impl Node {
         let Some(miner) = self.miner_address(&st) else {
             return Ok(None);
         };
-        let key = *st.wallet.key(&miner).expect("miner address is in the wallet");
+        let key = *st
+            .wallet
+            .key(&miner)
+            .expect("miner address is in the wallet");
         let height = st.next_height();
         let count = st
             .mempool
@@ -64,7 +73,8 @@ impl Node {
             delta.apply(&effects);
             tx_effects.push(effects);
         }
-        let coinbase = block::unsigned_coinbase(height, &miner, self.rules.block_reward(height) + fees);
+        let coinbase =
+            block::unsigned_coinbase(height, &miner, self.rules.block_reward(height) + fees);
         let tip = st.tip();
         let time = unix_now().max(tip.time);
         let started = std::time::Instant::now();

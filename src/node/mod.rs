@@ -7,7 +7,9 @@ pub mod miner;
 
 use crate::chain::block::{self, check_block, coinbase_effects, BlockContext, BlockEffects};
 use crate::chain::rules::{check_transaction, RuleParams, TxContext};
-use crate::chain::state::{ChainState, Delta, Overlay, PermissionKey, PermissionRecord, StateView, TxEffects};
+use crate::chain::state::{
+    ChainState, Delta, Overlay, PermissionKey, PermissionRecord, StateView, TxEffects,
+};
 use crate::chain::{BlockReject, TxReject};
 use crate::ledger::tables::BlockInfo;
 use crate::ledger::{Ledger, LedgerError};
@@ -78,7 +80,9 @@ impl NodeState {
     }
 
     pub fn tip(&self) -> &BlockInfo {
-        self.blocks.last().expect("a started node has its genesis block")
+        self.blocks
+            .last()
+            .expect("a started node has its genesis block")
     }
 
     /// The state as queries see it: confirmed plus mempool.
@@ -141,7 +145,9 @@ impl NodeState {
         for (op, coin) in &self.mempool.delta.coins {
             match coin {
                 Some(c) => {
-                    if let Some(a) = script::parse(&c.output.script_pubkey).and_then(|p| p.address()) {
+                    if let Some(a) =
+                        script::parse(&c.output.script_pubkey).and_then(|p| p.address())
+                    {
                         found.push((a, *op));
                     }
                 }
@@ -205,7 +211,11 @@ pub struct Startup {
 impl Node {
     /// Opens the chain in `chain_dir` (params.dat must exist), building the genesis block on
     /// first start.
-    pub fn open(chain_dir: &Path, mut params: ChainParams, options: Options) -> Result<(Node, Startup), NodeError> {
+    pub fn open(
+        chain_dir: &Path,
+        mut params: ChainParams,
+        options: Options,
+    ) -> Result<(Node, Startup), NodeError> {
         let ledger = Ledger::open(&chain_dir.join("ledger"))?;
         let wallet = Wallet::load(&ledger)?;
         let loaded = ledger.load()?;
@@ -229,7 +239,10 @@ impl Node {
                 }
                 b
             } else {
-                let key = wallet.key(&wallet.default_address()).copied().expect("default key");
+                let key = wallet
+                    .key(&wallet.default_address())
+                    .copied()
+                    .expect("default key");
                 let pubkey = key.public_key_bytes();
                 let b = block::genesis_block(&description, &pubkey, unix_now(), bits);
                 let mut display_hash = b.block_hash().to_byte_array();
@@ -279,7 +292,9 @@ impl Node {
         }
         {
             let mut st = node.state.write();
-            st.rewards = (1..st.next_height()).map(|h| node.rules.block_reward(h)).sum();
+            st.rewards = (1..st.next_height())
+                .map(|h| node.rules.block_reward(h))
+                .sum();
             st.rescan_wallet_coins();
         }
         node.reload_mempool()?;
@@ -330,7 +345,12 @@ impl Node {
     }
 
     /// Writes a checked block and applies it in memory; mined mempool entries leave the pool.
-    fn commit(&self, block: &Block, effects: BlockEffects, mined_from_pool: usize) -> Result<(), NodeError> {
+    fn commit(
+        &self,
+        block: &Block,
+        effects: BlockEffects,
+        mined_from_pool: usize,
+    ) -> Result<(), NodeError> {
         let mut st = self.state.write();
         self.commit_locked(&mut st, block, effects, mined_from_pool)
     }
@@ -376,7 +396,12 @@ impl Node {
         self.accept_locked(&mut st, tx, true)
     }
 
-    pub(crate) fn accept_locked(&self, st: &mut NodeState, tx: Transaction, persist: bool) -> Result<Txid, NodeError> {
+    pub(crate) fn accept_locked(
+        &self,
+        st: &mut NodeState,
+        tx: Transaction,
+        persist: bool,
+    ) -> Result<Txid, NodeError> {
         let txid = tx.compute_txid();
         if st.mempool.contains(&txid) {
             return Err(TxReject::duplicate("txn-already-in-mempool").into());
@@ -434,7 +459,16 @@ impl Node {
     pub fn submit_block(&self, block: &Block) -> Result<(), NodeError> {
         let effects = {
             let st = self.state.read();
-            let recent: Vec<Address> = st.blocks.iter().rev().take(64).filter_map(|b| b.miner).collect::<Vec<_>>().into_iter().rev().collect();
+            let recent: Vec<Address> = st
+                .blocks
+                .iter()
+                .rev()
+                .take(64)
+                .filter_map(|b| b.miner)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
             let ctx = BlockContext {
                 rules: &self.rules,
                 height: st.next_height(),

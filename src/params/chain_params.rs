@@ -11,8 +11,8 @@ pub const LATEST_PROTOCOL: u32 = 20013;
 const TEMPLATE: &str = include_str!("../../params/params.dat.template");
 /// The bases MultiChain picks the default network port from (port = base + 1 + 2·r, r < 25).
 const PORT_BASES: [u16; 20] = [
-    2644, 2744, 2870, 4244, 4324, 4374, 4754, 5744, 6264, 6446, 6716, 6790, 7172, 7314, 7404,
-    7718, 8338, 9218, 9538, 9696,
+    2644, 2744, 2870, 4244, 4324, 4374, 4754, 5744, 6264, 6446, 6716, 6790, 7172, 7314, 7404, 7718,
+    8338, 9218, 9538, 9696,
 ];
 pub const MAX_CHAIN_NAME_LEN: usize = 32;
 
@@ -180,10 +180,7 @@ impl ChainParams {
         let mut p = Self::empty();
         for d in definitions::PARAMS {
             // Only what params.dat holds: no hidden or removed parameters.
-            if d.name == "minimum-block-txs"
-                || d.has(F_HIDDEN)
-                || !d.is_relevant(LATEST_PROTOCOL)
-            {
+            if d.name == "minimum-block-txs" || d.has(F_HIDDEN) || !d.is_relevant(LATEST_PROTOCOL) {
                 continue;
             }
             if d.source != ParamSource::User {
@@ -199,7 +196,10 @@ impl ChainParams {
             p.values.insert(d.name, v);
         }
         p.set("chain-protocol", ParamValue::Str("multichain".into()));
-        p.set("chain-description", ParamValue::Str(format!("MultiChain {name}")));
+        p.set(
+            "chain-description",
+            ParamValue::Str(format!("MultiChain {name}")),
+        );
         p.set("root-stream-name", ParamValue::Str("root".into()));
         let mut rng = rand::thread_rng();
         let base = PORT_BASES[rng.gen_range(0..PORT_BASES.len())];
@@ -326,7 +326,10 @@ impl ChainParams {
             "genesis-pubkey-hash",
             ParamValue::Hex(crate::primitives::address::hash160(pubkey).to_vec()),
         );
-        self.set("genesis-hash", ParamValue::Hex(genesis_hash_display.to_vec()));
+        self.set(
+            "genesis-hash",
+            ParamValue::Hex(genesis_hash_display.to_vec()),
+        );
         let hash = self.compute_hash();
         self.set("chain-params-hash", ParamValue::Hex(hash.to_vec()));
     }
@@ -342,7 +345,9 @@ impl ChainParams {
             }
             if !d.is_relevant(protocol) {
                 let non_default = match (d.kind, self.get(d.name)) {
-                    (ParamKind::Str, ParamValue::Str(s)) => !(d.name == "root-stream-name" && s == "root"),
+                    (ParamKind::Str, ParamValue::Str(s)) => {
+                        !(d.name == "root-stream-name" && s == "root")
+                    }
                     (ParamKind::Hex, ParamValue::Hex(_)) => true,
                     (_, ParamValue::Int(v)) => *v != d.default,
                     (_, ParamValue::Bool(b)) => *b as i64 != d.default,
@@ -356,7 +361,9 @@ impl ChainParams {
             // with its default value, as multichaind fills it in.
             let defaulted;
             let value = match self.values.get(d.name) {
-                None if d.source == ParamSource::User && !matches!(d.kind, ParamKind::Str | ParamKind::Hex) => {
+                None if d.source == ParamSource::User
+                    && !matches!(d.kind, ParamKind::Str | ParamKind::Hex) =>
+                {
                     defaulted = ParamValue::Int(d.default);
                     &defaulted
                 }
@@ -513,7 +520,7 @@ pub fn parse_value(d: &ParamDef, text: &str) -> Result<ParamValue, ParamsError> 
             Ok(ParamValue::Str(text.to_string()))
         }
         ParamKind::Hex => {
-            if text.len() % 2 != 0 {
+            if !text.len().is_multiple_of(2) {
                 return Err(invalid(format!(
                     "Invalid parameter value for {name} - odd length: {}",
                     text.len()
@@ -569,7 +576,8 @@ mod tests {
     use super::*;
 
     const GOLDEN_VALID: &str = include_str!("../../compat-tests/golden/multichain-2.3/params.dat");
-    const GOLDEN_PROTOTYPE: &str = include_str!("../../compat-tests/golden/multichain-2.3/params.dat.before_first_start");
+    const GOLDEN_PROTOTYPE: &str =
+        include_str!("../../compat-tests/golden/multichain-2.3/params.dat.before_first_start");
 
     #[test]
     fn golden_params_render_byte_for_byte() {
@@ -632,7 +640,11 @@ mod tests {
             };
             let d = definitions::find(n).unwrap();
             let value = rest.split(" #").next().unwrap().trim();
-            if d.source != ParamSource::User || value == "[null]" || d.kind == ParamKind::Str || d.kind == ParamKind::Hex {
+            if d.source != ParamSource::User
+                || value == "[null]"
+                || d.kind == ParamKind::Str
+                || d.kind == ParamKind::Hex
+            {
                 continue;
             }
             let parsed = parse_value(d, value).unwrap();

@@ -78,7 +78,10 @@ impl Options {
     }
 
     pub fn all(&self, name: &str) -> Vec<String> {
-        self.values.get(&normalize(name)).cloned().unwrap_or_default()
+        self.values
+            .get(&normalize(name))
+            .cloned()
+            .unwrap_or_default()
     }
 
     pub fn has(&self, name: &str) -> bool {
@@ -123,7 +126,9 @@ pub fn data_dir(options: &Options) -> PathBuf {
     if let Some(d) = options.get("datadir") {
         return PathBuf::from(d);
     }
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."));
     home.join(".multichain")
 }
 
@@ -190,8 +195,15 @@ mod tests {
 
     #[test]
     fn command_line_forms() {
-        let args = ["chain1", "-daemon", "-rpcport=1234", "-rpc-allow-ip=10.0.0.1", "-rpcallowip=10.0.0.2", "-nolisten"]
-            .map(String::from);
+        let args = [
+            "chain1",
+            "-daemon",
+            "-rpcport=1234",
+            "-rpc-allow-ip=10.0.0.1",
+            "-rpcallowip=10.0.0.2",
+            "-nolisten",
+        ]
+        .map(String::from);
         let (o, words) = Options::from_args(args);
         assert_eq!(words, vec!["chain1"]);
         assert!(o.flag("daemon", false));

@@ -125,8 +125,8 @@ impl AddressFormat {
     pub fn encode_raw(&self, version: &[u8], payload: &[u8]) -> String {
         let mut buf = interleave(version, payload);
         let h = sha256d(&buf);
-        for j in 0..4 {
-            buf.push(h[j] ^ self.checksum_value[j]);
+        for (hj, cj) in h.iter().zip(self.checksum_value) {
+            buf.push(hj ^ cj);
         }
         bs58::encode(buf).into_string()
     }
@@ -141,8 +141,8 @@ impl AddressFormat {
         }
         let (body, check) = buf.split_at(buf.len() - 4);
         let h = sha256d(body);
-        for j in 0..4 {
-            if check[j] != h[j] ^ self.checksum_value[j] {
+        for ((c, hj), cv) in check.iter().zip(h).zip(self.checksum_value) {
+            if *c != hj ^ cv {
                 return Err(DecodeError::Checksum);
             }
         }
@@ -289,7 +289,10 @@ mod tests {
         assert_eq!(f.encode_address(&a), "12dxqBgf7dN4d9Nkoyd7Fjiv7kJYKTeimPnw");
         let mut f = format("00afea", "953abc69");
         f.scripthash_version = vec![0x05, 0xb2, 0xf9];
-        assert_eq!(f.encode_address(&a), "18E9RgA3EFnGc59PVFqyZhx49te1gdvRHBt1W");
+        assert_eq!(
+            f.encode_address(&a),
+            "18E9RgA3EFnGc59PVFqyZhx49te1gdvRHBt1W"
+        );
         assert_eq!(
             AddressFormat::bitcoin().encode_address(&a),
             "1NWsLe5ZKD2GtjyiGvizkTtYUeknbJaqpU"

@@ -79,7 +79,9 @@ impl ParsedScript {
     }
 
     /// The permission elements addressed to the whole chain (not preceded by an entity).
-    pub fn permission_grants(&self) -> impl Iterator<Item = (Option<[u8; 16]>, PermissionGrant)> + '_ {
+    pub fn permission_grants(
+        &self,
+    ) -> impl Iterator<Item = (Option<[u8; 16]>, PermissionGrant)> + '_ {
         let mut entity: Option<[u8; 16]> = None;
         self.elements.iter().filter_map(move |e| {
             if e.len() == 20 && &e[..3] == SPK && e[3] == PREFIX_ENTITY {
@@ -97,10 +99,9 @@ impl ParsedScript {
 
     pub fn is_pure_permission(&self) -> bool {
         !self.elements.is_empty()
-            && self
-                .elements
-                .iter()
-                .all(|e| e.len() >= 4 && &e[..3] == SPK && matches!(e[3], PREFIX_PERMISSION | PREFIX_ENTITY))
+            && self.elements.iter().all(|e| {
+                e.len() >= 4 && &e[..3] == SPK && matches!(e[3], PREFIX_PERMISSION | PREFIX_ENTITY)
+            })
     }
 }
 
@@ -138,23 +139,19 @@ pub fn parse(script: &Script) -> Option<ParsedScript> {
                 && *c == OP_EQUALVERIFY
                 && *d == OP_CHECKSIG =>
         {
-            (
-                Destination::PubKeyHash(h.as_bytes().try_into().unwrap()),
-                5,
-            )
+            (Destination::PubKeyHash(h.as_bytes().try_into().unwrap()), 5)
         }
         [Instruction::Op(a), Instruction::PushBytes(h), Instruction::Op(c), ..]
             if *a == OP_HASH160 && h.len() == 20 && *c == OP_EQUAL =>
         {
-            (
-                Destination::ScriptHash(h.as_bytes().try_into().unwrap()),
-                3,
-            )
+            (Destination::ScriptHash(h.as_bytes().try_into().unwrap()), 3)
         }
-        _ => return Some(ParsedScript {
-            destination: Destination::Other,
-            elements,
-        }),
+        _ => {
+            return Some(ParsedScript {
+                destination: Destination::Other,
+                elements,
+            })
+        }
     };
     pos += used;
     take_drops(&mut pos, &mut elements);
@@ -178,9 +175,12 @@ fn push(builder: Builder, data: &[u8]) -> Builder {
 /// The standard script paying to `address`, followed by `metadata` elements each dropped.
 pub fn pay_to(address: &Address, metadata: &[Vec<u8>]) -> ScriptBuf {
     let mut b = match address {
-        Address::PubKeyHash(h) => push(Builder::new().push_opcode(OP_DUP).push_opcode(OP_HASH160), h)
-            .push_opcode(OP_EQUALVERIFY)
-            .push_opcode(OP_CHECKSIG),
+        Address::PubKeyHash(h) => push(
+            Builder::new().push_opcode(OP_DUP).push_opcode(OP_HASH160),
+            h,
+        )
+        .push_opcode(OP_EQUALVERIFY)
+        .push_opcode(OP_CHECKSIG),
         Address::ScriptHash(h) => {
             push(Builder::new().push_opcode(OP_HASH160), h).push_opcode(OP_EQUAL)
         }
@@ -250,7 +250,12 @@ mod tests {
         let g = parse(&timed).unwrap().permission_grants().next().unwrap().1;
         assert_eq!((g.bits, g.start, g.end), (0x10, 5, 1000));
         let revoke = ScriptBuf::from_hex("76a9148bec7cf736663e57063239c30c29bc8799e0732588ac1473706b70020000000000000000000000c5f9056b75").unwrap();
-        let g = parse(&revoke).unwrap().permission_grants().next().unwrap().1;
+        let g = parse(&revoke)
+            .unwrap()
+            .permission_grants()
+            .next()
+            .unwrap()
+            .1;
         assert_eq!((g.bits, g.start, g.end), (0x02, 0, 0));
     }
 

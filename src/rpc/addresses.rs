@@ -33,23 +33,26 @@ fn getrawchangeaddress(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
 }
 
 /// MultiChain's address entry: `address`, `ismine`, and with `verbose` the wallet details.
-fn address_entry(ctx: &RpcContext, st: &NodeState, a: &Address, verbose: bool) -> Map<String, Value> {
+fn address_entry(
+    ctx: &RpcContext,
+    st: &NodeState,
+    a: &Address,
+    verbose: bool,
+) -> Map<String, Value> {
     let mine = st.wallet.is_mine(a);
     let watch = st.wallet.is_watch_only(a);
     let mut m = Map::new();
     m.insert("address".into(), json!(ctx.node.format.encode_address(a)));
     m.insert("ismine".into(), json!(mine));
-    if verbose {
-        if mine || watch {
-            m.insert("iswatchonly".into(), json!(watch && !mine));
-            m.insert("isscript".into(), json!(a.is_script()));
-            if let Some(k) = st.wallet.key(a) {
-                m.insert("pubkey".into(), json!(hex::encode(k.public_key_bytes())));
-                m.insert("iscompressed".into(), json!(k.compressed));
-            }
-            m.insert("account".into(), json!(""));
-            m.insert("synchronized".into(), json!(true));
+    if verbose && (mine || watch) {
+        m.insert("iswatchonly".into(), json!(watch && !mine));
+        m.insert("isscript".into(), json!(a.is_script()));
+        if let Some(k) = st.wallet.key(a) {
+            m.insert("pubkey".into(), json!(hex::encode(k.public_key_bytes())));
+            m.insert("iscompressed".into(), json!(k.compressed));
         }
+        m.insert("account".into(), json!(""));
+        m.insert("synchronized".into(), json!(true));
     }
     m
 }
@@ -157,9 +160,9 @@ fn string_list(v: &Value) -> RpcResult<Vec<String>> {
         Value::Array(a) => a
             .iter()
             .map(|x| {
-                x.as_str()
-                    .map(str::to_string)
-                    .ok_or_else(|| RpcError::invalid_parameter("Invalid parameter, expected string"))
+                x.as_str().map(str::to_string).ok_or_else(|| {
+                    RpcError::invalid_parameter("Invalid parameter, expected string")
+                })
             })
             .collect(),
         other => Err(RpcError::misc(format!(
@@ -193,7 +196,10 @@ fn importaddress(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
         .iter()
         .map(|a| {
             ctx.node.format.decode_address(a).map_err(|_| {
-                RpcError::new(RPC_INVALID_ADDRESS_OR_KEY, "Invalid MultiChain address or script")
+                RpcError::new(
+                    RPC_INVALID_ADDRESS_OR_KEY,
+                    "Invalid MultiChain address or script",
+                )
             })
         })
         .collect::<RpcResult<Vec<_>>>()?;

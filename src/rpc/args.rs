@@ -117,10 +117,9 @@ pub fn int_of(v: &Value) -> RpcResult<i64> {
     match v {
         Value::Number(n) => match n.as_i64() {
             Some(x) if x >= i32::MIN as i64 && x <= i32::MAX as i64 => Ok(x),
-            Some(_) | None if n.is_u64() || n.is_i64() => Err(RpcError::new(
-                RPC_MISC_ERROR,
-                "JSON integer out of range",
-            )),
+            Some(_) | None if n.is_u64() || n.is_i64() => {
+                Err(RpcError::new(RPC_MISC_ERROR, "JSON integer out of range"))
+            }
             _ => Err(type_error(v, "int")),
         },
         _ => Err(type_error(v, "int")),
@@ -134,14 +133,21 @@ pub fn address_list(v: &Value, format: &AddressFormat) -> RpcResult<Vec<Address>
         Value::String(s) => s.split(',').map(|t| t.to_string()).collect(),
         Value::Array(a) => a
             .iter()
-            .map(|x| x.as_str().map(str::to_string).ok_or_else(|| type_error(x, "str")))
+            .map(|x| {
+                x.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| type_error(x, "str"))
+            })
             .collect::<RpcResult<_>>()?,
         other => return Err(type_error(other, "str")),
     };
     let mut out: Vec<Address> = Vec::with_capacity(items.len());
     for tok in items {
         let a = format.decode_address(&tok).map_err(|_| {
-            RpcError::new(RPC_INVALID_ADDRESS_OR_KEY, format!("Invalid address: {tok}"))
+            RpcError::new(
+                RPC_INVALID_ADDRESS_OR_KEY,
+                format!("Invalid address: {tok}"),
+            )
         })?;
         if out.contains(&a) {
             return Err(RpcError::invalid_parameter(format!(
@@ -210,8 +216,19 @@ mod tests {
     #[test]
     fn ints_are_32_bit_like_json_spirit() {
         assert!(int_of(&serde_json::json!(5)).is_ok());
-        assert_eq!(int_of(&serde_json::json!(1e40)).unwrap_err().message, "value is type real, expected int");
-        assert_eq!(int_of(&serde_json::json!(4294967296u64)).unwrap_err().message, "JSON integer out of range");
-        assert_eq!(int_of(&serde_json::json!("5")).unwrap_err().message, "value is type str, expected int");
+        assert_eq!(
+            int_of(&serde_json::json!(1e40)).unwrap_err().message,
+            "value is type real, expected int"
+        );
+        assert_eq!(
+            int_of(&serde_json::json!(4294967296u64))
+                .unwrap_err()
+                .message,
+            "JSON integer out of range"
+        );
+        assert_eq!(
+            int_of(&serde_json::json!("5")).unwrap_err().message,
+            "value is type str, expected int"
+        );
     }
 }

@@ -104,7 +104,10 @@ fn string_to_int(s: &str) -> Option<i64> {
 }
 
 fn height_of_hash(blocks: &[BlockInfo], hash: &BlockHash) -> Option<u32> {
-    blocks.iter().position(|b| b.hash == *hash).map(|p| p as u32)
+    blocks
+        .iter()
+        .position(|b| b.hash == *hash)
+        .map(|p| p as u32)
 }
 
 fn getblock(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
@@ -115,7 +118,10 @@ fn getblock(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
         Value::Number(_) => {
             let h = super::args::int_of(&args.values[0])?;
             if h < 0 || h > tip {
-                return Err(RpcError::new(RPC_BLOCK_NOT_FOUND, "Block height out of range"));
+                return Err(RpcError::new(
+                    RPC_BLOCK_NOT_FOUND,
+                    "Block height out of range",
+                ));
             }
             h as u32
         }
@@ -126,7 +132,10 @@ fn getblock(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
                     RpcError::new(RPC_BLOCK_NOT_FOUND, "Block height should be integer")
                 })?;
                 if h < 0 || h > tip {
-                    return Err(RpcError::new(RPC_BLOCK_NOT_FOUND, "Block height out of range"));
+                    return Err(RpcError::new(
+                        RPC_BLOCK_NOT_FOUND,
+                        "Block height out of range",
+                    ));
                 }
                 h as u32
             } else {
@@ -153,7 +162,9 @@ fn getblock(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
         .block(height)?
         .ok_or_else(|| RpcError::new(RPC_INTERNAL_ERROR, "Can't read block from disk"))?;
     if verbosity == 0 {
-        return Ok(json!(hex::encode(bitcoin::consensus::encode::serialize(&block))));
+        return Ok(json!(hex::encode(bitcoin::consensus::encode::serialize(
+            &block
+        ))));
     }
     let info = &st.blocks[height as usize];
     let mut m = Map::new();
@@ -163,7 +174,10 @@ fn getblock(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     m.insert("size".into(), json!(info.size));
     m.insert("height".into(), json!(height));
     m.insert("version".into(), json!(block.header.version.to_consensus()));
-    m.insert("merkleroot".into(), json!(block.header.merkle_root.to_string()));
+    m.insert(
+        "merkleroot".into(),
+        json!(block.header.merkle_root.to_string()),
+    );
     let txs: Vec<Value> = block
         .txdata
         .iter()
@@ -180,7 +194,9 @@ fn getblock(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
                 }),
                 4 => {
                     let mut v = tx_to_json(ctx, tx);
-                    v.as_object_mut().unwrap().insert("hex".into(), json!(hex_tx()));
+                    v.as_object_mut()
+                        .unwrap()
+                        .insert("hex".into(), json!(hex_tx()));
                     v
                 }
                 _ => json!(txid),
@@ -190,7 +206,10 @@ fn getblock(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     m.insert("tx".into(), Value::Array(txs));
     m.insert("time".into(), json!(block.header.time));
     m.insert("nonce".into(), json!(block.header.nonce));
-    m.insert("bits".into(), json!(format!("{:08x}", block.header.bits.to_consensus())));
+    m.insert(
+        "bits".into(),
+        json!(format!("{:08x}", block.header.bits.to_consensus())),
+    );
     m.insert("difficulty".into(), double(difficulty(ctx)));
     m.insert("chainwork".into(), json!(chainwork(ctx, height)));
     add_neighbours(&mut m, &st.blocks, height);
@@ -276,10 +295,12 @@ pub fn parse_block_set(v: &Value, blocks: &[BlockInfo]) -> RpcResult<Vec<u32>> {
                             "Block hash must be hexadecimal string (not '{s}')"
                         )));
                     }
-                    let hash = BlockHash::from_str(&s)
-                        .map_err(|_| RpcError::new(RPC_BLOCK_NOT_FOUND, format!("Block {s} not found")))?;
-                    let h = height_of_hash(blocks, &hash)
-                        .ok_or_else(|| RpcError::new(RPC_BLOCK_NOT_FOUND, format!("Block {s} not found")))?;
+                    let hash = BlockHash::from_str(&s).map_err(|_| {
+                        RpcError::new(RPC_BLOCK_NOT_FOUND, format!("Block {s} not found"))
+                    })?;
+                    let h = height_of_hash(blocks, &hash).ok_or_else(|| {
+                        RpcError::new(RPC_BLOCK_NOT_FOUND, format!("Block {s} not found"))
+                    })?;
                     (h as i64, h as i64)
                 };
                 if from > to {
@@ -319,9 +340,15 @@ fn listblocks(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
                 .ok_or_else(|| RpcError::new(RPC_INTERNAL_ERROR, "Can't read block from disk"))?;
             m.insert("size".into(), json!(info.size));
             m.insert("version".into(), json!(block.header.version.to_consensus()));
-            m.insert("merkleroot".into(), json!(block.header.merkle_root.to_string()));
+            m.insert(
+                "merkleroot".into(),
+                json!(block.header.merkle_root.to_string()),
+            );
             m.insert("nonce".into(), json!(block.header.nonce));
-            m.insert("bits".into(), json!(format!("{:08x}", block.header.bits.to_consensus())));
+            m.insert(
+                "bits".into(),
+                json!(format!("{:08x}", block.header.bits.to_consensus())),
+            );
             m.insert("difficulty".into(), double(difficulty(ctx)));
             m.insert("chainwork".into(), json!(chainwork(ctx, h)));
             add_neighbours(&mut m, &st.blocks, h);
@@ -339,13 +366,12 @@ fn getrawmempool(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     if verbose {
         let mut m = Map::new();
         for e in st.mempool.entries() {
-            let depends: Vec<Value> = e
-                .tx
-                .input
-                .iter()
-                .filter(|i| st.mempool.contains(&i.previous_output.txid))
-                .map(|i| json!(i.previous_output.txid.to_string()))
-                .collect();
+            let depends: Vec<Value> =
+                e.tx.input
+                    .iter()
+                    .filter(|i| st.mempool.contains(&i.previous_output.txid))
+                    .map(|i| json!(i.previous_output.txid.to_string()))
+                    .collect();
             m.insert(
                 e.txid.to_string(),
                 json!({
@@ -430,7 +456,10 @@ mod tests {
     fn block_sets() {
         let b = blocks(10);
         assert_eq!(parse_block_set(&json!("-3"), &b).unwrap(), vec![7, 8, 9]);
-        assert_eq!(parse_block_set(&json!("2-4,3,9"), &b).unwrap(), vec![2, 3, 4, 9]);
+        assert_eq!(
+            parse_block_set(&json!("2-4,3,9"), &b).unwrap(),
+            vec![2, 3, 4, 9]
+        );
         assert_eq!(parse_block_set(&json!(5), &b).unwrap(), vec![5]);
         assert_eq!(parse_block_set(&json!("-50"), &b).unwrap().len(), 10);
         assert_eq!(
@@ -441,7 +470,12 @@ mod tests {
         assert_eq!(parse_block_set(&json!([hash]), &b).unwrap(), vec![4]);
         assert_eq!(parse_block_set(&json!("5-2"), &b).unwrap_err().code, -8);
         assert_eq!(parse_block_set(&json!("xyz"), &b).unwrap_err().code, -8);
-        assert_eq!(parse_block_set(&json!({"starttime": 1}), &b).unwrap_err().message, "Missing endtime");
+        assert_eq!(
+            parse_block_set(&json!({"starttime": 1}), &b)
+                .unwrap_err()
+                .message,
+            "Missing endtime"
+        );
     }
 
     #[test]

@@ -76,7 +76,10 @@ fn getinfo(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     m.insert("timeoffset".into(), json!(0));
     m.insert("connections".into(), json!(0));
     m.insert("proxy".into(), json!(""));
-    m.insert("difficulty".into(), double(super::blockchain::difficulty(ctx)));
+    m.insert(
+        "difficulty".into(),
+        double(super::blockchain::difficulty(ctx)),
+    );
     m.insert("testnet".into(), json!(p.bool("chain-is-testnet")));
     m.insert("keypoololdest".into(), json!(st.wallet.pool_oldest()));
     m.insert("keypoolsize".into(), json!(st.wallet.pool_size()));
@@ -95,7 +98,9 @@ fn help(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
         None => Ok(json!(ctx.help.listing())),
         Some(_) => {
             let command = args.str(0)?;
-            let implemented = super::dispatch::methods().iter().any(|(n, _)| *n == command);
+            let implemented = super::dispatch::methods()
+                .iter()
+                .any(|(n, _)| *n == command);
             Ok(json!(match ctx.help.for_command(command) {
                 Some(text) if implemented => text.to_string(),
                 Some(_) | None if implemented => "Help message not found\n".to_string(),
@@ -117,11 +122,16 @@ fn getblockchainparams(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     let display = args.opt_bool(0, true)?;
     if let Some(v) = args.get(1) {
         if !v.is_boolean() {
-            return Err(RpcError::invalid_parameter("with-upgrades should be boolean"));
+            return Err(RpcError::invalid_parameter(
+                "with-upgrades should be boolean",
+            ));
         }
     }
     if ctx.node.state.read().blocks.is_empty() {
-        return Err(RpcError::new(RPC_BLOCK_NOT_FOUND, "Block height out of range"));
+        return Err(RpcError::new(
+            RPC_BLOCK_NOT_FOUND,
+            "Block height out of range",
+        ));
     }
     Ok(ctx.node.params.to_json(display))
 }
@@ -141,14 +151,23 @@ fn getruntimeparams(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     m.insert("rescan".into(), flag("rescan", false));
     m.insert("txindex".into(), flag("txindex", true));
     m.insert("autocombineminconf".into(), int("autocombineminconf", 1));
-    m.insert("autocombinemininputs".into(), int("autocombinemininputs", 50));
-    m.insert("autocombinemaxinputs".into(), int("autocombinemaxinputs", 100));
+    m.insert(
+        "autocombinemininputs".into(),
+        int("autocombinemininputs", 50),
+    );
+    m.insert(
+        "autocombinemaxinputs".into(),
+        int("autocombinemaxinputs", 100),
+    );
     m.insert("autocombinedelay".into(), int("autocombinedelay", 1));
     m.insert("autocombinesuspend".into(), int("autocombinesuspend", 15));
     m.insert("autosubscribe".into(), text("autosubscribe"));
     m.insert(
         "handshakelocal".into(),
-        json!(o.get("handshakelocal").map(str::to_string).unwrap_or(handshake)),
+        json!(o
+            .get("handshakelocal")
+            .map(str::to_string)
+            .unwrap_or(handshake)),
     );
     m.insert("bantx".into(), text("bantx"));
     m.insert("lockblock".into(), text("lockblock"));
@@ -162,7 +181,10 @@ fn getruntimeparams(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     );
     m.insert(
         "mineemptyrounds".into(),
-        int("mineemptyrounds", p.decimal("mine-empty-rounds").round() as i64),
+        int(
+            "mineemptyrounds",
+            p.decimal("mine-empty-rounds").round() as i64,
+        ),
     );
     m.insert(
         "miningturnover".into(),
@@ -177,8 +199,14 @@ fn getruntimeparams(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     );
     m.insert("gen".into(), flag("gen", true));
     m.insert("genproclimit".into(), int("genproclimit", 1));
-    m.insert("lockinlinemetadata".into(), flag("lockinlinemetadata", true));
-    m.insert("acceptfiltertimeout".into(), int("acceptfiltertimeout", 100));
+    m.insert(
+        "lockinlinemetadata".into(),
+        flag("lockinlinemetadata", true),
+    );
+    m.insert(
+        "acceptfiltertimeout".into(),
+        int("acceptfiltertimeout", 100),
+    );
     m.insert("sendfiltertimeout".into(), int("sendfiltertimeout", 20));
     Ok(Value::Object(m))
 }
@@ -193,7 +221,7 @@ fn tasks(args: &Args) -> RpcResult<(bool, bool)> {
             "incoming" => incoming = true,
             "mining" => mining = true,
             "offchain" => {}
-            _ => return Err(RpcError::invalid_parameter(format!("Invalid task {t}"))),
+            _ => return Err(RpcError::invalid_parameter("Invalid task")),
         }
     }
     Ok((incoming, mining))
@@ -236,7 +264,9 @@ fn getinitstatus(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
 
 fn clearmempool(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     args.arity(0, 0)?;
-    if !ctx.node.incoming_paused.load(Ordering::SeqCst) || !ctx.node.mining_paused.load(Ordering::SeqCst) {
+    if !ctx.node.incoming_paused.load(Ordering::SeqCst)
+        || !ctx.node.mining_paused.load(Ordering::SeqCst)
+    {
         return Err(RpcError::new(
             super::errors::RPC_NOT_ALLOWED,
             "Local mining and the processing of incoming transactions and blocks should be paused.",

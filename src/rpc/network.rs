@@ -32,9 +32,7 @@ fn getnetworkinfo(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
         .iter()
         .map(|ip| json!({"address": ip.to_string(), "port": ctx.p2p_port, "score": 1}))
         .collect();
-    let network = |name: &str, reachable: bool| {
-        json!({"name": name, "limited": false, "reachable": reachable, "proxy": ""})
-    };
+    let network = |name: &str, reachable: bool| json!({"name": name, "limited": false, "reachable": reachable, "proxy": ""});
     Ok(json!({
         "version": 100000,
         "subversion": subversion(p.protocol_version()),

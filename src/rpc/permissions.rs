@@ -52,7 +52,12 @@ fn native_amount(ctx: &RpcContext, v: Option<&Value>) -> RpcResult<u64> {
     Ok(raw as u64)
 }
 
-fn block_bound(v: Option<&Value>, default: u32, name: &str, allow_minus_one: bool) -> RpcResult<u32> {
+fn block_bound(
+    v: Option<&Value>,
+    default: u32,
+    name: &str,
+    allow_minus_one: bool,
+) -> RpcResult<u32> {
     let Some(v) = v.filter(|v| !v.is_null()) else {
         return Ok(default);
     };
@@ -83,7 +88,10 @@ fn grant_common(ctx: &RpcContext, args: &Args, from_given: bool, revoke: bool) -
     let off = from_given as usize;
     let from = if from_given {
         Some(one_address(args.str(0)?, &ctx.node.format).map_err(|_| {
-            RpcError::new(super::errors::RPC_INVALID_ADDRESS_OR_KEY, "Invalid from-address")
+            RpcError::new(
+                super::errors::RPC_INVALID_ADDRESS_OR_KEY,
+                "Invalid from-address",
+            )
         })?)
     } else {
         None
@@ -161,7 +169,10 @@ fn listpermissions(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
             }
         }
         let mut m = Map::new();
-        m.insert("address".into(), json!(ctx.node.format.encode_address(&key.address)));
+        m.insert(
+            "address".into(),
+            json!(ctx.node.format.encode_address(&key.address)),
+        );
         m.insert("for".into(), Value::Null);
         m.insert("type".into(), json!(permission::name_of(key.bit)));
         m.insert("startblock".into(), json!(rec.start));
@@ -182,16 +193,12 @@ fn listpermissions(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
 
 fn verifypermission(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     args.arity(2, 2)?;
-    let address = ctx
-        .node
-        .format
-        .decode_address(args.str(0)?)
-        .map_err(|_| {
-            RpcError::new(
-                super::errors::RPC_INVALID_ADDRESS_OR_KEY,
-                format!("Invalid address: {}", args.values[0].as_str().unwrap_or("")),
-            )
-        })?;
+    let address = ctx.node.format.decode_address(args.str(0)?).map_err(|_| {
+        RpcError::new(
+            super::errors::RPC_INVALID_ADDRESS_OR_KEY,
+            format!("Invalid address: {}", args.values[0].as_str().unwrap_or("")),
+        )
+    })?;
     let bits = permission_bits(args.str(1)?)?;
     if bits.count_ones() != 1 {
         return Err(RpcError::invalid_parameter("Invalid permission"));

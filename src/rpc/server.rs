@@ -52,11 +52,10 @@ impl AllowedNet {
                 Ok(_) => return None,
                 Err(_) => {
                     let mask: IpAddr = m.parse().ok()?;
-                    let bits = match mask {
+                    match mask {
                         IpAddr::V4(v) => u32::from(v).leading_ones() as u8,
                         IpAddr::V6(v) => u128::from(v).leading_ones() as u8,
-                    };
-                    bits
+                    }
                 }
             },
         };
@@ -70,11 +69,19 @@ impl AllowedNet {
         };
         match (self.addr, ip) {
             (IpAddr::V4(a), IpAddr::V4(b)) => {
-                let mask = if self.prefix == 0 { 0 } else { u32::MAX << (32 - self.prefix) };
+                let mask = if self.prefix == 0 {
+                    0
+                } else {
+                    u32::MAX << (32 - self.prefix)
+                };
                 u32::from(a) & mask == u32::from(b) & mask
             }
             (IpAddr::V6(a), IpAddr::V6(b)) => {
-                let mask = if self.prefix == 0 { 0 } else { u128::MAX << (128 - self.prefix) };
+                let mask = if self.prefix == 0 {
+                    0
+                } else {
+                    u128::MAX << (128 - self.prefix)
+                };
                 u128::from(a) & mask == u128::from(b) & mask
             }
             _ => false,
@@ -133,10 +140,16 @@ fn unauthorized() -> Reply {
     let mut r = Response::new(Full::new(Bytes::new()));
     *r.status_mut() = StatusCode::UNAUTHORIZED;
     let h = r.headers_mut();
-    h.insert("WWW-Authenticate", HeaderValue::from_static("Basic realm=\"jsonrpc\""));
+    h.insert(
+        "WWW-Authenticate",
+        HeaderValue::from_static("Basic realm=\"jsonrpc\""),
+    );
     h.insert(DATE, http_date());
     h.insert(CONTENT_LENGTH, HeaderValue::from(0));
-    h.insert(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=ISO-8859-1"));
+    h.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=ISO-8859-1"),
+    );
     r
 }
 
@@ -199,7 +212,9 @@ impl RpcServer {
         let h = req.headers().get(hyper::header::AUTHORIZATION)?;
         let text = h.to_str().ok()?;
         let b64 = text.strip_prefix("Basic ")?;
-        let decoded = base64::engine::general_purpose::STANDARD.decode(b64.trim()).ok()?;
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(b64.trim())
+            .ok()?;
         let expected = self.config.credentials.as_bytes();
         // Compare every byte so timing does not reveal the password.
         let mut diff = (decoded.len() != expected.len()) as u8;
@@ -307,7 +322,10 @@ impl RpcServer {
         let envelope_id = if single { Value::from(0) } else { id.clone() };
         let method = match obj.get("method") {
             None | Some(Value::Null) => {
-                return fail(RpcError::new(RPC_INVALID_REQUEST, "Missing method"), &envelope_id)
+                return fail(
+                    RpcError::new(RPC_INVALID_REQUEST, "Missing method"),
+                    &envelope_id,
+                )
             }
             Some(Value::String(m)) => m.as_str(),
             Some(_) => {
@@ -321,7 +339,10 @@ impl RpcServer {
             None | Some(Value::Null) => {}
             Some(Value::String(c)) if *c == self.config.chain_name => {}
             Some(Value::String(_)) => {
-                return fail(RpcError::new(RPC_INVALID_REQUEST, "Wrong chain name"), &envelope_id)
+                return fail(
+                    RpcError::new(RPC_INVALID_REQUEST, "Wrong chain name"),
+                    &envelope_id,
+                )
             }
             Some(_) => {
                 return fail(
@@ -376,13 +397,20 @@ impl RpcServer {
                 text: success_text("null", &id),
                 error: None,
             },
-            Err(e) => fail(RpcError::new(super::errors::RPC_INTERNAL_ERROR, e.to_string()), &id),
+            Err(e) => fail(
+                RpcError::new(super::errors::RPC_INTERNAL_ERROR, e.to_string()),
+                &id,
+            ),
         }
     }
 }
 
 /// Serves HTTP on `listeners` until `shutdown` turns true.
-pub async fn serve(server: Arc<RpcServer>, listeners: Vec<TcpListener>, mut shutdown: watch::Receiver<bool>) {
+pub async fn serve(
+    server: Arc<RpcServer>,
+    listeners: Vec<TcpListener>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let mut tasks = Vec::new();
     for listener in listeners {
         let server = server.clone();

@@ -67,7 +67,11 @@ fn opcode_name(op: Opcode) -> String {
 }
 
 /// `scriptPubKey` object: asm, hex, and destination facts.
-pub fn script_pubkey_json(ctx: &RpcContext, script: &Script, parsed: Option<&ParsedScript>) -> Value {
+pub fn script_pubkey_json(
+    ctx: &RpcContext,
+    script: &Script,
+    parsed: Option<&ParsedScript>,
+) -> Value {
     let mut m = Map::new();
     m.insert("asm".into(), json!(script_asm(script)));
     m.insert("hex".into(), json!(hex::encode(script.as_bytes())));
@@ -80,7 +84,10 @@ pub fn script_pubkey_json(ctx: &RpcContext, script: &Script, parsed: Option<&Par
     if let Some(a) = parsed.and_then(|p| p.address()) {
         m.insert("reqSigs".into(), json!(1));
         m.insert("type".into(), json!(kind));
-        m.insert("addresses".into(), json!([ctx.node.format.encode_address(&a)]));
+        m.insert(
+            "addresses".into(),
+            json!([ctx.node.format.encode_address(&a)]),
+        );
     } else {
         m.insert("type".into(), json!(kind));
     }

@@ -74,7 +74,12 @@ impl Wallet {
         Ok(w)
     }
 
-    fn store(ledger: &Ledger, address: &Address, wk: &WalletKey, in_pool: bool) -> Result<(), LedgerError> {
+    fn store(
+        ledger: &Ledger,
+        address: &Address,
+        wk: &WalletKey,
+        in_pool: bool,
+    ) -> Result<(), LedgerError> {
         ledger.put_key(
             address,
             &StoredKey {
@@ -144,7 +149,11 @@ impl Wallet {
         Ok(true)
     }
 
-    pub fn import_watch_only(&mut self, ledger: &Ledger, address: Address) -> Result<bool, LedgerError> {
+    pub fn import_watch_only(
+        &mut self,
+        ledger: &Ledger,
+        address: Address,
+    ) -> Result<bool, LedgerError> {
         if self.by_address.contains_key(&address) || self.watch_only.contains(&address) {
             return Ok(false);
         }
@@ -184,7 +193,11 @@ impl Wallet {
     }
 
     pub fn pool_oldest(&self) -> u32 {
-        self.pool.iter().map(|(_, k)| k.created).min().unwrap_or_else(now)
+        self.pool
+            .iter()
+            .map(|(_, k)| k.created)
+            .min()
+            .unwrap_or_else(now)
     }
 
     pub fn add_coin(&mut self, address: Address, outpoint: OutPoint) {
@@ -227,7 +240,10 @@ mod tests {
         let ledger = Ledger::open(dir.path()).unwrap();
         let w = Wallet::load(&ledger).unwrap();
         assert_eq!(w.default_address(), first);
-        assert_eq!(w.addresses().copied().collect::<Vec<_>>(), vec![first, second]);
+        assert_eq!(
+            w.addresses().copied().collect::<Vec<_>>(),
+            vec![first, second]
+        );
         assert!(w.key(&second).is_some());
     }
 }

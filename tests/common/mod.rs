@@ -75,7 +75,11 @@ impl TestNode {
     pub fn create(chain: &str, params: &[&str]) -> TestNode {
         let dir = tempfile::tempdir().unwrap();
         let out = Self::util_in(dir.path(), chain, params);
-        assert_eq!(out.code, 0, "util create failed: {}{}", out.stdout, out.stderr);
+        assert_eq!(
+            out.code, 0,
+            "util create failed: {}{}",
+            out.stdout, out.stderr
+        );
         let mut n = TestNode {
             dir,
             chain: chain.to_string(),
@@ -94,7 +98,9 @@ impl TestNode {
 
     pub fn util_in(dir: &Path, chain: &str, params: &[&str]) -> CliOut {
         let mut cmd = Command::new(UTIL);
-        cmd.arg("create").arg(chain).arg(format!("-datadir={}", dir.display()));
+        cmd.arg("create")
+            .arg(chain)
+            .arg(format!("-datadir={}", dir.display()));
         cmd.args(params);
         CliOut::from(cmd.output().unwrap())
     }
@@ -153,7 +159,11 @@ impl TestNode {
 
     /// multichaind removes its pid file when it has shut down.
     fn lock_held(&self) -> bool {
-        self.dir.path().join(&self.chain).join("multichain.pid").exists()
+        self.dir
+            .path()
+            .join(&self.chain)
+            .join("multichain.pid")
+            .exists()
     }
 
     /// `multichain-cli CHAIN -datadir=… -rpcport=… args…`
@@ -174,7 +184,9 @@ impl TestNode {
     }
 
     pub fn credentials(&self) -> (String, String) {
-        let text = std::fs::read_to_string(self.dir.path().join(&self.chain).join("multichain.conf")).unwrap();
+        let text =
+            std::fs::read_to_string(self.dir.path().join(&self.chain).join("multichain.conf"))
+                .unwrap();
         let get = |k: &str| {
             text.lines()
                 .find_map(|l| l.strip_prefix(&format!("{k}=")))
@@ -255,11 +267,23 @@ impl HttpReply {
 }
 
 /// One HTTP/1.1 request with `Connection: close`.
-pub fn http(port: u16, method: &str, path: &str, auth: Option<(&str, &str)>, body: &[u8]) -> HttpReply {
+pub fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    auth: Option<(&str, &str)>,
+    body: &[u8],
+) -> HttpReply {
     http_to(("127.0.0.1", port), method, path, auth, body)
 }
 
-pub fn http_to<A: std::net::ToSocketAddrs>(addr: A, method: &str, path: &str, auth: Option<(&str, &str)>, body: &[u8]) -> HttpReply {
+pub fn http_to<A: std::net::ToSocketAddrs>(
+    addr: A,
+    method: &str,
+    path: &str,
+    auth: Option<(&str, &str)>,
+    body: &[u8],
+) -> HttpReply {
     use base64::Engine;
     let mut s = TcpStream::connect(addr).expect("connect");
     s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
@@ -287,7 +311,14 @@ pub fn parse_reply(raw: &[u8]) -> HttpReply {
         .unwrap_or_else(|| panic!("no HTTP reply: {:?}", String::from_utf8_lossy(raw)));
     let head = String::from_utf8_lossy(&raw[..split]).into_owned();
     let mut lines = head.split("\r\n");
-    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
     let headers = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
@@ -308,7 +339,9 @@ pub fn same_shape(ours: &Value, golden: &Value, path: &str) -> Result<(), String
             let ka: Vec<&String> = a.keys().collect();
             let kb: Vec<&String> = b.keys().collect();
             if ka != kb {
-                return Err(format!("{path}: keys differ\n ours:   {ka:?}\n golden: {kb:?}"));
+                return Err(format!(
+                    "{path}: keys differ\n ours:   {ka:?}\n golden: {kb:?}"
+                ));
             }
             for (k, v) in a {
                 same_shape(v, &b[k], &format!("{path}.{k}"))?;

@@ -1,0 +1,98 @@
+//! A restarted node comes back with the same chain, wallet and permissions, and with the
+//! transactions it had accepted but not yet mined.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn restarted_node_keeps_chain_wallet_and_permissions() {
+    let mut node = TestNode::create("restartchain", &["-target-block-time=2"]);
+    let a1 = node.cli(&["getnewaddress"]).line();
+    let a2 = node.cli(&["getnewaddress"]).line();
+    node.cli(&["grant", &a1, "connect,send,receive"]).line();
+    node.cli(&["grant", &a2, "issue", "0", "5", "1000"]).line();
+    node.wait_mined();
+    let height: u64 = node.cli(&["getblockcount"]).line().parse().unwrap();
+    let hashes = node.cli_json(&["listblocks", &format!("0-{height}")]);
+    let addresses = node.cli_json(&["getaddresses"]);
+    let permissions = node.cli_json(&["listpermissions"]);
+    let key = node.cli(&["dumpprivkey", &a1]).line();
+    let params = std::fs::read_to_string(node.datadir().join("restartchain/params.dat")).unwrap();
+
+    // A transaction acknowledged while mining is paused must survive the restart.
+    node.cli(&["pause", "mining"]).line();
+    let a3 = node.cli(&["getnewaddress"]).line();
+    let pending = node.cli(&["grant", &a3, "send"]).line();
+    assert!(node
+        .cli_json(&["getrawmempool"])
+        .as_array()
+        .unwrap()
+        .contains(&pending.as_str().into()));
+
+    node.stop();
+    node.start();
+
+    let after: u64 = node.cli(&["getblockcount"]).line().parse().unwrap();
+    assert!(after >= height);
+    let again = node.cli_json(&["listblocks", &format!("0-{height}")]);
+    for (a, b) in again
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(hashes.as_array().unwrap())
+    {
+        assert_eq!(a["hash"], b["hash"]);
+        assert_eq!(a["miner"], b["miner"]);
+    }
+    let mut expected_addresses = addresses.as_array().unwrap().clone();
+    expected_addresses.push(a3.as_str().into());
+    assert_eq!(
+        node.cli_json(&["getaddresses"]).as_array().unwrap(),
+        &expected_addresses
+    );
+    assert_eq!(node.cli(&["dumpprivkey", &a1]).line(), key);
+    let perms_now = node.cli_json(&["listpermissions"]);
+    for p in permissions.as_array().unwrap() {
+        assert!(perms_now.as_array().unwrap().contains(p), "lost {p}");
+    }
+    let timed = perms_now
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["address"] == a2.as_str() && p["type"] == "issue")
+        .expect("timed issue grant");
+    assert_eq!(
+        (timed["startblock"].as_u64(), timed["endblock"].as_u64()),
+        (Some(5), Some(1000))
+    );
+    // params.dat is not rewritten on a normal restart.
+    assert_eq!(
+        std::fs::read_to_string(node.datadir().join("restartchain/params.dat")).unwrap(),
+        params
+    );
+
+    // The pending grant is still there and gets mined.
+    node.wait_mined();
+    let mined = node.cli_json(&["listpermissions", "send", &a3]);
+    assert_eq!(mined.as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn two_nodes_cannot_share_a_data_directory() {
+    let node = TestNode::create("lockchain", &["-target-block-time=2"]);
+    let out = std::process::Command::new(DAEMON)
+        .arg("lockchain")
+        .arg(format!("-datadir={}", node.datadir().display()))
+        .arg(format!("-rpcport={}", free_port()))
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("MultiChain is probably already running"),
+        "{err}"
+    );
+    // The first node is unaffected.
+    assert_eq!(node.cli(&["getblockcount"]).code, 0);
+}
