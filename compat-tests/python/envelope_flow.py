@@ -1,0 +1,163 @@
+"""The flow for the two Python clients built the same way: Savoir and multichaincli.
+
+Both build {"chain_name","version","params","method","id"} and POST it; on HTTP 200 they
+return reply["result"], on any other status they log and return the WHOLE reply envelope
+({"result":null,"error":{...},"id":...}) instead of raising. So a user of these libraries
+checks every answer for an error envelope -- unwrap() below does exactly that.
+"""
+
+from harness import StepFailure, check, check_txid, wait_for
+
+GRANTED = ["connect", "send", "receive"]
+HEX_DATA = "48656c6c6f20576f726c64"  # "Hello World"
+
+
+def is_error_envelope(res):
+    return isinstance(res, dict) and set(res) >= {"result", "error", "id"} and res["error"] is not None
+
+
+def unwrap(res):
+    """What a savoir/multichaincli user does with an answer: error envelope -> failure."""
+    if is_error_envelope(res):
+        err = res["error"]
+        raise StepFailure("RPC error [%s] %s" % (err.get("code"), str(err.get("message"))[:200]))
+    return res
+
+
+def expect_error(res, code, message=None, prefix=None):
+    """The answer must be the error envelope the library hands back on a non-200 reply."""
+    check(isinstance(res, dict), "expected the error envelope (a dict), got %r" % (res,))
+    check(set(res) >= {"result", "error", "id"}, "envelope lacks result/error/id: %r" % (res,))
+    check(res["result"] is None, "result should be null in an error reply: %r" % (res,))
+    err = res["error"]
+    check(isinstance(err, dict), "error should be an object: %r" % (res,))
+    check(err.get("code") == code, "error code %r, expected %r (message %r)"
+          % (err.get("code"), code, err.get("message")))
+    msg = err.get("message")
+    if message is not None:
+        check(msg == message, "error message %r, expected %r" % (msg, message))
+    if prefix is not None:
+        check(isinstance(msg, str) and msg.startswith(prefix),
+              "error message should start with %r, got %r" % (prefix, str(msg)[:120]))
+
+
+def run(flow, api):
+    ctx = flow.ctx
+    chain = flow.chain
+
+    def getinfo():
+        info = unwrap(api.getinfo())
+        check(isinstance(info, dict), "getinfo result is not an object: %r" % (info,))
+        check(info.get("chainname") == chain, "chainname %r != %r" % (info.get("chainname"), chain))
+        check(info.get("version") == "2.3", "version %r != '2.3'" % info.get("version"))
+        check(isinstance(info.get("nodeversion"), int), "nodeversion not an integer")
+        check(isinstance(info.get("burnaddress"), str), "burnaddress missing")
+    flow.step("getinfo", getinfo)
+
+    def getnewaddress():
+        addr = unwrap(api.getnewaddress())
+        check(isinstance(addr, str) and len(addr) > 25, "not an address: %r" % (addr,))
+        v = unwrap(api.validateaddress(addr))
+        check(v.get("isvalid") is True and v.get("ismine") is True,
+              "validateaddress of the new address: %r" % (v,))
+        ctx["addr"] = addr
+    flow.step("getnewaddress", getnewaddress)
+
+    def grant():
+        ctx["grant_txid"] = check_txid(unwrap(api.grant(ctx["addr"], ",".join(GRANTED))), "grant")
+    flow.step("grant", grant)
+
+    def listpermissions():
+        check("grant_txid" in ctx, "the grant step failed; nothing to list")
+
+        def granted():
+            rows = unwrap(api.listpermissions(",".join(GRANTED), ctx["addr"]))
+            return rows if sorted(r.get("type") for r in rows) == sorted(GRANTED) else None
+        rows = wait_for(granted, what="connect,send,receive for the new address in listpermissions")
+        for r in rows:
+            check(r.get("address") == ctx["addr"], "row for another address: %r" % (r,))
+            check(r.get("for") is None, "'for' should be null for global permissions: %r" % (r,))
+            check(r.get("startblock") == 0 and r.get("endblock") == 4294967295,
+                  "unexpected start/end block: %r" % (r,))
+    flow.step("listpermissions", listpermissions)
+
+    def getblockchainparams():
+        params = unwrap(api.getblockchainparams())
+        check(params.get("chain-name") == chain, "chain-name %r" % params.get("chain-name"))
+        check(params.get("target-block-time") == 2, "target-block-time %r"
+              % params.get("target-block-time"))
+    flow.step("getblockchainparams", getblockchainparams)
+
+    flow.step("error_invalid_address", lambda: expect_error(
+        api.grant("not-an-address", "connect"), -5, message="Invalid address: not-an-address"))
+    flow.step("error_unknown_method", lambda: expect_error(
+        api.nosuchmethod(), -32601, message="Method not found"))
+    flow.step("error_wrong_arg_count", lambda: expect_error(
+        api.grant(ctx["addr"]), -1, prefix='grant "address(es)" "permission(s)"'))
+
+    # ---- issue #4 -------------------------------------------------------------------------
+    asset = flow.unique("asset")
+    stream = flow.unique("stream")
+
+    def asset_issue():
+        ctx["issue_txid"] = check_txid(unwrap(api.issue(ctx["addr"], asset, 1000, 0.01)), "issue")
+    flow.step("asset_issue", asset_issue)
+
+    def asset_listassets():
+        rows = unwrap(api.listassets(asset))
+        check(isinstance(rows, list) and len(rows) == 1, "listassets %s: %r" % (asset, rows))
+        a = rows[0]
+        check(a.get("name") == asset and a.get("issuetxid") == ctx.get("issue_txid"),
+              "name/issuetxid: %r" % (a,))
+        check(a.get("issueqty") == 1000 and a.get("units") == 0.01, "issueqty/units: %r" % (a,))
+    flow.step("asset_listassets", asset_listassets)
+
+    def asset_getaddressbalances():
+        rows = unwrap(api.getaddressbalances(ctx["addr"], 0))
+        mine = [r for r in rows if r.get("name") == asset]
+        check(len(mine) == 1 and mine[0].get("qty") == 1000, "balances: %r" % (rows,))
+    flow.step("asset_getaddressbalances", asset_getaddressbalances)
+
+    def stream_create():
+        ctx["create_txid"] = check_txid(unwrap(api.create("stream", stream, True)), "create")
+    flow.step("stream_create", stream_create)
+
+    def stream_subscribe():
+        res = unwrap(api.subscribe(stream))
+        check(res is None, "subscribe should return null, got %r" % (res,))
+    flow.step("stream_subscribe", stream_subscribe)
+
+    published = {}
+
+    def publish(kind, key, data):
+        def fn():
+            published[kind] = check_txid(unwrap(api.publish(stream, key, data)), "publish " + kind)
+        return fn
+    flow.step("stream_publish_hex", publish("hex", "key1", HEX_DATA))
+    flow.step("stream_publish_json", publish("json", "key2", {"json": {"a": 1, "b": "x"}}))
+    flow.step("stream_publish_text", publish("text", ["k3", "k4"], {"text": "hello"}))
+
+    def stream_liststreamitems():
+        unwrap(api.liststreamitems(stream))
+        check(len(published) == 3, "not all three publish steps succeeded: %r" % (published,))
+        def three_items():
+            items = [i for i in unwrap(api.liststreamitems(stream))
+                     if i.get("txid") in published.values()]
+            return items if len(items) == 3 else None
+        items = wait_for(three_items, what="the three published items")
+        by_txid = {i["txid"]: i for i in items}
+        check(len(by_txid) == 3, "expected 3 items, got %r" % (items,))
+        check(by_txid[published["hex"]]["data"] == HEX_DATA, "hex item: %r" % by_txid[published["hex"]])
+        check(by_txid[published["json"]]["data"] == {"json": {"a": 1, "b": "x"}},
+              "json item: %r" % by_txid[published["json"]])
+        check(by_txid[published["text"]]["data"] == {"text": "hello"},
+              "text item: %r" % by_txid[published["text"]])
+        check(by_txid[published["text"]]["keys"] == ["k3", "k4"], "keys of text item")
+    flow.step("stream_liststreamitems", stream_liststreamitems)
+
+    def stream_liststreamkeyitems():
+        items = unwrap(api.liststreamkeyitems(stream, "key1"))
+        check(len(items) == 1 and items[0].get("txid") == published.get("hex")
+              and items[0].get("data") == HEX_DATA and items[0].get("keys") == ["key1"],
+              "items for key1: %r" % (items,))
+    flow.step("stream_liststreamkeyitems", stream_liststreamkeyitems)
