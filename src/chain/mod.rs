@@ -12,3 +12,6 @@ pub use rules::{check_transaction, RuleParams, TxContext};
 pub use state::{
     ChainState, Coin, Delta, Overlay, PermissionKey, PermissionRecord, StateView, TxEffects,
 };
+
+#[cfg(test)]
+mod tests;

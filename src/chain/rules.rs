@@ -84,7 +84,9 @@ pub struct TxContext<'a> {
     pub time: u32,
 }
 
-/// The input addresses that signed (P2PKH: the key's address; P2SH: the script hash).
+/// A transaction that passed every rule: its effects, the address that signed each input,
+/// and its fee.
+#[derive(Debug)]
 pub struct CheckedTx {
     pub effects: TxEffects,
     pub signers: Vec<Address>,

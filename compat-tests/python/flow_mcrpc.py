@@ -1,0 +1,211 @@
+"""mcrpc 2.0.6.0 (PyPI `mcrpc`): typed MultiChain 2.x client.
+
+How it behaves (mcrpc/client.py): POSTs {"method","params"} only (no id, no jsonrpc), drops
+None arguments, parses the reply with floats as Decimal, then does
+    if data["error"] is not None: raise RpcError(data["error"].get("message"))
+    return data["result"]
+regardless of the HTTP status -- so a reply without an "error" member raises KeyError, and the
+user only ever sees the error MESSAGE (not the code). Several calls wrap the result in a model
+class that reads every field MultiChain 2.x returns (mcrpc/responses.py) and raises KeyError
+when one is missing: getinfo, getblockchaininfo, getmempoolinfo, getruntimeparams,
+getmininginfo, getnetworkinfo, getinitstatus.
+"""
+from decimal import Decimal
+
+import mcrpc
+from mcrpc.exceptions import RpcError
+
+from harness import Flow, StepFailure, check, check_txid, wait_for
+
+GRANTED = ["connect", "send", "receive"]
+HEX_DATA = "48656c6c6f20576f726c64"
+
+flow = Flow("mcrpc")
+client = mcrpc.RpcClient(flow.host, flow.port, flow.user, flow.password)
+ctx = flow.ctx
+
+
+def expect_rpc_error(fn, message=None, prefix=None):
+    try:
+        res = fn()
+    except RpcError as e:
+        msg = str(e)
+        if message is not None:
+            check(msg == message, "RpcError message %r, expected %r" % (msg, message))
+        if prefix is not None:
+            check(msg.startswith(prefix), "RpcError message should start with %r, got %r"
+                  % (prefix, msg[:120]))
+        return
+    raise StepFailure("expected mcrpc.exceptions.RpcError, call returned %r" % (res,))
+
+
+def getinfo():
+    info = client.getinfo()  # mcrpc.responses.Getinfo: KeyError if any 2.x field is missing
+    check(info.chainname == flow.chain, "chainname %r" % info.chainname)
+    check(info.version == "2.3", "version %r" % info.version)
+    check(info.protocol == "multichain", "protocol %r" % info.protocol)
+    check(isinstance(info.nodeversion, int), "nodeversion %r" % info.nodeversion)
+
+
+flow.step("getinfo", getinfo)
+
+
+def model_getblockchaininfo():
+    m = client.getblockchaininfo()
+    check(m.chainname == flow.chain and m.blocks >= 0 and len(m.bestblockhash) == 64, repr(m))
+
+
+def model_getmempoolinfo():
+    m = client.getmempoolinfo()
+    check(isinstance(m.size, int) and isinstance(m.bytes, int), repr(m))
+
+
+def model_getruntimeparams():
+    m = client.getruntimeparams()
+    check(isinstance(m.port, int), repr(m))
+
+
+def model_getmininginfo():
+    m = client.getmininginfo()
+    check(isinstance(m.blocks, int), repr(m))
+
+
+def model_getnetworkinfo():
+    m = client.getnetworkinfo()
+    check(isinstance(m.localaddresses, list) and isinstance(m.networks, list), repr(m))
+
+
+def model_getinitstatus():
+    m = client.getinitstatus()
+    check(m.initialized is True and m.version == "2.3", repr(m))
+
+
+flow.step("model_getblockchaininfo", model_getblockchaininfo)
+flow.step("model_getmempoolinfo", model_getmempoolinfo)
+flow.step("model_getruntimeparams", model_getruntimeparams)
+flow.step("model_getmininginfo", model_getmininginfo)
+flow.step("model_getnetworkinfo", model_getnetworkinfo)
+flow.step("model_getinitstatus", model_getinitstatus)
+
+
+def getnewaddress():
+    addr = client.getnewaddress()
+    check(isinstance(addr, str) and len(addr) > 25, "not an address: %r" % (addr,))
+    v = client.validateaddress(addr)
+    check(v.get("isvalid") is True and v.get("ismine") is True, repr(v))
+    ctx["addr"] = addr
+
+
+flow.step("getnewaddress", getnewaddress)
+
+
+def grant():
+    ctx["grant_txid"] = check_txid(client.grant(ctx["addr"], ",".join(GRANTED)), "grant")
+
+
+flow.step("grant", grant)
+
+
+def listpermissions():
+    check("grant_txid" in ctx, "the grant step failed; nothing to list")
+
+    def granted():
+        rows = client.listpermissions(",".join(GRANTED), ctx["addr"])
+        return rows if sorted(r["type"] for r in rows) == sorted(GRANTED) else None
+    rows = wait_for(granted, what="connect,send,receive for the new address")
+    for r in rows:
+        check(r["address"] == ctx["addr"] and r["for"] is None, repr(r))
+        check(r["startblock"] == 0 and r["endblock"] == 4294967295, repr(r))
+
+
+flow.step("listpermissions", listpermissions)
+
+
+def getblockchainparams():
+    p = client.getblockchainparams()
+    check(p["chain-name"] == flow.chain, "chain-name %r" % p.get("chain-name"))
+    check(p["target-block-time"] == 2, "target-block-time %r" % p.get("target-block-time"))
+
+
+flow.step("getblockchainparams", getblockchainparams)
+
+flow.step("error_invalid_address", lambda: expect_rpc_error(
+    lambda: client.grant("not-an-address", "connect"), message="Invalid address: not-an-address"))
+# mcrpc has no method of that name: attribute access falls back to a generic _call.
+flow.step("error_unknown_method", lambda: expect_rpc_error(
+    lambda: client.nosuchmethod(), message="Method not found"))
+# mcrpc drops None arguments, so a missing permission list sends just ["<address>"].
+flow.step("error_wrong_arg_count", lambda: expect_rpc_error(
+    lambda: client.grant(ctx["addr"], None), prefix='grant "address(es)" "permission(s)"'))
+
+# ---- issue #4 -----------------------------------------------------------------------------
+asset = flow.unique("asset")
+stream = flow.unique("stream")
+
+
+def asset_issue():
+    ctx["issue_txid"] = check_txid(client.issue(ctx["addr"], asset, 1000, 0.01), "issue")
+
+
+def asset_listassets():
+    rows = client.listassets(asset)
+    check(len(rows) == 1 and rows[0]["name"] == asset, repr(rows))
+    check(rows[0]["issueqty"] == 1000 and rows[0]["units"] == Decimal("0.01"), repr(rows))
+
+
+def asset_getaddressbalances():
+    rows = client.getaddressbalances(ctx["addr"], 0)
+    mine = [r for r in rows if r["name"] == asset]
+    check(len(mine) == 1 and mine[0]["qty"] == 1000, repr(rows))
+
+
+flow.step("asset_issue", asset_issue)
+flow.step("asset_listassets", asset_listassets)
+flow.step("asset_getaddressbalances", asset_getaddressbalances)
+
+published = {}
+
+
+def stream_create():
+    check_txid(client.create("stream", stream, True), "create")
+
+
+def stream_subscribe():
+    res = client.subscribe(stream)
+    check(res is None, "subscribe should return null, got %r" % (res,))
+
+
+def publish(kind, key, data):
+    def fn():
+        published[kind] = check_txid(client.publish(stream, key, data), "publish " + kind)
+    return fn
+
+
+def stream_liststreamitems():
+    client.liststreamitems(stream)
+    check(len(published) == 3, "not all three publish steps succeeded: %r" % (published,))
+
+    def three():
+        items = [i for i in client.liststreamitems(stream) if i["txid"] in published.values()]
+        return items if len(items) == 3 else None
+    by_txid = {i["txid"]: i for i in wait_for(three, what="the three published items")}
+    check(by_txid[published["hex"]]["data"] == HEX_DATA, repr(by_txid))
+    check(by_txid[published["json"]]["data"] == {"json": {"a": 1, "b": "x"}}, repr(by_txid))
+    check(by_txid[published["text"]]["data"] == {"text": "hello"}, repr(by_txid))
+
+
+def stream_liststreamkeyitems():
+    items = client.liststreamkeyitems(stream, "key1")
+    check(len(items) == 1 and items[0]["data"] == HEX_DATA and items[0]["keys"] == ["key1"],
+          repr(items))
+
+
+flow.step("stream_create", stream_create)
+flow.step("stream_subscribe", stream_subscribe)
+flow.step("stream_publish_hex", publish("hex", "key1", HEX_DATA))
+flow.step("stream_publish_json", publish("json", "key2", {"json": {"a": 1, "b": "x"}}))
+flow.step("stream_publish_text", publish("text", ["k3", "k4"], {"text": "hello"}))
+flow.step("stream_liststreamitems", stream_liststreamitems)
+flow.step("stream_liststreamkeyitems", stream_liststreamkeyitems)
+
+flow.finish()

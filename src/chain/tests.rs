@@ -1,0 +1,356 @@
+//! Rule tests without I/O: permissions enforced at acceptance and again at block connection.
+
+use super::block::{self, check_block, BlockContext};
+use super::rules::{check_transaction, RuleParams, TxContext};
+use super::state::{has_global, ChainState, Coin, Delta, Overlay, PermissionKey, PermissionRecord};
+use super::verify::sign_input;
+use super::{BlockReject, TxReject};
+use crate::params::ChainParams;
+use crate::primitives::address::Address;
+use crate::primitives::keys::PrivateKey;
+use crate::primitives::permission::*;
+use crate::primitives::script::{self, PermissionGrant};
+use bitcoin::absolute::LockTime;
+use bitcoin::hashes::Hash;
+use bitcoin::transaction::Version;
+use bitcoin::{
+    Amount, BlockHash, OutPoint, ScriptBuf, Sequence, Transaction, TxIn, TxOut, Txid, Witness,
+};
+
+struct Fixture {
+    state: ChainState,
+    rules: RuleParams,
+    admin: PrivateKey,
+    next_coin: u8,
+}
+
+fn record(seq: u64) -> PermissionRecord {
+    PermissionRecord {
+        start: 0,
+        end: u32::MAX,
+        timestamp: 0,
+        admins: vec![],
+        seq,
+    }
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let params = ChainParams::create("rules", &[]).unwrap();
+        let admin = PrivateKey::generate();
+        let mut f = Fixture {
+            state: ChainState::default(),
+            rules: RuleParams::from_params(&params),
+            admin,
+            next_coin: 1,
+        };
+        for bit in [MINE, ADMIN, ACTIVATE, CONNECT, SEND, RECEIVE, ISSUE, CREATE] {
+            f.set_permission(&admin.address(), bit, 0, u32::MAX);
+        }
+        f
+    }
+
+    fn set_permission(&mut self, a: &Address, bit: u32, start: u32, end: u32) {
+        let seq = self.state.next_seq;
+        self.state.next_seq += 1;
+        self.state.permissions.insert(
+            PermissionKey {
+                entity: None,
+                address: *a,
+                bit,
+            },
+            PermissionRecord {
+                start,
+                end,
+                ..record(seq)
+            },
+        );
+    }
+
+    /// A confirmed 0-value coin of `key`.
+    fn coin_for(&mut self, key: &PrivateKey) -> (OutPoint, ScriptBuf) {
+        let op = OutPoint {
+            txid: Txid::from_byte_array([self.next_coin; 32]),
+            vout: 0,
+        };
+        self.next_coin += 1;
+        let spk = script::pay_to(&key.address(), &[]);
+        self.state.coins.insert(
+            op,
+            Coin {
+                output: TxOut {
+                    value: Amount::ZERO,
+                    script_pubkey: spk.clone(),
+                },
+                height: Some(0),
+                coinbase: false,
+            },
+        );
+        (op, spk)
+    }
+
+    /// A grant of `bits` to `to`, signed by `from`.
+    fn grant_tx(
+        &mut self,
+        from: &PrivateKey,
+        to: &Address,
+        bits: u32,
+        start: u32,
+        end: u32,
+    ) -> Transaction {
+        let (op, spk) = self.coin_for(from);
+        let g = PermissionGrant {
+            bits,
+            start,
+            end,
+            timestamp: 1,
+        };
+        let mut tx = Transaction {
+            version: Version::ONE,
+            lock_time: LockTime::ZERO,
+            input: vec![TxIn {
+                previous_output: op,
+                script_sig: ScriptBuf::new(),
+                sequence: Sequence::MAX,
+                witness: Witness::new(),
+            }],
+            output: vec![
+                TxOut {
+                    value: Amount::ZERO,
+                    script_pubkey: script::pay_to(to, &[g.encode()]),
+                },
+                TxOut {
+                    value: Amount::ZERO,
+                    script_pubkey: spk.clone(),
+                },
+            ],
+        };
+        sign_input(&mut tx, 0, &spk, from).unwrap();
+        tx
+    }
+
+    fn check(&self, tx: &Transaction) -> Result<super::rules::CheckedTx, TxReject> {
+        let ctx = TxContext {
+            rules: &self.rules,
+            height: 1,
+            time: 0,
+        };
+        check_transaction(&self.state, &ctx, tx)
+    }
+}
+
+#[test]
+fn admin_grant_is_accepted_and_sets_records() {
+    let mut f = Fixture::new();
+    let user = PrivateKey::generate().address();
+    let admin = f.admin;
+    let tx = f.grant_tx(&admin, &user, CONNECT | SEND | RECEIVE, 0, u32::MAX);
+    let checked = f.check(&tx).unwrap();
+    let granted: Vec<u32> = checked
+        .effects
+        .permissions
+        .iter()
+        .map(|(k, _, _)| k.bit)
+        .collect();
+    assert_eq!(granted, vec![CONNECT, SEND, RECEIVE]);
+    assert!(checked
+        .effects
+        .permissions
+        .iter()
+        .all(|(_, prev, new)| prev.is_none() && new.admins == vec![admin.address()]));
+}
+
+#[test]
+fn grant_signed_by_a_non_admin_is_rejected() {
+    let mut f = Fixture::new();
+    let user = PrivateKey::generate();
+    f.set_permission(&user.address(), SEND, 0, u32::MAX);
+    let tx = f.grant_tx(&user, &user.address(), ADMIN, 0, u32::MAX);
+    assert_eq!(
+        f.check(&tx).unwrap_err(),
+        TxReject::invalid("Inputs don't belong to valid admin")
+    );
+}
+
+#[test]
+fn activate_may_grant_connect_but_not_mine() {
+    let mut f = Fixture::new();
+    let activator = PrivateKey::generate();
+    f.set_permission(&activator.address(), SEND, 0, u32::MAX);
+    f.set_permission(&activator.address(), ACTIVATE, 0, u32::MAX);
+    let target = PrivateKey::generate().address();
+    let ok = f.grant_tx(&activator, &target, CONNECT | SEND, 0, u32::MAX);
+    assert!(f.check(&ok).is_ok());
+    let bad = f.grant_tx(&activator, &target, MINE, 0, u32::MAX);
+    assert!(f.check(&bad).is_err());
+}
+
+#[test]
+fn spending_without_send_permission_is_rejected() {
+    let mut f = Fixture::new();
+    let user = PrivateKey::generate();
+    let tx = f.grant_tx(&user, &user.address(), CONNECT, 0, u32::MAX);
+    assert_eq!(
+        f.check(&tx).unwrap_err(),
+        TxReject::invalid("Input 0 doesn't have send permission")
+    );
+}
+
+#[test]
+fn timed_permissions_hold_only_inside_their_range() {
+    let mut f = Fixture::new();
+    let user = PrivateKey::generate().address();
+    f.set_permission(&user, SEND, 5, 10);
+    let anyone = f.rules.anyone;
+    assert!(!has_global(&f.state, &anyone, &user, SEND, 4));
+    assert!(has_global(&f.state, &anyone, &user, SEND, 5));
+    assert!(has_global(&f.state, &anyone, &user, SEND, 9));
+    assert!(!has_global(&f.state, &anyone, &user, SEND, 10));
+}
+
+#[test]
+fn revocation_leaves_an_empty_range() {
+    let mut f = Fixture::new();
+    let user = PrivateKey::generate().address();
+    let admin = f.admin;
+    let tx = f.grant_tx(&admin, &user, SEND, 0, 0);
+    let checked = f.check(&tx).unwrap();
+    let (_, _, rec) = &checked.effects.permissions[0];
+    assert!(!rec.is_listed());
+    assert!(!rec.active_at(0));
+}
+
+#[test]
+fn grant_outputs_need_no_receive_permission_but_value_does() {
+    let mut f = Fixture::new();
+    let stranger = PrivateKey::generate().address();
+    let admin = f.admin;
+    let mut tx = f.grant_tx(&admin, &stranger, CONNECT, 0, u32::MAX);
+    assert!(f.check(&tx).is_ok());
+    // A plain output carrying metadata other than grants would need receive; a plain
+    // 0-value output is "empty" and allowed by anyone-can-receive-empty.
+    tx.output.push(TxOut {
+        value: Amount::ZERO,
+        script_pubkey: script::pay_to(&stranger, &[]),
+    });
+    let spk = f.state.coins[&tx.input[0].previous_output]
+        .output
+        .script_pubkey
+        .clone();
+    sign_input(&mut tx, 0, &spk, &admin).unwrap();
+    assert!(f.check(&tx).is_ok());
+    f.rules.anyone.receive_empty = false;
+    assert_eq!(
+        f.check(&tx).unwrap_err(),
+        TxReject::invalid("One of the outputs doesn't have receive permission")
+    );
+}
+
+#[test]
+fn tampered_signature_is_rejected() {
+    let mut f = Fixture::new();
+    let user = PrivateKey::generate().address();
+    let admin = f.admin;
+    let mut tx = f.grant_tx(&admin, &user, CONNECT, 0, u32::MAX);
+    tx.output[0].script_pubkey = script::pay_to(&PrivateKey::generate().address(), &[]);
+    assert!(matches!(f.check(&tx), Err(TxReject::Rejected { .. })));
+}
+
+fn block_ctx<'a>(rules: &'a RuleParams, recent: &'a [Address]) -> BlockContext<'a> {
+    BlockContext {
+        rules,
+        height: 1,
+        prev_hash: BlockHash::all_zeros(),
+        prev_time: 0,
+        active_miners: 1,
+        recent_miners: recent,
+    }
+}
+
+#[test]
+fn blocks_recheck_every_rule() {
+    let mut f = Fixture::new();
+    let user = PrivateKey::generate();
+    f.set_permission(&user.address(), SEND, 0, u32::MAX);
+    let admin = f.admin;
+    let good = f.grant_tx(&admin, &user.address(), CONNECT, 0, u32::MAX);
+    let bad = f.grant_tx(&user, &user.address(), ADMIN, 0, u32::MAX);
+    let bits = block::pow_limit(f.rules.pow_bits);
+    let make = |txs: Vec<Transaction>, miner: &PrivateKey| {
+        let cb = block::unsigned_coinbase(1, &miner.address(), 0);
+        block::assemble_block(BlockHash::all_zeros(), 10, bits, cb, txs, miner, false)
+    };
+    let ok = check_block(
+        &f.state,
+        &block_ctx(&f.rules, &[]),
+        &make(vec![good.clone()], &admin),
+    )
+    .unwrap();
+    assert_eq!(ok.txs.len(), 2);
+    let err = check_block(
+        &f.state,
+        &block_ctx(&f.rules, &[]),
+        &make(vec![good, bad], &admin),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err,
+        BlockReject::Transaction {
+            index: 2,
+            reject: TxReject::invalid("Inputs don't belong to valid admin")
+        }
+    );
+    // A miner without `mine` cannot make blocks.
+    let err = check_block(&f.state, &block_ctx(&f.rules, &[]), &make(vec![], &user)).unwrap_err();
+    assert_eq!(err, BlockReject::MinerNotPermitted);
+}
+
+#[test]
+fn a_transaction_may_spend_an_output_of_an_earlier_one_in_the_same_block() {
+    let mut f = Fixture::new();
+    let admin = f.admin;
+    let user = PrivateKey::generate().address();
+    let first = f.grant_tx(&admin, &user, CONNECT, 0, u32::MAX);
+    let checked = f.check(&first).unwrap();
+    let mut delta = Delta::default();
+    delta.apply(&checked.effects);
+    let change = OutPoint {
+        txid: first.compute_txid(),
+        vout: 1,
+    };
+    let spk = first.output[1].script_pubkey.clone();
+    let mut second = first.clone();
+    second.input[0].previous_output = change;
+    second.output[0].script_pubkey = script::pay_to(
+        &user,
+        &[PermissionGrant {
+            bits: SEND,
+            start: 0,
+            end: u32::MAX,
+            timestamp: 2,
+        }
+        .encode()],
+    );
+    sign_input(&mut second, 0, &spk, &admin).unwrap();
+    let view = Overlay {
+        base: &f.state,
+        delta: &delta,
+    };
+    let ctx = TxContext {
+        rules: &f.rules,
+        height: 1,
+        time: 0,
+    };
+    assert!(check_transaction(&view, &ctx, &second).is_ok());
+    // Spending it twice is not possible.
+    let checked2 = check_transaction(&view, &ctx, &second).unwrap();
+    delta.apply(&checked2.effects);
+    let view = Overlay {
+        base: &f.state,
+        delta: &delta,
+    };
+    assert_eq!(
+        check_transaction(&view, &ctx, &second).unwrap_err(),
+        TxReject::MissingInputs
+    );
+}
