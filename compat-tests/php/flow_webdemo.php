@@ -46,6 +46,15 @@ function expect_error($reply, $code, $message = null, $prefix = null)
     }
 }
 
+// Values an earlier step should have left in $ctx; a clear failure instead of PHP warnings.
+function need($ctx)
+{
+    $keys = array_slice(func_get_args(), 1);
+    foreach ($keys as $key) {
+        check(isset($ctx[$key]), "needs '$key' from an earlier step, which failed");
+    }
+}
+
 function column($rows, $key)
 {
     $out = array();
@@ -66,7 +75,9 @@ $flow->step('getinfo', function () use ($chain) {
     check($info['chainname'] === $chain, 'chainname ' . show($info['chainname']));
     check($info['version'] === '2.3', 'version ' . show($info['version']));
     check(is_string($info['burnaddress']) && strlen($info['burnaddress']) > 25, 'burnaddress ' . show($info['burnaddress']));
-    check(is_int($info['blocks']), 'blocks ' . show($info['blocks']));
+    // The demo's home page shows these.
+    check(is_int($info['blocks']) && is_int($info['connections']) && is_int($info['protocolversion']), show($info));
+    check(is_string($info['nodeaddress']) && strpos($info['nodeaddress'], $chain . '@') === 0, 'nodeaddress ' . show($info['nodeaddress']));
 });
 
 $flow->step('getpeerinfo', function () {
@@ -84,6 +95,7 @@ $flow->step('getnewaddress', function () use (&$ctx) {
 });
 
 $flow->step('getaddresses_verbose', function () use (&$ctx) {
+    need($ctx, 'addr1', 'addr2');
     $rows = ok(multichain('getaddresses', true));
     foreach ($rows as $row) {
         check(is_array($row) && isset($row['address']) && array_key_exists('ismine', $row), 'row ' . show($row));
@@ -98,8 +110,23 @@ $flow->step('getaddresses_verbose', function () use (&$ctx) {
     $ctx['addresses'] = column($rows, 'address');
 });
 
+// The home page: every permission of every wallet address.
+$flow->step('listpermissions_all', function () use (&$ctx) {
+    need($ctx, 'addresses');
+    $rows = ok(multichain('listpermissions', 'all', implode(',', $ctx['addresses'])));
+    $types = array();
+    foreach ($rows as $row) {
+        check(in_array($row['address'], $ctx['addresses'], true), 'row for a foreign address: ' . show($row));
+        $types[$row['type']] = true;
+    }
+    foreach (array('connect', 'send', 'receive', 'issue', 'create', 'mine', 'activate', 'admin') as $t) {
+        check(isset($types[$t]), "the node's own address should hold '$t': " . show(array_keys($types)));
+    }
+});
+
 // The permissions page: admin addresses = listpermissions('admin,activate', <wallet addresses>).
 $flow->step('listpermissions_admin', function () use (&$ctx) {
+    need($ctx, 'addresses');
     $rows = ok(multichain('listpermissions', 'admin,activate', implode(',', $ctx['addresses'])));
     $admins = array();
     foreach ($rows as $row) {
@@ -112,10 +139,12 @@ $flow->step('listpermissions_admin', function () use (&$ctx) {
 });
 
 $flow->step('grant', function () use (&$ctx, $GRANTED) {
+    need($ctx, 'addr1');
     $ctx['grant_txid'] = check_txid(ok(multichain('grant', $ctx['addr1'], $GRANTED)), 'grant');
 });
 
 $flow->step('grantfrom', function () use (&$ctx, $GRANTED) {
+    need($ctx, 'admin', 'addr2');
     $ctx['grantfrom_txid'] = check_txid(ok(multichain('grantfrom', $ctx['admin'], $ctx['addr2'], $GRANTED)), 'grantfrom');
 });
 
@@ -135,6 +164,7 @@ $flow->step('listpermissions', function () use (&$ctx, $GRANTED) {
 });
 
 $flow->step('revokefrom', function () use (&$ctx) {
+    need($ctx, 'admin', 'addr2');
     check_txid(ok(multichain('revokefrom', $ctx['admin'], $ctx['addr2'], 'send')), 'revokefrom');
     wait_for(function () use ($ctx) {
         return count(ok(multichain('listpermissions', 'send', $ctx['addr2']))) === 0;
@@ -161,6 +191,7 @@ $flow->step('error_unknown_method', function () {
     expect_error(multichain('nosuchmethod'), -32601, 'Method not found');
 });
 $flow->step('error_wrong_arg_count', function () use (&$ctx) {
+    need($ctx, 'addr1');
     expect_error(multichain('grant', $ctx['addr1']), -1, null, 'grant "address(es)" "permission(s)"');
 });
 
@@ -172,6 +203,7 @@ $HELLO = bin2hex('Hello from the web demo');
 
 // page-issue: createrawsendfrom(from, {to: {issue: {raw}}}, [issue metadata], 'send')
 $flow->step('asset_createrawsendfrom_issue', function () use (&$ctx, $asset) {
+    need($ctx, 'admin', 'addr1');
     $to = array($ctx['addr1'] => array('issue' => array('raw' => 100000)));
     $datas = array(array('name' => $asset, 'multiple' => 100, 'open' => true, 'details' => new stdClass()));
     $ctx['issue_txid'] = check_txid(ok(multichain('createrawsendfrom', $ctx['admin'], $to, $datas, 'send')), 'issue');
@@ -190,7 +222,7 @@ $flow->step('asset_listassets_verbose', function () use (&$ctx, $asset) {
 });
 
 $flow->step('asset_getmultibalances', function () use (&$ctx, $asset) {
-    $b = ok(multichain('getmultibalances', $ctx['addr1'], array(), 0, true));
+    $b = ok(multichain('getmultibalances', array(), array(), 0, true)); // the home page's call
     check(isset($b[$ctx['addr1']]) && in_array($asset, column($b[$ctx['addr1']], 'name'), true), show($b));
 });
 
@@ -221,17 +253,20 @@ $flow->step('exchange_preparelockunspentfrom', function () use (&$ctx, $asset) {
 });
 
 $flow->step('exchange_createrawexchange', function () use (&$ctx, $asset) {
+    need($ctx, 'offer');
     $hex = ok(multichain('createrawexchange', $ctx['offer']['txid'], $ctx['offer']['vout'], array($asset => 1.0)));
     check(is_string($hex) && ctype_xdigit($hex), show($hex));
     $ctx['exchange_hex'] = $hex;
 });
 
 $flow->step('exchange_decoderawexchange', function () use (&$ctx) {
+    need($ctx, 'exchange_hex');
     $d = ok(multichain('decoderawexchange', $ctx['exchange_hex'], true));
     check($d['complete'] === false && is_array($d['offer']) && is_array($d['ask']), show($d));
 });
 
 $flow->step('exchange_appendrawexchange', function () use (&$ctx, $asset) {
+    need($ctx, 'exchange_hex');
     $p = ok(multichain('preparelockunspentfrom', $ctx['admin'], array($asset => 1.0)));
     $r = ok(multichain('appendrawexchange', $ctx['exchange_hex'], $p['txid'], $p['vout'], array($asset => 5.0)));
     check($r['complete'] === true && ctype_xdigit($r['hex']), show($r));
@@ -239,6 +274,7 @@ $flow->step('exchange_appendrawexchange', function () use (&$ctx, $asset) {
 });
 
 $flow->step('raw_sendrawtransaction', function () use (&$ctx) {
+    need($ctx, 'complete_hex');
     check_txid(ok(multichain('sendrawtransaction', $ctx['complete_hex'])), 'sendrawtransaction');
 });
 
@@ -298,6 +334,7 @@ $flow->step('stream_liststreamitems', function () use (&$ctx, &$published, $stre
 
 $flow->step('stream_liststreamkeyitems', function () use (&$published, $stream) {
     $items = ok(multichain('liststreamkeyitems', $stream, 'key1', true, 1000));
+    need($published, 'hex');
     check(count($items) === 1 && $items[0]['txid'] === $published['hex'], show($items));
 });
 
@@ -327,7 +364,8 @@ $flow->step('stream_liststreampublishers_root', function () use (&$ctx) {
 });
 
 $flow->step('stream_gettxoutdata', function () use (&$ctx, &$published, $HELLO) {
-    check(isset($ctx['hex_vout']), 'no vout from liststreamitems');
+    need($ctx, 'hex_vout');
+    need($published, 'hex');
     check(ok(multichain('gettxoutdata', $published['hex'], $ctx['hex_vout'], 1024)) === $HELLO, 'data differs');
 });
 

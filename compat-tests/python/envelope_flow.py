@@ -29,6 +29,8 @@ def expect_error(res, code, message=None, prefix=None):
     check(isinstance(res, dict), "expected the error envelope (a dict), got %r" % (res,))
     check(set(res) >= {"result", "error", "id"}, "envelope lacks result/error/id: %r" % (res,))
     check(res["result"] is None, "result should be null in an error reply: %r" % (res,))
+    # The library sends a positive integer id; MultiChain echoes it in command errors.
+    check(isinstance(res["id"], int) and res["id"] > 0, "id not echoed: %r" % (res,))
     err = res["error"]
     check(isinstance(err, dict), "error should be an object: %r" % (res,))
     check(err.get("code") == code, "error code %r, expected %r (message %r)"

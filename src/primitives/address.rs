@@ -54,6 +54,9 @@ impl Address {
     }
 }
 
+/// Longer than any address or WIF key of any version length.
+const MAX_BASE58_LEN: usize = 128;
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeError {
     #[error("invalid base58")]
@@ -133,6 +136,10 @@ impl AddressFormat {
 
     /// Returns (version, payload); the version length is that of `address-pubkeyhash-version`.
     pub fn decode_raw(&self, text: &str) -> Result<(Vec<u8>, Vec<u8>), DecodeError> {
+        // Base58 decoding is quadratic; nothing we decode is longer than a WIF key.
+        if text.len() > MAX_BASE58_LEN {
+            return Err(DecodeError::Length);
+        }
         let buf = bs58::decode(text)
             .into_vec()
             .map_err(|_| DecodeError::Base58)?;
@@ -321,6 +328,10 @@ mod tests {
         );
         assert_eq!(f.decode_address("0OIl"), Err(DecodeError::Base58));
         assert!(f.decode_address("").is_err());
+        assert_eq!(
+            f.decode_address(&"1".repeat(1_000_000)),
+            Err(DecodeError::Length)
+        );
         // Right checksum, other chain's checksum value.
         let other = format("00afea21", "00000000");
         assert_eq!(
