@@ -5,7 +5,10 @@
 #   compat-tests/run.sh [client ...]      # default: every client
 #
 # Clients: savoir mcrpc multichaincli multichain-node-1.8 multichain-node-2.2 multichain-api
-#          php-webdemo
+#          php-webdemo cli-transcript
+#
+# cli-transcript replays the golden MultiChain 2.3 multichain-cli session
+# (golden/multichain-2.3) with our multichain-cli; it needs only python3.
 #
 # Environment:
 #   MCNODE_BIN        directory holding multichain-util, multichaind, multichain-cli
@@ -27,7 +30,8 @@ set -uo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
-ALL_CLIENTS=(savoir mcrpc multichaincli multichain-node-1.8 multichain-node-2.2 multichain-api php-webdemo)
+ALL_CLIENTS=(savoir mcrpc multichaincli multichain-node-1.8 multichain-node-2.2 multichain-api php-webdemo
+             cli-transcript)
 FLOW_TIMEOUT=${COMPAT_FLOW_TIMEOUT:-180}
 
 die() { echo "compat-tests: ERROR: $*" >&2; exit 2; }
@@ -160,7 +164,11 @@ MC_PASS=$(sed -n 's/^rpcpassword=//p' "$CONF" | tail -1)
 [ -n "$MC_USER" ] && [ -n "$MC_PASS" ] || die "no rpcuser/rpcpassword in $CONF"
 export MC_HOST=127.0.0.1 MC_PORT="$RPC_PORT" MC_USER MC_PASS MC_CHAIN="$CHAIN"
 export COMPAT_XFAIL="$HERE/expected-failures.txt" COMPAT_RESULTS="$WORK/results.jsonl"
+# For cli-transcript: our CLI, the node's data directory and ports, and what create/start printed.
+export MCNODE_CLI="$BIN/multichain-cli" MC_DATADIR="$DATADIR" MC_P2P_PORT="$P2P_PORT"
+export COMPAT_UTIL_LOG="$WORK/util.log" COMPAT_NODE_LOG="$WORK/node.log"
 export NODE_PATH="$HERE/node_modules"
+export PYTHONDONTWRITEBYTECODE=1  # no __pycache__ in the source tree
 : > "$COMPAT_RESULTS"
 log "node up: chain $CHAIN, rpc 127.0.0.1:$RPC_PORT, p2p $P2P_PORT, binaries $BIN"
 
@@ -174,6 +182,7 @@ flow_cmd() {
         multichain-node-2.2) CMD=(node "$HERE/node/flow_multichain_node.js" 2.2) ;;
         multichain-api)      CMD=(node "$HERE/node/flow_multichain_api.js") ;;
         php-webdemo)         CMD=(php -d display_errors=stderr -d log_errors=0 "$HERE/php/flow_webdemo.php") ;;
+        cli-transcript)      CMD=("$PYTHON" "$HERE/python/flow_cli_transcript.py") ;;
     esac
 }
 RUNS=()

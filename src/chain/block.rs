@@ -150,18 +150,26 @@ pub fn genesis_block(
     genesis_pubkey: &[u8],
     time: u32,
     bits: CompactTarget,
+    root_stream: Option<&RootStream>,
 ) -> Block {
     let admin = Address::PubKeyHash(crate::primitives::address::hash160(genesis_pubkey));
     let mut desc = description.as_bytes().to_vec();
     desc.truncate(90);
+    let mut output = vec![TxOut {
+        value: Amount::ZERO,
+        script_pubkey: script::pay_to(&admin, &[]),
+    }];
+    if let Some(root) = root_stream {
+        output.push(TxOut {
+            value: Amount::ZERO,
+            script_pubkey: script::null_data(&[root.element()], None),
+        });
+    }
     let coinbase = Transaction {
         version: TxVersion::ONE,
         lock_time: LockTime::ZERO,
         input: vec![coinbase_input(0, &desc)],
-        output: vec![TxOut {
-            value: Amount::ZERO,
-            script_pubkey: script::pay_to(&admin, &[]),
-        }],
+        output,
     };
     let txdata = vec![coinbase];
     let mut header = Header {
@@ -177,6 +185,35 @@ pub fn genesis_block(
         header.nonce = header.nonce.wrapping_add(1);
     }
     Block { header, txdata }
+}
+
+/// The root stream the genesis block creates (`root-stream-name`, `root-stream-open`).
+pub struct RootStream {
+    pub name: String,
+    pub open: bool,
+}
+
+impl RootStream {
+    pub fn details(&self) -> crate::primitives::entity::Details {
+        use crate::primitives::entity as ent;
+        let mut d = ent::Details::default();
+        let restricted = if self.open {
+            0
+        } else {
+            crate::primitives::permission::WRITE as u8
+        };
+        d.set(ent::FIELD_PERMISSIONS, vec![restricted]);
+        d.set(ent::FIELD_NAME, self.name.as_bytes().to_vec());
+        d
+    }
+
+    fn element(&self) -> Vec<u8> {
+        script::Element::NewEntity {
+            kind: crate::primitives::entity::KIND_STREAM,
+            details: self.details().encode(),
+        }
+        .encode()
+    }
 }
 
 /// The miner's signature element in a coinbase, if any: (signature, hash type, pubkey).
@@ -233,6 +270,8 @@ pub struct BlockEffects {
     pub miner: Option<Address>,
     pub txs: Vec<TxEffects>,
     pub delta: Delta,
+    /// When this node first saw each transaction (block time if it came with the block).
+    pub times: Vec<u32>,
 }
 
 /// Where the block goes: its height, the tip it must extend, the time of that tip, and the
@@ -325,6 +364,7 @@ pub fn check_block<V: StateView + ?Sized>(
     let coinbase_effects = coinbase_effects(coinbase, ctx.height);
     effects.delta.apply(&coinbase_effects);
     effects.txs.insert(0, coinbase_effects);
+    effects.times = vec![block.header.time; block.txdata.len()];
     Ok(effects)
 }
 

@@ -2,7 +2,9 @@
 //! a [`state::StateView`], tested without I/O.
 
 pub mod block;
+pub mod entities;
 pub mod error;
+pub mod metadata;
 pub mod rules;
 pub mod state;
 pub mod verify;

@@ -2,15 +2,19 @@
 //! effects or a typed rejection. Pure: no I/O, so it runs identically at mempool acceptance and
 //! at block connection.
 
+use super::entities::{self, AssetIssue, Entity};
 use super::error::TxReject;
+use super::metadata::{self, AssetAmounts, OutputKind};
 use super::state::{
-    has_global, AnyoneCan, Coin, PermissionKey, PermissionRecord, StateView, TxEffects,
+    has_entity_permission, has_global, AnyoneCan, Coin, ItemEffect, PermissionKey,
+    PermissionRecord, StateView, TxEffects,
 };
 use super::verify::verify_input;
 use crate::params::ChainParams;
 use crate::primitives::address::Address;
+use crate::primitives::entity::{self, Details};
 use crate::primitives::permission;
-use crate::primitives::script::{self, Destination, ParsedScript, SPK};
+use crate::primitives::script::{self, Destination, ParsedScript, PermissionGrant};
 use bitcoin::{OutPoint, Transaction};
 use std::collections::HashSet;
 
@@ -165,61 +169,31 @@ pub fn check_transaction<V: StateView + ?Sized>(
         return Err(TxReject::invalid("bad-txns-in-belowout"));
     }
 
-    // Outputs: allowed scripts, standard metadata, receive permission, permission grants.
+    // Outputs: allowed scripts, standard metadata, then what each output means.
     let txid = tx.compute_txid();
     let mut op_returns = 0;
-    let mut seq = view.next_permission_seq();
-    for (vout, output) in tx.output.iter().enumerate() {
+    let mut kinds = Vec::with_capacity(tx.output.len());
+    for output in &tx.output {
         let parsed = script::parse(&output.script_pubkey)
             .ok_or_else(|| TxReject::invalid("Script rejected - error in script"))?;
         check_output_standard(rules, &parsed, &mut op_returns)?;
-        check_metadata_known(&parsed)?;
-        if let Some(address) = parsed.address() {
-            check_receive(view, ctx, &parsed, &address, output.value.to_sat())?;
-            for (entity, grant) in parsed.permission_grants() {
-                if entity.is_some() {
-                    return Err(TxReject::invalid("Script rejected - entity not found"));
-                }
-                let admin = find_granting_admin(view, ctx, &signers, grant.bits)?;
-                for bit in permission::split_bits(grant.bits) {
-                    let key = PermissionKey {
-                        entity: None,
-                        address,
-                        bit,
-                    };
-                    // A later output of this same transaction may touch the same key.
-                    let previous = effects
-                        .permissions
-                        .iter()
-                        .rev()
-                        .find(|(k, _, _)| *k == key)
-                        .map(|(_, _, r)| r.clone())
-                        .or_else(|| view.permission(&key));
-                    let record_seq = match &previous {
-                        Some(p) => p.seq,
-                        None => {
-                            seq += 1;
-                            seq - 1
-                        }
-                    };
-                    let new = PermissionRecord {
-                        start: grant.start,
-                        end: grant.end,
-                        timestamp: grant.timestamp,
-                        admins: vec![admin],
-                        seq: record_seq,
-                    };
-                    effects.permissions.push((key, previous, new));
-                }
-            }
-        } else if !parsed.elements.is_empty()
-            && !matches!(parsed.destination, Destination::NullData(_))
-        {
-            return Err(TxReject::invalid(
-                "Permission script rejected - wrong destination type",
-            ));
+        let kind = metadata::classify(&parsed)?;
+        if let OutputKind::Payment { address, .. } = &kind {
+            check_receive(view, ctx, &parsed, address, output.value.to_sat())?;
         }
-        if !matches!(parsed.destination, Destination::NullData(_)) {
+        kinds.push(kind);
+    }
+    let mut checker = MetadataChecker {
+        view,
+        ctx,
+        txid,
+        signers: &signers,
+        effects: &mut effects,
+        seq: view.next_permission_seq(),
+    };
+    checker.check(&kinds)?;
+    for (vout, (output, kind)) in tx.output.iter().zip(&kinds).enumerate() {
+        if matches!(kind, OutputKind::Payment { .. } | OutputKind::Other) {
             effects.created.push((
                 OutPoint {
                     txid,
@@ -238,6 +212,441 @@ pub fn check_transaction<V: StateView + ?Sized>(
         signers,
         fee: total_in - total_out,
     })
+}
+
+/// Checks the MultiChain meaning of a transaction's outputs — permissions, entity creation,
+/// asset conservation, stream writes — and records its effects.
+struct MetadataChecker<'a, V: StateView + ?Sized> {
+    view: &'a V,
+    ctx: &'a TxContext<'a>,
+    txid: bitcoin::Txid,
+    signers: &'a [Address],
+    effects: &'a mut TxEffects,
+    seq: u64,
+}
+
+impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
+    fn global(&self, a: &Address, bit: u32) -> bool {
+        has_global(self.view, &self.ctx.rules.anyone, a, bit, self.ctx.height)
+    }
+
+    fn entity_perm(&self, id: &[u8; 16], a: &Address, bit: u32) -> bool {
+        self.effects
+            .permissions
+            .iter()
+            .rev()
+            .find(|(k, _, _)| k.entity == Some(*id) && k.address == *a && k.bit == bit)
+            .map(|(_, _, r)| r.active_at(self.ctx.height))
+            .unwrap_or_else(|| has_entity_permission(self.view, id, a, bit, self.ctx.height))
+    }
+
+    /// The entity as this transaction sees it (including its own earlier changes).
+    fn entity(&self, id: &[u8; 16]) -> Option<Entity> {
+        self.effects
+            .entities
+            .iter()
+            .rev()
+            .find(|(i, _, _)| i == id)
+            .map(|(_, _, e)| e.clone())
+            .or_else(|| self.view.entity(id))
+    }
+
+    fn set_permission(&mut self, key: PermissionKey, grant: &PermissionGrant, admin: Address) {
+        // A later output of this same transaction may touch the same key.
+        let previous = self
+            .effects
+            .permissions
+            .iter()
+            .rev()
+            .find(|(k, _, _)| *k == key)
+            .map(|(_, _, r)| r.clone())
+            .or_else(|| self.view.permission(&key));
+        let seq = match &previous {
+            Some(p) => p.seq,
+            None => {
+                self.seq += 1;
+                self.seq - 1
+            }
+        };
+        let new = PermissionRecord {
+            start: grant.start,
+            end: grant.end,
+            timestamp: grant.timestamp,
+            admins: vec![admin],
+            seq,
+        };
+        self.effects.permissions.push((key, previous, new));
+    }
+
+    fn check(&mut self, kinds: &[OutputKind]) -> Result<(), TxReject> {
+        let new_entity = self.check_new_entity(kinds)?;
+        self.check_assets(kinds, new_entity.as_ref())?;
+        for (vout, kind) in kinds.iter().enumerate() {
+            match kind {
+                OutputKind::Payment {
+                    address, grants, ..
+                } => {
+                    for (entity, grant) in grants {
+                        self.check_grant(address, *entity, grant)?;
+                    }
+                }
+                OutputKind::Item {
+                    stream,
+                    keys,
+                    format,
+                    data,
+                } => self.check_item(vout as u32, stream, keys, *format, data)?,
+                OutputKind::Update {
+                    entity,
+                    kind,
+                    details,
+                } => {
+                    self.check_update(entity, *kind, details)?;
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// At most one new entity per transaction; streams need `create`, assets `issue`.
+    fn check_new_entity(&mut self, kinds: &[OutputKind]) -> Result<Option<Entity>, TxReject> {
+        let mut found = kinds.iter().filter_map(|k| match k {
+            OutputKind::NewEntity { kind, details } => Some((*kind, details)),
+            _ => None,
+        });
+        let Some((kind, details)) = found.next() else {
+            return Ok(None);
+        };
+        if found.next().is_some() {
+            return Err(TxReject::invalid(
+                "Metadata script rejected - too many new entities",
+            ));
+        }
+        let (bit, what) = match kind {
+            entity::KIND_STREAM => (permission::CREATE, "create"),
+            entity::KIND_ASSET => (permission::ISSUE, "issue"),
+            _ => {
+                return Err(TxReject::invalid(
+                    "Metadata script rejected - unsupported new entity type",
+                ))
+            }
+        };
+        let creators: Vec<Address> = self
+            .signers
+            .iter()
+            .filter(|a| self.global(a, bit))
+            .copied()
+            .collect();
+        if creators.is_empty() {
+            return Err(TxReject::invalid(format!(
+                "Inputs don't belong to valid creator ({what} permission required)"
+            )));
+        }
+        if let Some(name) = details.name() {
+            if !entities::valid_name(&name) {
+                return Err(TxReject::invalid(
+                    "Entity details script rejected - invalid name",
+                ));
+            }
+            if self.view.entity_by_name(&name).is_some() {
+                return Err(TxReject::duplicate("Entity with this name already exists"));
+            }
+        }
+        let mut e = Entity {
+            txid: self.txid,
+            kind,
+            details: details.clone(),
+            position: None,
+            creators: creators.clone(),
+            seq: self.view.next_entity_seq(),
+            issues: Vec::new(),
+        };
+        let id = e.short_id();
+        if kind == entity::KIND_ASSET {
+            let raw = genesis_total(kinds).ok_or_else(|| {
+                TxReject::invalid("Asset issue rejected - no or invalid genesis quantity")
+            })?;
+            e.issues.push(AssetIssue {
+                txid: self.txid,
+                raw,
+                details: Details::default(),
+                issuers: creators.clone(),
+            });
+        }
+        self.effects.entities.push((id, None, e.clone()));
+        // The creator holds the entity's admin-level permissions.
+        let grant = PermissionGrant {
+            bits: 0,
+            start: 0,
+            end: u32::MAX,
+            timestamp: self.ctx.time,
+        };
+        let own = if kind == entity::KIND_ASSET {
+            [permission::ADMIN, permission::ACTIVATE, permission::ISSUE]
+        } else {
+            [permission::ADMIN, permission::ACTIVATE, permission::WRITE]
+        };
+        let creator = creators[0];
+        for bit in own {
+            let key = PermissionKey {
+                entity: Some(id),
+                address: creator,
+                bit,
+            };
+            self.set_permission(key, &grant, creator);
+        }
+        Ok(Some(e))
+    }
+
+    /// Asset quantities balance: what inputs hold equals what outputs transfer; genesis
+    /// outputs only with a new asset, follow-ons only by an issuer of an open asset.
+    fn check_assets(
+        &mut self,
+        kinds: &[OutputKind],
+        new_entity: Option<&Entity>,
+    ) -> Result<(), TxReject> {
+        let mismatch = || {
+            TxReject::invalid(
+                "Asset transfer script rejected - mismatch in input/output quantities",
+            )
+        };
+        let mut inputs: AssetAmounts = Vec::new();
+        for (op, coin) in &self.effects.spent {
+            for (id, q) in metadata::coin_assets(op, &coin.output.script_pubkey) {
+                metadata::add_amount(&mut inputs, id, q).ok_or_else(mismatch)?;
+            }
+        }
+        let mut outputs: AssetAmounts = Vec::new();
+        let mut follow_ons: AssetAmounts = Vec::new();
+        let mut genesis_seen = false;
+        for kind in kinds {
+            if let OutputKind::Payment {
+                assets,
+                genesis,
+                follow_ons: f,
+                ..
+            } = kind
+            {
+                for (id, q) in assets {
+                    if *q < 0 {
+                        return Err(mismatch());
+                    }
+                    metadata::add_amount(&mut outputs, *id, *q).ok_or_else(mismatch)?;
+                }
+                for (id, q) in f {
+                    if *q <= 0 {
+                        return Err(mismatch());
+                    }
+                    metadata::add_amount(&mut follow_ons, *id, *q).ok_or_else(mismatch)?;
+                }
+                genesis_seen |= genesis.is_some();
+            }
+        }
+        if genesis_seen && !new_entity.is_some_and(|e| e.is_asset()) {
+            return Err(TxReject::invalid(
+                "Asset issue rejected - genesis quantity without new asset",
+            ));
+        }
+        for (id, _) in outputs.iter().chain(&inputs) {
+            let inp = inputs.iter().find(|(i, _)| i == id).map_or(0, |(_, q)| *q);
+            let out = outputs.iter().find(|(i, _)| i == id).map_or(0, |(_, q)| *q);
+            if inp != out {
+                return Err(mismatch());
+            }
+            match self.entity(id) {
+                Some(e) if e.is_asset() => {}
+                _ => {
+                    return Err(TxReject::invalid(
+                        "Asset transfer script rejected - asset not found",
+                    ))
+                }
+            }
+        }
+        for (id, q) in follow_ons {
+            let Some(mut asset) = self.entity(&id).filter(|e| e.is_asset()) else {
+                return Err(TxReject::invalid(
+                    "Asset transfer script rejected - asset not found",
+                ));
+            };
+            if !asset.open() {
+                return Err(TxReject::invalid(
+                    "Follow-on script rejected - follow-ons not allowed for this asset",
+                ));
+            }
+            let issuers: Vec<Address> = self
+                .signers
+                .iter()
+                .filter(|a| {
+                    self.entity_perm(&id, a, permission::ISSUE) && self.global(a, permission::ISSUE)
+                })
+                .copied()
+                .collect();
+            if issuers.is_empty() {
+                return Err(TxReject::invalid("Inputs don't belong to valid issuer"));
+            }
+            if asset.issued_raw().checked_add(q).is_none() {
+                return Err(mismatch());
+            }
+            let previous = asset.clone();
+            asset.issues.push(AssetIssue {
+                txid: self.txid,
+                raw: q,
+                details: Details::default(),
+                issuers,
+            });
+            self.effects.entities.push((id, Some(previous), asset));
+        }
+        Ok(())
+    }
+
+    fn check_grant(
+        &mut self,
+        to: &Address,
+        entity: Option<[u8; 16]>,
+        grant: &PermissionGrant,
+    ) -> Result<(), TxReject> {
+        let Some(id) = entity else {
+            let admin = find_granting_admin(self.view, self.ctx, self.signers, grant.bits)?;
+            for bit in permission::split_bits(grant.bits) {
+                let key = PermissionKey {
+                    entity: None,
+                    address: *to,
+                    bit,
+                };
+                self.set_permission(key, grant, admin);
+            }
+            return Ok(());
+        };
+        let e = self
+            .entity(&id)
+            .ok_or_else(|| TxReject::invalid("Script rejected - entity not found"))?;
+        let allowed = if e.is_asset() {
+            permission::ISSUE
+                | permission::ADMIN
+                | permission::ACTIVATE
+                | permission::SEND
+                | permission::RECEIVE
+        } else {
+            permission::WRITE | permission::READ | permission::ADMIN | permission::ACTIVATE
+        };
+        if grant.bits == 0 || grant.bits & !allowed != 0 {
+            return Err(TxReject::invalid(
+                "Permission script rejected - wrong permission type",
+            ));
+        }
+        // Entity admins grant anything; entity activators the non-admin ones; global admins too.
+        let needs_admin =
+            grant.bits & (permission::ADMIN | permission::ACTIVATE | permission::ISSUE) != 0;
+        let admin = self
+            .signers
+            .iter()
+            .find(|a| {
+                self.global(a, permission::ADMIN)
+                    || self.entity_perm(&id, a, permission::ADMIN)
+                    || (!needs_admin && self.entity_perm(&id, a, permission::ACTIVATE))
+            })
+            .copied()
+            .ok_or_else(|| TxReject::invalid("Inputs don't belong to valid admin"))?;
+        for bit in permission::split_bits(grant.bits) {
+            let key = PermissionKey {
+                entity: Some(id),
+                address: *to,
+                bit,
+            };
+            self.set_permission(key, grant, admin);
+        }
+        Ok(())
+    }
+
+    fn check_item(
+        &mut self,
+        vout: u32,
+        stream: &[u8; 16],
+        keys: &[Vec<u8>],
+        format: u8,
+        data: &[u8],
+    ) -> Result<(), TxReject> {
+        let e = self
+            .entity(stream)
+            .filter(|e| e.is_stream())
+            .ok_or_else(|| TxReject::invalid("Metadata script rejected - entity not found"))?;
+        let needs_write = e.restricted_permissions() as u32 & permission::WRITE != 0;
+        let publishers: Vec<Address> = self
+            .signers
+            .iter()
+            .filter(|a| !needs_write || self.entity_perm(stream, a, permission::WRITE))
+            .copied()
+            .collect();
+        if publishers.is_empty() {
+            return Err(TxReject::invalid(
+                "Metadata script rejected - Inputs don't belong to valid publisher",
+            ));
+        }
+        if e.restrictions() & entity::RESTRICT_ONCHAIN != 0 && format & 0x80 != 0 {
+            return Err(TxReject::invalid(
+                "Metadata script rejected - stream restrictions violation",
+            ));
+        }
+        let mut unique: Vec<Address> = Vec::new();
+        for p in self.signers {
+            if !unique.contains(p) {
+                unique.push(*p);
+            }
+        }
+        self.effects.items.push(ItemEffect {
+            stream: *stream,
+            vout,
+            keys: keys.to_vec(),
+            format,
+            data: data.to_vec(),
+            publishers: unique,
+        });
+        Ok(())
+    }
+
+    /// Asset follow-on details (`issuemore` with custom fields): attached to this
+    /// transaction's issue record.
+    fn check_update(&mut self, id: &[u8; 16], kind: u8, details: &Details) -> Result<(), TxReject> {
+        let Some(mut e) = self.entity(id) else {
+            return Err(TxReject::invalid(
+                "Metadata script rejected - entity not found",
+            ));
+        };
+        if kind != e.kind || !e.is_asset() {
+            return Err(TxReject::invalid(
+                "Metadata script rejected - entity type mismatch in update script",
+            ));
+        }
+        let Some(last) = e.issues.last_mut().filter(|i| i.txid == self.txid) else {
+            return Err(TxReject::invalid(
+                "Metadata script rejected - wrong element, should be entity update",
+            ));
+        };
+        last.details = details.clone();
+        let previous = self.view.entity(id);
+        self.effects.entities.push((*id, previous, e));
+        Ok(())
+    }
+}
+
+/// Total raw quantity in genesis outputs; None if missing or not positive.
+fn genesis_total(kinds: &[OutputKind]) -> Option<i64> {
+    let mut total: i64 = 0;
+    let mut any = false;
+    for k in kinds {
+        if let OutputKind::Payment {
+            genesis: Some(g), ..
+        } = k
+        {
+            if *g <= 0 {
+                return None;
+            }
+            total = total.checked_add(*g)?;
+            any = true;
+        }
+    }
+    any.then_some(total)
 }
 
 fn check_output_standard(
@@ -272,22 +681,6 @@ fn check_output_standard(
         .any(|e| e.len() > rules.max_element_size)
     {
         return Err(TxReject::nonstandard("scriptpubkey"));
-    }
-    Ok(())
-}
-
-/// Only metadata this node understands is accepted; anything else would be silently
-/// ignored, which could hide a rule we do not enforce.
-fn check_metadata_known(parsed: &ParsedScript) -> Result<(), TxReject> {
-    for e in &parsed.elements {
-        let known = e.len() >= 4
-            && &e[..3] == SPK
-            && matches!(e[3], script::PREFIX_PERMISSION | script::PREFIX_ENTITY);
-        if !known {
-            return Err(TxReject::invalid(
-                "Metadata script rejected - Unrecognized script, should be new entity or input script cache",
-            ));
-        }
     }
     Ok(())
 }

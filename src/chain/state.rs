@@ -2,6 +2,7 @@
 //! state lives in [`ChainState`]; pending changes (the mempool, a block being checked) sit in
 //! a [`Delta`] seen through an [`Overlay`].
 
+use super::entities::{name_key, Entity};
 use crate::primitives::permission;
 use crate::primitives::Address;
 use bitcoin::{OutPoint, TxOut};
@@ -47,12 +48,27 @@ impl PermissionRecord {
     }
 }
 
+/// A stream item published by one output.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ItemEffect {
+    pub stream: [u8; 16],
+    pub vout: u32,
+    pub keys: Vec<Vec<u8>>,
+    pub format: u8,
+    pub data: Vec<u8>,
+    pub publishers: Vec<Address>,
+}
+
 /// Read access to a state, whatever it is layered from.
 pub trait StateView {
     fn coin(&self, outpoint: &OutPoint) -> Option<Coin>;
     fn permission(&self, key: &PermissionKey) -> Option<PermissionRecord>;
     /// Sequence number for the next new permission record.
     fn next_permission_seq(&self) -> u64;
+    fn entity(&self, id: &[u8; 16]) -> Option<Entity>;
+    /// The entity holding a name (case-insensitive).
+    fn entity_by_name(&self, name: &str) -> Option<[u8; 16]>;
+    fn next_entity_seq(&self) -> u64;
 }
 
 /// Confirmed state at the chain tip.
@@ -61,6 +77,9 @@ pub struct ChainState {
     pub coins: HashMap<OutPoint, Coin>,
     pub permissions: HashMap<PermissionKey, PermissionRecord>,
     pub next_seq: u64,
+    pub entities: HashMap<[u8; 16], Entity>,
+    pub names: HashMap<String, [u8; 16]>,
+    pub next_entity_seq: u64,
 }
 
 impl StateView for ChainState {
@@ -75,6 +94,18 @@ impl StateView for ChainState {
     fn next_permission_seq(&self) -> u64 {
         self.next_seq
     }
+
+    fn entity(&self, id: &[u8; 16]) -> Option<Entity> {
+        self.entities.get(id).cloned()
+    }
+
+    fn entity_by_name(&self, name: &str) -> Option<[u8; 16]> {
+        self.names.get(&name_key(name)).copied()
+    }
+
+    fn next_entity_seq(&self) -> u64 {
+        self.next_entity_seq
+    }
 }
 
 /// Changes on top of some base state.
@@ -84,6 +115,9 @@ pub struct Delta {
     pub coins: HashMap<OutPoint, Option<Coin>>,
     pub permissions: HashMap<PermissionKey, PermissionRecord>,
     pub next_seq: Option<u64>,
+    pub entities: HashMap<[u8; 16], Entity>,
+    pub names: HashMap<String, [u8; 16]>,
+    pub next_entity_seq: Option<u64>,
 }
 
 /// What one transaction does to the state (also what is needed to undo it).
@@ -93,6 +127,9 @@ pub struct TxEffects {
     pub created: Vec<(OutPoint, Coin)>,
     /// (key, previous record, new record).
     pub permissions: Vec<(PermissionKey, Option<PermissionRecord>, PermissionRecord)>,
+    /// (id, previous state, new state) of assets and streams created or changed.
+    pub entities: Vec<([u8; 16], Option<Entity>, Entity)>,
+    pub items: Vec<ItemEffect>,
 }
 
 impl Delta {
@@ -107,6 +144,15 @@ impl Delta {
             let next = self.next_seq.unwrap_or(0).max(new.seq + 1);
             self.next_seq = Some(next);
             self.permissions.insert(*key, new.clone());
+        }
+        for (id, _, e) in &effects.entities {
+            let next = self.next_entity_seq.unwrap_or(0).max(e.seq + 1);
+            self.next_entity_seq = Some(next);
+            let name = e.name();
+            if !name.is_empty() {
+                self.names.insert(name_key(&name), *id);
+            }
+            self.entities.insert(*id, e.clone());
         }
     }
 }
@@ -138,6 +184,35 @@ impl<B: StateView + ?Sized> StateView for Overlay<'_, B> {
             .unwrap_or(0)
             .max(self.base.next_permission_seq())
     }
+
+    fn entity(&self, id: &[u8; 16]) -> Option<Entity> {
+        match self.delta.entities.get(id) {
+            Some(e) => {
+                let mut e = e.clone();
+                // A pending change made before the creation was confirmed keeps its position.
+                if e.position.is_none() {
+                    e.position = self.base.entity(id).and_then(|b| b.position);
+                }
+                Some(e)
+            }
+            None => self.base.entity(id),
+        }
+    }
+
+    fn entity_by_name(&self, name: &str) -> Option<[u8; 16]> {
+        self.delta
+            .names
+            .get(&name_key(name))
+            .copied()
+            .or_else(|| self.base.entity_by_name(name))
+    }
+
+    fn next_entity_seq(&self) -> u64 {
+        self.delta
+            .next_entity_seq
+            .unwrap_or(0)
+            .max(self.base.next_entity_seq())
+    }
 }
 
 impl ChainState {
@@ -158,6 +233,19 @@ impl ChainState {
         }
         if let Some(n) = delta.next_seq {
             self.next_seq = self.next_seq.max(n);
+        }
+        for (id, e) in &delta.entities {
+            let mut e = e.clone();
+            if e.position.is_none() {
+                e.position = self.entities.get(id).and_then(|old| old.position);
+            }
+            self.entities.insert(*id, e);
+        }
+        for (n, id) in &delta.names {
+            self.names.insert(n.clone(), *id);
+        }
+        if let Some(n) = delta.next_entity_seq {
+            self.next_entity_seq = self.next_entity_seq.max(n);
         }
     }
 }
@@ -204,6 +292,22 @@ impl AnyoneCan {
             _ => false,
         }
     }
+}
+
+/// Does `address` hold permission `bit` for entity `id` at `height`?
+pub fn has_entity_permission<V: StateView + ?Sized>(
+    view: &V,
+    id: &[u8; 16],
+    address: &Address,
+    bit: u32,
+    height: u32,
+) -> bool {
+    view.permission(&PermissionKey {
+        entity: Some(*id),
+        address: *address,
+        bit,
+    })
+    .is_some_and(|r| r.active_at(height))
 }
 
 /// Does `address` hold global permission `bit` at block `height`?

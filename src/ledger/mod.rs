@@ -2,6 +2,7 @@
 //! one synced `WriteBatch` that also moves the tip, so a crash leaves either the old tip with
 //! its state or the new one with its state, never a mix.
 
+pub mod streams;
 pub mod tables;
 
 use crate::chain::block::BlockEffects;
@@ -10,7 +11,9 @@ use crate::primitives::address::Address;
 use bitcoin::hashes::Hash;
 use bitcoin::{Block, BlockHash, Txid};
 use rocksdb::{ColumnFamilyDescriptor, Options, WriteBatch, WriteOptions, DB};
+use std::collections::HashMap;
 use std::path::Path;
+use streams::*;
 use tables::*;
 
 /// Bumped whenever a stored layout changes; a node refuses other versions.
@@ -37,6 +40,8 @@ pub struct LoadedState {
     pub tip: Option<(u32, BlockHash)>,
     pub blocks: Vec<BlockInfo>,
     pub state: ChainState,
+    pub stream_stats: HashMap<[u8; 16], StreamStats>,
+    pub subscriptions: Vec<[u8; 16]>,
 }
 
 fn sync_writes() -> WriteOptions {
@@ -149,7 +154,41 @@ impl Ledger {
             state.next_seq = state.next_seq.max(rec.seq + 1);
             state.permissions.insert(decode_permission_key(&k)?, rec);
         }
-        Ok(LoadedState { tip, blocks, state })
+        for item in self.scan::<Entities>() {
+            let (_, e) = item?;
+            state.next_entity_seq = state.next_entity_seq.max(e.seq + 1);
+            let name = e.name();
+            if !name.is_empty() {
+                state
+                    .names
+                    .insert(crate::chain::entities::name_key(&name), e.short_id());
+            }
+            state.entities.insert(e.short_id(), e);
+        }
+        let mut stream_stats = HashMap::new();
+        for item in self.scan::<StreamStatsTable>() {
+            let (k, v) = item?;
+            let id: [u8; 16] = k
+                .try_into()
+                .map_err(|_| LedgerError::Corrupt("stream_stats"))?;
+            stream_stats.insert(id, v);
+        }
+        let mut subscriptions: Vec<([u8; 16], u64)> = Vec::new();
+        for item in self.scan::<Subscriptions>() {
+            let (k, order) = item?;
+            let id: [u8; 16] = k
+                .try_into()
+                .map_err(|_| LedgerError::Corrupt("subscriptions"))?;
+            subscriptions.push((id, order));
+        }
+        subscriptions.sort_by_key(|(_, o)| *o);
+        Ok(LoadedState {
+            tip,
+            blocks,
+            state,
+            stream_stats,
+            subscriptions: subscriptions.into_iter().map(|(id, _)| id).collect(),
+        })
     }
 
     /// Writes a block, its index entries, state changes, undo data and the new tip in one
@@ -160,6 +199,7 @@ impl Ledger {
         block: &Block,
         info: &BlockInfo,
         effects: &BlockEffects,
+        stream_stats: &mut HashMap<[u8; 16], StreamStats>,
     ) -> Result<(), LedgerError> {
         let mut batch = WriteBatch::default();
         self.put::<Blocks>(&mut batch, &height, block);
@@ -183,6 +223,10 @@ impl Ledger {
         for (k, r) in &effects.delta.permissions {
             self.put::<Permissions>(&mut batch, k, r);
         }
+        for (id, e) in &effects.delta.entities {
+            self.put::<Entities>(&mut batch, id, e);
+        }
+        self.write_items(&mut batch, height, block, effects, stream_stats)?;
         for tx in &block.txdata {
             self.delete::<MempoolTxs>(&mut batch, &tx.compute_txid());
         }
@@ -190,6 +234,214 @@ impl Ledger {
         let mut tip = height.to_le_bytes().to_vec();
         tip.extend_from_slice(&info.hash.to_byte_array());
         self.put::<Meta>(&mut batch, &KEY_TIP, &tip);
+        self.db.write_opt(batch, &sync_writes())?;
+        Ok(())
+    }
+
+    /// Stream items of a block, with their sequence numbers and index entries; updates
+    /// `stream_stats` (the caller's copy of the per-stream counts).
+    fn write_items(
+        &self,
+        batch: &mut WriteBatch,
+        height: u32,
+        block: &Block,
+        effects: &BlockEffects,
+        stream_stats: &mut HashMap<[u8; 16], StreamStats>,
+    ) -> Result<(), LedgerError> {
+        let mut index_stats: HashMap<([u8; 16], IndexOf), IndexStats> = HashMap::new();
+        let mut touched = Vec::new();
+        for (i, (tx, e)) in block.txdata.iter().zip(&effects.txs).enumerate() {
+            if e.items.is_empty() {
+                continue;
+            }
+            let txid = tx.compute_txid();
+            let time = effects.times.get(i).copied().unwrap_or(block.header.time);
+            let mut placed = Vec::with_capacity(e.items.len());
+            for item in &e.items {
+                let stats = stream_stats.entry(item.stream).or_default();
+                let seq = stats.items;
+                stats.items += 1;
+                if !touched.contains(&item.stream) {
+                    touched.push(item.stream);
+                }
+                let stored = StoredItem {
+                    txid,
+                    vout: item.vout,
+                    height,
+                    tx_index: i as u32,
+                    time,
+                    publishers: item.publishers.clone(),
+                    keys: item.keys.clone(),
+                    format: item.format,
+                    data: item.data.clone(),
+                };
+                self.put::<StreamItems>(batch, &(item.stream, seq), &stored);
+                let mut seen_keys: Vec<&Vec<u8>> = Vec::new();
+                let indexes = item
+                    .keys
+                    .iter()
+                    .filter(|k| {
+                        let new = !seen_keys.contains(k);
+                        seen_keys.push(k);
+                        new
+                    })
+                    .map(|k| IndexOf::Key(k.clone()))
+                    .chain(item.publishers.iter().map(|p| IndexOf::Publisher(*p)));
+                for of in indexes {
+                    let key = (item.stream, of.clone());
+                    let entry = match index_stats.get(&key) {
+                        Some(s) => *s,
+                        None => match self.get::<StreamIndexStats>(&key)? {
+                            Some(s) => s,
+                            None => {
+                                let st =
+                                    stream_stats.get_mut(&item.stream).expect("inserted above");
+                                let (kind, counter) = match of {
+                                    IndexOf::Key(_) => (b'k', &mut st.keys),
+                                    IndexOf::Publisher(_) => (b'p', &mut st.publishers),
+                                };
+                                let order = *counter;
+                                *counter += 1;
+                                self.put::<StreamIndexOrder>(
+                                    batch,
+                                    &(item.stream, kind, order),
+                                    &of,
+                                );
+                                IndexStats { order, items: 0 }
+                            }
+                        },
+                    };
+                    self.put::<StreamIndex>(batch, &(item.stream, of.clone(), entry.items), &seq);
+                    index_stats.insert(
+                        key,
+                        IndexStats {
+                            order: entry.order,
+                            items: entry.items + 1,
+                        },
+                    );
+                }
+                placed.push((item.stream, seq));
+            }
+            self.put::<TxItems>(batch, &txid, &placed);
+        }
+        for (k, v) in &index_stats {
+            self.put::<StreamIndexStats>(batch, k, v);
+        }
+        for id in touched {
+            self.put::<StreamStatsTable>(batch, &id, &stream_stats[&id]);
+        }
+        Ok(())
+    }
+
+    /// Confirmed items `from..from+count` of a stream.
+    pub fn stream_items(
+        &self,
+        stream: &[u8; 16],
+        from: u64,
+        count: u64,
+    ) -> Result<Vec<StoredItem>, LedgerError> {
+        let mut out = Vec::with_capacity(count.min(10_000) as usize);
+        if count == 0 {
+            return Ok(out);
+        }
+        let start = StreamItems::key(&(*stream, from));
+        let mode = rocksdb::IteratorMode::From(&start, rocksdb::Direction::Forward);
+        for item in self.db.iterator_cf(self.cf(StreamItems::CF), mode) {
+            let (k, v) = item?;
+            if !k.starts_with(stream) || out.len() as u64 >= count {
+                break;
+            }
+            out.push(decode_item(&v)?);
+        }
+        Ok(out)
+    }
+
+    pub fn stream_item(
+        &self,
+        stream: &[u8; 16],
+        seq: u64,
+    ) -> Result<Option<StoredItem>, LedgerError> {
+        self.get::<StreamItems>(&(*stream, seq))
+    }
+
+    /// Confirmed items `from..from+count` of one key or publisher of a stream.
+    pub fn stream_index_items(
+        &self,
+        stream: &[u8; 16],
+        of: &IndexOf,
+        from: u64,
+        count: u64,
+    ) -> Result<Vec<StoredItem>, LedgerError> {
+        let mut out = Vec::new();
+        if count == 0 {
+            return Ok(out);
+        }
+        let prefix = StreamIndex::key(&(*stream, of.clone(), 0));
+        let prefix = &prefix[..prefix.len() - 8];
+        let start = StreamIndex::key(&(*stream, of.clone(), from));
+        let mode = rocksdb::IteratorMode::From(&start, rocksdb::Direction::Forward);
+        for entry in self.db.iterator_cf(self.cf(StreamIndex::CF), mode) {
+            let (k, v) = entry?;
+            if !k.starts_with(prefix) || k.len() != prefix.len() + 8 || out.len() as u64 >= count {
+                break;
+            }
+            let seq = StreamIndex::decode(&v)?;
+            let item = self
+                .stream_item(stream, seq)?
+                .ok_or(LedgerError::Corrupt("stream_index"))?;
+            out.push(item);
+        }
+        Ok(out)
+    }
+
+    pub fn index_stats(
+        &self,
+        stream: &[u8; 16],
+        of: &IndexOf,
+    ) -> Result<Option<IndexStats>, LedgerError> {
+        self.get::<StreamIndexStats>(&(*stream, of.clone()))
+    }
+
+    /// Keys (`b'k'`) or publishers (`b'p'`) of a stream in order of first appearance.
+    pub fn index_order(
+        &self,
+        stream: &[u8; 16],
+        kind: u8,
+        from: u64,
+        count: u64,
+    ) -> Result<Vec<IndexOf>, LedgerError> {
+        let mut out = Vec::new();
+        if count == 0 {
+            return Ok(out);
+        }
+        let mut prefix = stream.to_vec();
+        prefix.push(kind);
+        let start = StreamIndexOrder::key(&(*stream, kind, from));
+        let mode = rocksdb::IteratorMode::From(&start, rocksdb::Direction::Forward);
+        for entry in self.db.iterator_cf(self.cf(StreamIndexOrder::CF), mode) {
+            let (k, v) = entry?;
+            if !k.starts_with(&prefix) || out.len() as u64 >= count {
+                break;
+            }
+            out.push(IndexOf::decode(&v)?);
+        }
+        Ok(out)
+    }
+
+    pub fn tx_items(&self, txid: &Txid) -> Result<Vec<([u8; 16], u64)>, LedgerError> {
+        Ok(self.get::<TxItems>(txid)?.unwrap_or_default())
+    }
+
+    pub fn put_subscription(&self, id: &[u8; 16], order: u64) -> Result<(), LedgerError> {
+        let mut batch = WriteBatch::default();
+        self.put::<Subscriptions>(&mut batch, id, &order);
+        self.db.write_opt(batch, &sync_writes())?;
+        Ok(())
+    }
+
+    pub fn remove_subscription(&self, id: &[u8; 16]) -> Result<(), LedgerError> {
+        let mut batch = WriteBatch::default();
+        self.delete::<Subscriptions>(&mut batch, id);
         self.db.write_opt(batch, &sync_writes())?;
         Ok(())
     }

@@ -2,8 +2,10 @@
 //! in the node knows how records are laid out on disk.
 
 use super::LedgerError;
+use crate::chain::entities::{AssetIssue, Entity, Position};
 use crate::chain::state::{Coin, PermissionKey, PermissionRecord};
 use crate::primitives::address::Address;
+use crate::primitives::entity::Details;
 use bitcoin::consensus::encode::{deserialize, serialize};
 use bitcoin::hashes::Hash;
 use bitcoin::{BlockHash, OutPoint, TxOut, Txid};
@@ -428,6 +430,96 @@ impl Table for MempoolTxs {
     }
 }
 
+/// Assets and streams: short id → entity.
+pub struct Entities;
+impl Table for Entities {
+    const CF: &'static str = "entities";
+    type Key = [u8; 16];
+    type Value = Entity;
+    fn key(k: &[u8; 16]) -> Vec<u8> {
+        k.to_vec()
+    }
+    fn encode(e: &Entity) -> Vec<u8> {
+        let mut out = Vec::with_capacity(128);
+        out.extend_from_slice(&e.txid.to_byte_array());
+        out.push(e.kind);
+        put_bytes_with_len(&mut out, &e.details.encode());
+        match e.position {
+            Some(p) => {
+                out.push(1);
+                out.extend_from_slice(&p.height.to_le_bytes());
+                out.extend_from_slice(&p.offset.to_le_bytes());
+            }
+            None => out.push(0),
+        }
+        put_addresses(&mut out, &e.creators);
+        out.extend_from_slice(&e.seq.to_le_bytes());
+        out.extend_from_slice(&(e.issues.len() as u32).to_le_bytes());
+        for i in &e.issues {
+            out.extend_from_slice(&i.txid.to_byte_array());
+            out.extend_from_slice(&i.raw.to_le_bytes());
+            put_bytes_with_len(&mut out, &i.details.encode());
+            put_addresses(&mut out, &i.issuers);
+        }
+        out
+    }
+    fn decode(bytes: &[u8]) -> Result<Entity, LedgerError> {
+        let mut r = Reader::new(bytes, Self::CF);
+        let txid = Txid::from_byte_array(r.take(32)?.try_into().unwrap());
+        let kind = r.u8()?;
+        let details = Details::decode(r.bytes_with_len()?).ok_or(LedgerError::Corrupt(Self::CF))?;
+        let position = match r.u8()? {
+            1 => Some(Position {
+                height: r.u32()?,
+                offset: r.u32()?,
+            }),
+            _ => None,
+        };
+        let creators = read_addresses(&mut r)?;
+        let seq = r.u64()?;
+        let n = r.u32()? as usize;
+        let mut issues = Vec::with_capacity(n.min(64));
+        for _ in 0..n {
+            let txid = Txid::from_byte_array(r.take(32)?.try_into().unwrap());
+            let raw = r.u64()? as i64;
+            let details =
+                Details::decode(r.bytes_with_len()?).ok_or(LedgerError::Corrupt(Self::CF))?;
+            let issuers = read_addresses(&mut r)?;
+            issues.push(AssetIssue {
+                txid,
+                raw,
+                details,
+                issuers,
+            });
+        }
+        Ok(Entity {
+            txid,
+            kind,
+            details,
+            position,
+            creators,
+            seq,
+            issues,
+        })
+    }
+}
+
+fn put_addresses(out: &mut Vec<u8>, list: &[Address]) {
+    out.extend_from_slice(&(list.len() as u32).to_le_bytes());
+    for a in list {
+        out.extend_from_slice(&a.to_key_bytes());
+    }
+}
+
+fn read_addresses(r: &mut Reader) -> Result<Vec<Address>, LedgerError> {
+    let n = r.u32()? as usize;
+    let mut v = Vec::with_capacity(n.min(64));
+    for _ in 0..n {
+        v.push(r.address()?);
+    }
+    Ok(v)
+}
+
 pub const ALL_CFS: &[&str] = &[
     Meta::CF,
     Blocks::CF,
@@ -439,6 +531,14 @@ pub const ALL_CFS: &[&str] = &[
     WalletKeys::CF,
     WatchOnly::CF,
     MempoolTxs::CF,
+    Entities::CF,
+    super::streams::StreamItems::CF,
+    super::streams::StreamIndex::CF,
+    super::streams::StreamIndexStats::CF,
+    super::streams::StreamIndexOrder::CF,
+    super::streams::StreamStatsTable::CF,
+    super::streams::TxItems::CF,
+    super::streams::Subscriptions::CF,
 ];
 
 #[cfg(test)]

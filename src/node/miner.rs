@@ -97,10 +97,13 @@ impl Node {
         let cb_effects = coinbase_effects(&b.txdata[0], height);
         delta.apply(&cb_effects);
         tx_effects.insert(0, cb_effects);
+        let mut times: Vec<u32> = vec![b.header.time];
+        times.extend(st.mempool.entries()[..count].iter().map(|e| e.time));
         let effects = BlockEffects {
             miner: Some(miner),
             txs: tx_effects,
             delta,
+            times,
         };
         st.empty_rounds = if count == 0 { st.empty_rounds + 1 } else { 0 };
         let hash = b.block_hash();

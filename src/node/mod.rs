@@ -4,8 +4,10 @@
 pub mod actions;
 pub mod mempool;
 pub mod miner;
+pub mod streams;
 
 use crate::chain::block::{self, check_block, coinbase_effects, BlockContext, BlockEffects};
+use crate::chain::entities::{Entity, Position};
 use crate::chain::rules::{check_transaction, RuleParams, TxContext};
 use crate::chain::state::{
     ChainState, Delta, Overlay, PermissionKey, PermissionRecord, StateView, TxEffects,
@@ -63,6 +65,7 @@ pub struct NodeState {
     pub empty_rounds: u32,
     /// Native currency created by block rewards so far (raw units).
     rewards: u64,
+    pub streams: streams::StreamIndexes,
 }
 
 impl NodeState {
@@ -130,6 +133,14 @@ impl NodeState {
             if let Some(a) = script::parse(&coin.output.script_pubkey).and_then(|p| p.address()) {
                 self.wallet.add_coin(a, *op);
             }
+        }
+    }
+
+    /// Re-indexes the mempool's stream items (after a block took some of them).
+    fn rebuild_pending_items(&mut self) {
+        self.streams.pending.clear();
+        for e in self.mempool.entries() {
+            self.streams.add_pending(e.txid, e.time, &e.effects.items);
         }
     }
 
@@ -222,6 +233,7 @@ impl Node {
         let mut created_genesis = false;
         let format = params.address_format();
 
+        let root = root_stream(&params);
         let genesis = if loaded.tip.is_none() {
             let description = params.string("chain-description");
             let bits = block::pow_limit(params.int("pow-minimum-bits").clamp(1, 32) as u32);
@@ -229,7 +241,7 @@ impl Node {
                 // Params know the genesis: rebuild it and check it is the same block.
                 let pubkey = params.hex("genesis-pubkey").unwrap_or_default().to_vec();
                 let time = params.int("genesis-timestamp") as u32;
-                let b = block::genesis_block(&description, &pubkey, time, bits);
+                let b = block::genesis_block(&description, &pubkey, time, bits, root.as_ref());
                 let mut expected = params.hex("genesis-hash").unwrap_or_default().to_vec();
                 expected.reverse();
                 if b.block_hash().to_byte_array().as_slice() != expected.as_slice() {
@@ -244,7 +256,8 @@ impl Node {
                     .copied()
                     .expect("default key");
                 let pubkey = key.public_key_bytes();
-                let b = block::genesis_block(&description, &pubkey, unix_now(), bits);
+                let b =
+                    block::genesis_block(&description, &pubkey, unix_now(), bits, root.as_ref());
                 let mut display_hash = b.block_hash().to_byte_array();
                 display_hash.reverse();
                 params.complete_genesis(
@@ -280,6 +293,11 @@ impl Node {
                 mempool_seq: 0,
                 empty_rounds: 0,
                 rewards: 0,
+                streams: streams::StreamIndexes {
+                    stats: loaded.stream_stats,
+                    pending: Default::default(),
+                    subscriptions: loaded.subscriptions,
+                },
             }),
             stats: parking_lot::Mutex::new(MiningStats::default()),
             mining_paused: AtomicBool::new(false),
@@ -334,14 +352,78 @@ impl Node {
                 },
             ));
         }
+        // The root stream, created by the genesis coinbase; the genesis admin owns it and
+        // the node is subscribed to it.
+        let mut root_id = None;
+        if let Some(root) = root_stream(&self.params) {
+            let e = Entity {
+                txid: coinbase.compute_txid(),
+                kind: crate::primitives::entity::KIND_STREAM,
+                details: root.details(),
+                position: Some(Position {
+                    height: 0,
+                    offset: 0,
+                }),
+                creators: vec![admin],
+                seq: 0,
+                issues: Vec::new(),
+            };
+            let id = e.short_id();
+            for (i, bit) in [permission::ADMIN, permission::ACTIVATE, permission::WRITE]
+                .into_iter()
+                .enumerate()
+            {
+                effects.permissions.push((
+                    PermissionKey {
+                        entity: Some(id),
+                        address: admin,
+                        bit,
+                    },
+                    None,
+                    PermissionRecord {
+                        start: 0,
+                        end: u32::MAX,
+                        timestamp: block.header.time,
+                        admins: vec![admin],
+                        seq: (order.len() + i) as u64,
+                    },
+                ));
+            }
+            effects.entities.push((id, None, e));
+            root_id = Some(id);
+        }
         let mut delta = Delta::default();
         delta.apply(&effects);
         let block_effects = BlockEffects {
             miner: Some(admin),
             txs: vec![effects],
             delta,
+            times: vec![block.header.time],
         };
-        self.commit(block, block_effects, 0)
+        self.commit(block, block_effects, 0)?;
+        if let Some(id) = root_id {
+            self.subscribe(&id)?;
+        }
+        Ok(())
+    }
+
+    /// Subscribes to a stream (idempotent).
+    pub fn subscribe(&self, id: &[u8; 16]) -> Result<(), NodeError> {
+        let mut st = self.state.write();
+        if st.streams.is_subscribed(id) {
+            return Ok(());
+        }
+        let order = st.streams.subscriptions.len() as u64;
+        self.ledger.put_subscription(id, order)?;
+        st.streams.subscriptions.push(*id);
+        Ok(())
+    }
+
+    pub fn unsubscribe(&self, id: &[u8; 16]) -> Result<(), NodeError> {
+        let mut st = self.state.write();
+        self.ledger.remove_subscription(id)?;
+        st.streams.subscriptions.retain(|s| s != id);
+        Ok(())
     }
 
     /// Writes a checked block and applies it in memory; mined mempool entries leave the pool.
@@ -359,10 +441,11 @@ impl Node {
         &self,
         st: &mut NodeState,
         block: &Block,
-        effects: BlockEffects,
+        mut effects: BlockEffects,
         mined_from_pool: usize,
     ) -> Result<(), NodeError> {
         let height = st.next_height();
+        Self::place_entities(block, height, &mut effects);
         let info = BlockInfo {
             hash: block.block_hash(),
             time: block.header.time,
@@ -370,7 +453,8 @@ impl Node {
             tx_count: block.txdata.len() as u32,
             size: bitcoin::consensus::encode::serialize(block).len() as u32,
         };
-        self.ledger.commit_block(height, block, &info, &effects)?;
+        self.ledger
+            .commit_block(height, block, &info, &effects, &mut st.streams.stats)?;
         st.chain.absorb(&effects.delta);
         if height > 0 {
             st.rewards += self.rules.block_reward(height);
@@ -378,6 +462,7 @@ impl Node {
         st.blocks.push(info);
         if mined_from_pool > 0 {
             st.mempool.remove_prefix(mined_from_pool);
+            st.rebuild_pending_items();
         }
         // Coinbase outputs are new to the wallet; the rest it saw at mempool acceptance.
         if let Some(cb) = effects.txs.first() {
@@ -424,13 +509,15 @@ impl Node {
             self.ledger.put_mempool_tx(st.mempool_seq, &tx)?;
         }
         st.track_wallet_coins(&checked.effects);
+        let now = unix_now();
+        st.streams.add_pending(txid, now, &checked.effects.items);
         st.mempool.add(MempoolEntry {
             tx,
             txid,
             effects: checked.effects,
             fee: checked.fee,
             size,
-            time: unix_now(),
+            time: now,
         });
         Ok(txid)
     }
@@ -477,13 +564,16 @@ impl Node {
                 active_miners: self.active_miners(&st),
                 recent_miners: &recent,
             };
-            check_block(&st.chain, &ctx, block)?
+            let mut e = check_block(&st.chain, &ctx, block)?;
+            e.times = vec![block.header.time; block.txdata.len()];
+            e
         };
         // Transactions of this block leave the mempool; the rest are re-checked on top.
         let pending = self.state.write().mempool.take_all();
         self.commit(block, effects, 0)?;
         let mut st = self.state.write();
         let mut gone = Vec::new();
+        st.streams.pending.clear();
         for e in pending {
             if self.accept_locked(&mut st, e.tx, false).is_err() {
                 gone.push(e.txid);
@@ -493,6 +583,34 @@ impl Node {
         drop(st);
         self.ledger.remove_mempool_txs(&gone)?;
         Ok(())
+    }
+
+    /// Gives confirmed positions to entities created in a block.
+    fn place_entities(block: &Block, height: u32, effects: &mut BlockEffects) {
+        let mut offset = 80 + compact_size_len(block.txdata.len() as u64);
+        let mut positions = std::collections::HashMap::new();
+        for tx in &block.txdata {
+            positions.insert(tx.compute_txid(), offset);
+            offset += bitcoin::consensus::encode::serialize(tx).len() as u32;
+        }
+        let place = |e: &mut Entity| {
+            if e.position.is_none() {
+                if let Some(off) = positions.get(&e.txid) {
+                    e.position = Some(Position {
+                        height,
+                        offset: *off,
+                    });
+                }
+            }
+        };
+        for t in effects.txs.iter_mut() {
+            for (_, _, e) in t.entities.iter_mut() {
+                place(e);
+            }
+        }
+        for e in effects.delta.entities.values_mut() {
+            place(e);
+        }
     }
 
     /// Addresses holding `mine` now (for mining diversity).
@@ -514,6 +632,7 @@ impl Node {
     pub fn clear_mempool(&self) -> Result<(), NodeError> {
         let mut st = self.state.write();
         let gone: Vec<Txid> = st.mempool.take_all().into_iter().map(|e| e.txid).collect();
+        st.streams.pending.clear();
         st.rescan_wallet_coins();
         drop(st);
         self.ledger.remove_mempool_txs(&gone)?;
@@ -535,6 +654,24 @@ impl Node {
     pub fn block_hash_display(hash: &BlockHash) -> String {
         hash.to_string()
     }
+}
+
+fn compact_size_len(n: u64) -> u32 {
+    match n {
+        0..=0xfc => 1,
+        0xfd..=0xffff => 3,
+        0x1_0000..=0xffff_ffff => 5,
+        _ => 9,
+    }
+}
+
+/// The root stream a chain's genesis creates, if `root-stream-name` is not empty.
+pub fn root_stream(params: &ChainParams) -> Option<block::RootStream> {
+    let name = params.string("root-stream-name");
+    (!name.is_empty()).then(|| block::RootStream {
+        name,
+        open: params.bool("root-stream-open"),
+    })
 }
 
 /// Writes params.dat atomically (temp file + rename).

@@ -2,9 +2,11 @@
 //! Knows nothing of the layers above.
 
 pub mod address;
+pub mod entity;
 pub mod keys;
 pub mod permission;
 pub mod script;
+pub mod ubjson;
 
 pub use address::{Address, AddressFormat};
 pub use keys::PrivateKey;

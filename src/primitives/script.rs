@@ -14,6 +14,137 @@ use bitcoin::script::{Builder, Instruction, PushBytesBuf, Script, ScriptBuf};
 pub const SPK: &[u8; 3] = b"spk";
 pub const PREFIX_PERMISSION: u8 = b'p';
 pub const PREFIX_ENTITY: u8 = b'e';
+pub const PREFIX_KEY: u8 = b'k';
+pub const PREFIX_FORMAT: u8 = b'f';
+pub const PREFIX_NEW_ENTITY: u8 = b'n';
+pub const PREFIX_UPDATE: u8 = b'u';
+pub const PREFIX_QUANTITIES: u8 = b'q';
+pub const PREFIX_FOLLOW_ON: u8 = b'o';
+pub const PREFIX_GENESIS: u8 = b'g';
+
+/// Item data formats (`spkf`).
+pub const FORMAT_RAW: u8 = 0x00;
+pub const FORMAT_TEXT: u8 = 0x01;
+pub const FORMAT_JSON: u8 = 0x02;
+
+/// One MultiChain metadata element, decoded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Element {
+    Permission(PermissionGrant),
+    /// Reference to an asset/stream by its 16-byte short id.
+    Entity([u8; 16]),
+    Key(Vec<u8>),
+    Format(u8),
+    NewEntity {
+        kind: u8,
+        details: Vec<u8>,
+    },
+    Update {
+        kind: u8,
+        details: Vec<u8>,
+    },
+    /// Asset transfers: (asset short id, raw quantity).
+    Quantities(Vec<([u8; 16], i64)>),
+    /// Follow-on issues.
+    FollowOn(Vec<([u8; 16], i64)>),
+    /// Raw quantity of a new asset issued to this output.
+    Genesis(i64),
+    /// Anything not starting with "spk".
+    Unknown(Vec<u8>),
+}
+
+fn quantities(body: &[u8]) -> Option<Vec<([u8; 16], i64)>> {
+    if body.is_empty() || !body.len().is_multiple_of(24) {
+        return None;
+    }
+    Some(
+        body.chunks(24)
+            .map(|c| {
+                (
+                    c[..16].try_into().unwrap(),
+                    i64::from_le_bytes(c[16..].try_into().unwrap()),
+                )
+            })
+            .collect(),
+    )
+}
+
+impl Element {
+    /// Decodes an element; None for a malformed MultiChain element.
+    pub fn decode(e: &[u8]) -> Option<Element> {
+        if e.len() < 4 || &e[..3] != SPK {
+            return Some(Element::Unknown(e.to_vec()));
+        }
+        let body = &e[4..];
+        Some(match e[3] {
+            PREFIX_PERMISSION => Element::Permission(PermissionGrant::decode(e)?),
+            PREFIX_ENTITY => Element::Entity(body.try_into().ok()?),
+            PREFIX_KEY => Element::Key(body.to_vec()),
+            PREFIX_FORMAT => Element::Format(*body.first()?),
+            PREFIX_NEW_ENTITY => Element::NewEntity {
+                kind: *body.first()?,
+                details: body[1..].to_vec(),
+            },
+            PREFIX_UPDATE => Element::Update {
+                kind: *body.first()?,
+                details: body[1..].to_vec(),
+            },
+            PREFIX_QUANTITIES => Element::Quantities(quantities(body)?),
+            PREFIX_FOLLOW_ON => Element::FollowOn(quantities(body)?),
+            PREFIX_GENESIS => Element::Genesis(i64::from_le_bytes(body.try_into().ok()?)),
+            _ => Element::Unknown(e.to_vec()),
+        })
+    }
+
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = SPK.to_vec();
+        let qty = |out: &mut Vec<u8>, q: &[([u8; 16], i64)]| {
+            for (id, n) in q {
+                out.extend_from_slice(id);
+                out.extend_from_slice(&n.to_le_bytes());
+            }
+        };
+        match self {
+            Element::Permission(g) => return g.encode(),
+            Element::Entity(id) => {
+                out.push(PREFIX_ENTITY);
+                out.extend_from_slice(id);
+            }
+            Element::Key(k) => {
+                out.push(PREFIX_KEY);
+                out.extend_from_slice(k);
+            }
+            Element::Format(f) => {
+                out.push(PREFIX_FORMAT);
+                out.push(*f);
+            }
+            Element::NewEntity { kind, details } => {
+                out.push(PREFIX_NEW_ENTITY);
+                out.push(*kind);
+                out.extend_from_slice(details);
+            }
+            Element::Update { kind, details } => {
+                out.push(PREFIX_UPDATE);
+                out.push(*kind);
+                out.extend_from_slice(details);
+            }
+            Element::Quantities(q) => {
+                out.push(PREFIX_QUANTITIES);
+                qty(&mut out, q);
+            }
+            Element::FollowOn(q) => {
+                out.push(PREFIX_FOLLOW_ON);
+                qty(&mut out, q);
+            }
+            Element::Genesis(n) => {
+                out.push(PREFIX_GENESIS);
+                out.extend_from_slice(&n.to_le_bytes());
+            }
+            Element::Unknown(b) => return b.clone(),
+        }
+        out
+    }
+}
 /// Upper-case `SPK` + `b`: the block signature in the coinbase.
 pub const BLOCK_SIGNATURE: &[u8; 4] = b"SPKb";
 
@@ -95,6 +226,11 @@ impl ParsedScript {
     /// True if the output carries metadata MultiChain counts against "empty" outputs.
     pub fn has_metadata(&self) -> bool {
         !self.elements.is_empty()
+    }
+
+    /// Every element decoded; None if one is a malformed MultiChain element.
+    pub fn decoded(&self) -> Option<Vec<Element>> {
+        self.elements.iter().map(|e| Element::decode(e)).collect()
     }
 
     pub fn is_pure_permission(&self) -> bool {

@@ -1,0 +1,123 @@
+//! Assets and streams ("entities"): what the chain knows of each, and how they are named.
+
+use crate::primitives::address::Address;
+use crate::primitives::entity::{self, Details};
+use bitcoin::hashes::Hash;
+use bitcoin::Txid;
+
+/// An entity's 16-byte id: bytes 16..32 of its creation txid (internal order), i.e. the first
+/// 16 bytes of the displayed txid, reversed.
+pub fn short_id(txid: &Txid) -> [u8; 16] {
+    txid.to_byte_array()[16..32].try_into().unwrap()
+}
+
+/// Where an entity's creation transaction sits: block height and byte offset in the block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Position {
+    pub height: u32,
+    pub offset: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AssetIssue {
+    pub txid: Txid,
+    pub raw: i64,
+    pub details: Details,
+    pub issuers: Vec<Address>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entity {
+    pub txid: Txid,
+    pub kind: u8,
+    pub details: Details,
+    pub position: Option<Position>,
+    pub creators: Vec<Address>,
+    /// Creation order among all entities.
+    pub seq: u64,
+    /// Assets: every issue, the first one included.
+    pub issues: Vec<AssetIssue>,
+}
+
+impl Entity {
+    pub fn short_id(&self) -> [u8; 16] {
+        short_id(&self.txid)
+    }
+
+    pub fn name(&self) -> String {
+        self.details.name().unwrap_or_default()
+    }
+
+    pub fn is_asset(&self) -> bool {
+        self.kind == entity::KIND_ASSET
+    }
+
+    pub fn is_stream(&self) -> bool {
+        self.kind == entity::KIND_STREAM
+    }
+
+    /// `height-offset-prefix`, or None while unconfirmed. The root stream is `0-0-0`.
+    pub fn reference(&self) -> Option<String> {
+        let p = self.position?;
+        if p.height == 0 {
+            return Some("0-0-0".into());
+        }
+        let b = self.txid.to_byte_array();
+        let prefix = b[31] as u32 + 256 * b[30] as u32;
+        Some(format!("{}-{}-{}", p.height, p.offset, prefix))
+    }
+
+    pub fn multiple(&self) -> i64 {
+        self.details
+            .int(entity::FIELD_ASSET_MULTIPLE)
+            .filter(|m| *m > 0)
+            .unwrap_or(1)
+    }
+
+    /// Assets: follow-on issues allowed.
+    pub fn open(&self) -> bool {
+        self.details.flag(entity::FIELD_FOLLOW_ONS).unwrap_or(0) != 0
+    }
+
+    pub fn issued_raw(&self) -> i64 {
+        self.issues.iter().map(|i| i.raw).sum()
+    }
+
+    /// Streams: the permission bits a publisher needs (write) or a reader (read).
+    pub fn restricted_permissions(&self) -> u8 {
+        match self.details.flag(entity::FIELD_PERMISSIONS) {
+            Some(p) => p,
+            // Older encoding: anyone-can-write flag.
+            None => {
+                if self
+                    .details
+                    .flag(entity::FIELD_ANYONE_CAN_WRITE)
+                    .unwrap_or(0)
+                    != 0
+                {
+                    0
+                } else {
+                    crate::primitives::permission::WRITE as u8
+                }
+            }
+        }
+    }
+
+    pub fn restrictions(&self) -> u8 {
+        self.details.flag(entity::FIELD_RESTRICTIONS).unwrap_or(0)
+    }
+}
+
+/// Names are compared without case, as MultiChain does.
+pub fn name_key(name: &str) -> String {
+    name.to_lowercase()
+}
+
+/// What MultiChain accepts as an entity name: 1–32 bytes, none of the characters its
+/// identifiers use as separators, and not something that parses as a txid or reference.
+pub fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 32
+        && !name.contains(['.', ',', '*', '"', '\''])
+        && !name.chars().any(|c| c.is_control())
+}

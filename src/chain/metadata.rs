@@ -1,0 +1,210 @@
+//! What each output of a transaction means to MultiChain: a payment (with assets and
+//! permission grants), a new entity, a stream item, an entity update, or plain data.
+
+use super::error::TxReject;
+use crate::primitives::address::Address;
+use crate::primitives::entity::Details;
+use crate::primitives::script::{self, Destination, Element, ParsedScript, PermissionGrant};
+use bitcoin::{OutPoint, Script};
+
+pub type AssetAmounts = Vec<([u8; 16], i64)>;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OutputKind {
+    Payment {
+        address: Address,
+        /// Transfers (`spkq`).
+        assets: AssetAmounts,
+        /// Raw quantity of the asset this transaction creates (`spkg`).
+        genesis: Option<i64>,
+        /// Follow-on issues (`spko`).
+        follow_ons: AssetAmounts,
+        /// Grants, global (None) or for an entity.
+        grants: Vec<(Option<[u8; 16]>, PermissionGrant)>,
+    },
+    NewEntity {
+        kind: u8,
+        details: Details,
+    },
+    Item {
+        stream: [u8; 16],
+        keys: Vec<Vec<u8>>,
+        format: u8,
+        data: Vec<u8>,
+    },
+    Update {
+        entity: [u8; 16],
+        kind: u8,
+        details: Details,
+    },
+    /// `OP_RETURN` without MultiChain elements (appendrawdata with a hex string).
+    Data(Option<Vec<u8>>),
+    /// Anything else (bare multisig, arbitrary scripts).
+    Other,
+}
+
+fn bad(reason: &str) -> TxReject {
+    TxReject::invalid(format!("Metadata script rejected - {reason}"))
+}
+
+/// Interprets one output script.
+pub fn classify(parsed: &ParsedScript) -> Result<OutputKind, TxReject> {
+    let elements = parsed.decoded().ok_or_else(|| bad("error in script"))?;
+    if elements.iter().any(|e| matches!(e, Element::Unknown(_))) {
+        return Err(bad(
+            "Unrecognized script, should be new entity or input script cache",
+        ));
+    }
+    match &parsed.destination {
+        Destination::NullData(data) => classify_null_data(&elements, data.as_deref()),
+        Destination::PubKeyHash(_) | Destination::ScriptHash(_) => {
+            let address = parsed.address().expect("destination has an address");
+            let mut out = OutputKind::Payment {
+                address,
+                assets: Vec::new(),
+                genesis: None,
+                follow_ons: Vec::new(),
+                grants: Vec::new(),
+            };
+            let OutputKind::Payment {
+                assets,
+                genesis,
+                follow_ons,
+                grants,
+                ..
+            } = &mut out
+            else {
+                unreachable!()
+            };
+            let mut entity: Option<[u8; 16]> = None;
+            for e in elements {
+                match e {
+                    Element::Entity(id) => {
+                        if entity.is_some() {
+                            return Err(TxReject::invalid(
+                                "Script rejected - entity script should be followed by permission",
+                            ));
+                        }
+                        entity = Some(id);
+                    }
+                    Element::Permission(g) => grants.push((entity.take(), g)),
+                    Element::Quantities(q) => assets.extend(q),
+                    Element::FollowOn(q) => follow_ons.extend(q),
+                    Element::Genesis(n) => {
+                        if genesis.replace(n).is_some() {
+                            return Err(bad("too many new entities"));
+                        }
+                    }
+                    _ => return Err(bad("wrong element in output with destination")),
+                }
+            }
+            if entity.is_some() {
+                return Err(TxReject::invalid(
+                    "Script rejected - incomplete entity script",
+                ));
+            }
+            Ok(out)
+        }
+        Destination::Other => {
+            if elements.is_empty() {
+                Ok(OutputKind::Other)
+            } else {
+                Err(TxReject::invalid("Script rejected - destination required "))
+            }
+        }
+    }
+}
+
+fn classify_null_data(elements: &[Element], data: Option<&[u8]>) -> Result<OutputKind, TxReject> {
+    match elements {
+        [] => Ok(OutputKind::Data(data.map(<[u8]>::to_vec))),
+        [Element::NewEntity { kind, details }] => Ok(OutputKind::NewEntity {
+            kind: *kind,
+            details: Details::decode(details).ok_or_else(|| {
+                TxReject::invalid("Entity details script rejected - error in script")
+            })?,
+        }),
+        [Element::Entity(id), Element::Update { kind, details }] => Ok(OutputKind::Update {
+            entity: *id,
+            kind: *kind,
+            details: Details::decode(details).ok_or_else(|| {
+                TxReject::invalid("Entity details script rejected - error in script")
+            })?,
+        }),
+        [Element::Entity(id), rest @ ..] => {
+            let mut keys = Vec::new();
+            let mut format = script::FORMAT_RAW;
+            for (i, e) in rest.iter().enumerate() {
+                match e {
+                    Element::Key(k) => {
+                        if k.len() > MAX_KEY_LEN {
+                            return Err(bad("item key too long"));
+                        }
+                        keys.push(k.clone());
+                    }
+                    Element::Format(f) if i + 1 == rest.len() => format = *f,
+                    _ => return Err(bad("wrong element, should be item key")),
+                }
+            }
+            let data = data.map(<[u8]>::to_vec).unwrap_or_default();
+            check_item_data(format, &data)?;
+            Ok(OutputKind::Item {
+                stream: *id,
+                keys,
+                format,
+                data,
+            })
+        }
+        _ => Err(bad(
+            "Unrecognized script, should be new entity or input script cache",
+        )),
+    }
+}
+
+/// Stream item keys are at most 256 bytes.
+pub const MAX_KEY_LEN: usize = 256;
+
+fn check_item_data(format: u8, data: &[u8]) -> Result<(), TxReject> {
+    match format {
+        script::FORMAT_RAW => Ok(()),
+        script::FORMAT_TEXT => std::str::from_utf8(data)
+            .map(|_| ())
+            .map_err(|_| TxReject::invalid("Error in data format script")),
+        script::FORMAT_JSON => crate::primitives::ubjson::decode(data)
+            .map(|_| ())
+            .map_err(|_| TxReject::invalid("Error in data format script")),
+        _ => Err(TxReject::invalid("Error in data format script")),
+    }
+}
+
+/// Asset quantities an unspent output holds (transfers, follow-ons, and the genesis quantity
+/// of the asset its own transaction created).
+pub fn coin_assets(outpoint: &OutPoint, script: &Script) -> AssetAmounts {
+    let Some(parsed) = script::parse(script) else {
+        return Vec::new();
+    };
+    let Ok(OutputKind::Payment {
+        assets,
+        genesis,
+        follow_ons,
+        ..
+    }) = classify(&parsed)
+    else {
+        return Vec::new();
+    };
+    let mut all = assets;
+    all.extend(follow_ons);
+    if let Some(g) = genesis {
+        all.push((super::entities::short_id(&outpoint.txid), g));
+    }
+    all
+}
+
+/// Adds `(id, qty)` into a running total list.
+pub fn add_amount(totals: &mut AssetAmounts, id: [u8; 16], qty: i64) -> Option<()> {
+    match totals.iter_mut().find(|(i, _)| *i == id) {
+        Some((_, q)) => *q = q.checked_add(qty)?,
+        None => totals.push((id, qty)),
+    }
+    Some(())
+}
