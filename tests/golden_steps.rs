@@ -6,7 +6,26 @@
 mod common;
 
 use common::*;
-use serde_json::Value;
+use serde_json::{json, Value};
+
+/// The params of the request golden echoed in `file`.
+fn golden_echo_params(file: &str) -> Value {
+    let echo: Value = serde_json::from_str(golden(file).lines().next().unwrap()).unwrap();
+    echo["params"].clone()
+}
+
+/// The address golden step 05 created.
+fn golden_addr() -> String {
+    golden("05_getnewaddress.txt").trim().to_string()
+}
+
+/// stderr after the echoed request and its empty line.
+fn error_part(stderr: &str) -> String {
+    stderr
+        .split_once("\n\n")
+        .map(|(_, e)| e.to_string())
+        .unwrap_or_default()
+}
 
 /// util create: the same four lines, with our data directory in place of DATADIR.
 #[test]
@@ -147,6 +166,79 @@ fn golden_session_matches_multichain_shapes() {
     let txid = node.cli(&["grant", &new, "connect,send,receive"]).line();
     assert!(is_txid(&txid), "{txid}");
 
+    // 07 issue, 08 create stream, 09 publish: txids.
+    let issue = node.cli(&["issue", &new, "asset1", "1000", "0.01"]).line();
+    assert!(is_txid(&issue));
+    assert_eq!(
+        golden_echo_params("07_issue.stderr"),
+        json!([golden_addr(), "asset1", 1000, 0.01])
+    );
+    let stream = node.cli(&["create", "stream", "s1", "true"]).line();
+    assert!(is_txid(&stream));
+    let published = node
+        .cli(&["publish", "s1", "key1", "48656c6c6f20576f726c64"])
+        .line();
+    assert!(is_txid(&published));
+
+    // 10 before subscribing: -703, exit 191.
+    let not_sub = node.cli(&["liststreamitems", "s1"]);
+    assert_eq!(
+        not_sub.code.to_string(),
+        golden("10_liststreamitems_before_subscribe.rc").trim()
+    );
+    assert_eq!(
+        error_part(&not_sub.stderr),
+        error_part(&golden("10_liststreamitems_before_subscribe.stderr"))
+    );
+
+    // 11 subscribe prints nothing; 12–13 items (unconfirmed), 14 liststreams, 15 listassets,
+    // 16 getaddressbalances, 17 gettotalbalances.
+    let sub = node.cli(&["subscribe", "s1"]);
+    assert_eq!((sub.code, sub.stdout.as_str()), (0, ""));
+    let items = node.cli_json(&["liststreamitems", "s1"]);
+    assert_same_shape(
+        &items,
+        &golden_json("12_liststreamitems.txt"),
+        "liststreamitems",
+    );
+    assert_eq!(items[0]["data"], "48656c6c6f20576f726c64");
+    assert_eq!(items[0]["txid"], published.as_str());
+    assert_same_shape(
+        &node.cli_json(&["liststreamitems", "s1", "true"]),
+        &golden_json("13_liststreamitems_verbose.txt"),
+        "liststreamitems verbose",
+    );
+    let streams = node.cli_json(&["liststreams"]);
+    assert_same_shape(&streams, &golden_json("14_liststreams.txt"), "liststreams");
+    assert_eq!(streams[1]["items"], 1);
+    assert_eq!(streams[0]["streamref"], "0-0-0");
+    let assets = node.cli_json(&["listassets"]);
+    assert_same_shape(&assets, &golden_json("15_listassets.txt"), "listassets");
+    for k in [
+        "name",
+        "multiple",
+        "units",
+        "open",
+        "restrict",
+        "issueqty",
+        "issueraw",
+        "issuecount",
+    ] {
+        assert_eq!(
+            assets[0][k],
+            golden_json("15_listassets.txt")[0][k],
+            "listassets.{k}"
+        );
+    }
+    assert_eq!(
+        node.cli_json(&["getaddressbalances", &new]),
+        golden_json("16_getaddressbalances.txt")
+    );
+    assert_eq!(
+        node.cli_json(&["gettotalbalances"]),
+        golden_json("17_gettotalbalances.txt")
+    );
+
     // 18 listpermissions: golden lists the admin's 8 then the grantee's 3, in this order.
     let perms = node.cli_json(&["listpermissions"]);
     let golden_perms = golden_json("18_listpermissions.txt");
@@ -268,15 +360,34 @@ fn golden_session_matches_multichain_shapes() {
     assert_eq!(block["version"], 3);
 
     // The grant's block decodes the permission the way real MultiChain does (golden raw tx).
-    let grant_block = node
-        .cli_json(&["listblocks", "1-100"])
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["txcount"] == 2)
-        .map(|b| b["height"].to_string())
-        .expect("the grant's block");
+    let grant_block = node.cli_json(&["getrawtransaction", &txid, "1"])["blockhash"]
+        .as_str()
+        .expect("the grant is mined")
+        .to_string();
     let decoded = node.cli_json(&["getblock", &grant_block, "4"]);
+    let raw = golden_json("raw/raw-transactions.json");
+    // Every kind of transaction decodes in MultiChain's shape.
+    for (tx, kind) in [
+        (&issue, "issue"),
+        (&stream, "create_stream"),
+        (&published, "publish_hex"),
+    ] {
+        let ours = node.cli_json(&["getrawtransaction", tx, "1"]);
+        let theirs = &raw[kind]["verbose"];
+        for k in ["txid", "version", "locktime", "vin", "vout"] {
+            assert_same_shape(&ours[k], &theirs[k], &format!("{kind}.{k}"));
+        }
+        assert_eq!(
+            ours.get("issue").is_some(),
+            theirs.get("issue").is_some(),
+            "{kind}.issue"
+        );
+        assert_eq!(
+            ours.get("create").is_some(),
+            theirs.get("create").is_some(),
+            "{kind}.create"
+        );
+    }
     let raw = golden_json("raw/raw-transactions.json");
     assert_same_shape(
         &decoded["tx"][1]["vout"][0],
@@ -284,6 +395,70 @@ fn golden_session_matches_multichain_shapes() {
         "grant vout",
     );
     assert_eq!(decoded["tx"][1]["txid"], txid.as_str());
+
+    // 29 listwallettransactions (oldest first), 30 liststreamkeys, 31 liststreamkeyitems,
+    // 32–33 publish json / text with two keys, 34–35 errors.
+    let history = node.cli_json(&["listwallettransactions", "10"]);
+    let golden_history = golden_json("29_listwallettransactions.txt");
+    let by_txid = |t: &str| {
+        history
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["txid"] == t)
+            .unwrap_or_else(|| panic!("{t} not in history"))
+            .clone()
+    };
+    assert_same_shape(&by_txid(&txid), &golden_history[1], "history: grant");
+    assert_same_shape(&by_txid(&issue), &golden_history[2], "history: issue");
+    assert_same_shape(&by_txid(&stream), &golden_history[3], "history: create");
+    assert_same_shape(&by_txid(&published), &golden_history[4], "history: publish");
+    assert_eq!(by_txid(&issue)["balance"]["assets"][0]["qty"], 1000);
+    assert_same_shape(
+        &node.cli_json(&["liststreamkeys", "s1"]),
+        &golden_json("30_liststreamkeys.txt"),
+        "liststreamkeys",
+    );
+    let key_items = node.cli_json(&["liststreamkeyitems", "s1", "key1"]);
+    assert_same_shape(
+        &key_items,
+        &golden_json("31_liststreamkeyitems.txt"),
+        "liststreamkeyitems",
+    );
+    assert!(key_items[0]["confirmations"].as_u64().unwrap() >= 1);
+    assert!(is_txid(
+        &node
+            .cli(&["publish", "s1", "key2", r#"{"json":{"a":1,"b":"x"}}"#])
+            .line()
+    ));
+    assert!(is_txid(
+        &node
+            .cli(&["publish", "s1", r#"["k3","k4"]"#, r#"{"text":"hello"}"#])
+            .line()
+    ));
+    let last = node.cli_json(&["liststreamitems", "s1", "false", "2"]);
+    assert_eq!(last[0]["data"], json!({"json": {"a": 1, "b": "x"}}));
+    assert_eq!(last[1]["keys"], json!(["k3", "k4"]));
+    assert_eq!(last[1]["data"], json!({"text": "hello"}));
+    for (args, name) in [
+        (
+            vec!["publish", "nosuchstream", "key1", "00"],
+            "34_error_unknown_stream",
+        ),
+        (vec!["publish", "s1", "key1", "zz"], "35_error_bad_hex"),
+    ] {
+        let out = node.cli(&args);
+        assert_eq!(
+            out.code.to_string(),
+            golden(&format!("{name}.rc")).trim(),
+            "{name}"
+        );
+        assert_eq!(
+            error_part(&out.stderr),
+            error_part(&golden(&format!("{name}.stderr"))),
+            "{name}"
+        );
+    }
 
     // 36 unknown method: same stderr after the echoed request, same exit status.
     let bad = node.cli(&["nosuchmethod"]);

@@ -39,6 +39,11 @@ pub enum OutputKind {
     },
     /// `OP_RETURN` without MultiChain elements (appendrawdata with a hex string).
     Data(Option<Vec<u8>>),
+    /// `OP_RETURN` data with a format but no stream (`{"json":…}`/`{"text":…}` as raw data).
+    Formatted {
+        format: u8,
+        data: Vec<u8>,
+    },
     /// Anything else (bare multisig, arbitrary scripts).
     Other,
 }
@@ -118,6 +123,11 @@ pub fn classify(parsed: &ParsedScript) -> Result<OutputKind, TxReject> {
 fn classify_null_data(elements: &[Element], data: Option<&[u8]>) -> Result<OutputKind, TxReject> {
     match elements {
         [] => Ok(OutputKind::Data(data.map(<[u8]>::to_vec))),
+        [Element::Format(f)] => {
+            let data = data.map(<[u8]>::to_vec).unwrap_or_default();
+            check_item_data(*f, &data)?;
+            Ok(OutputKind::Formatted { format: *f, data })
+        }
         [Element::NewEntity { kind, details }] => Ok(OutputKind::NewEntity {
             kind: *kind,
             details: Details::decode(details).ok_or_else(|| {

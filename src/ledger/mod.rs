@@ -202,11 +202,12 @@ impl Ledger {
         stream_stats: &mut HashMap<[u8; 16], StreamStats>,
     ) -> Result<(), LedgerError> {
         let mut batch = WriteBatch::default();
-        self.put::<Blocks>(&mut batch, &height, block);
-        self.put::<BlockIndex>(&mut batch, &height, info);
-        for (i, tx) in block.txdata.iter().enumerate() {
-            self.put::<TxIndex>(&mut batch, &tx.compute_txid(), &(height, i as u32));
+        let txids: Vec<Txid> = block.txdata.iter().map(|t| t.compute_txid()).collect();
+        for (i, (tx, txid)) in block.txdata.iter().zip(&txids).enumerate() {
+            self.put::<Txs>(&mut batch, txid, &(height, i as u32, tx.clone()));
         }
+        self.put::<Blocks>(&mut batch, &height, &(block.header, txids));
+        self.put::<BlockIndex>(&mut batch, &height, info);
         let mut undo = BlockUndo::default();
         for e in &effects.txs {
             undo.spent.extend(e.spent.iter().cloned());
@@ -447,11 +448,40 @@ impl Ledger {
     }
 
     pub fn block(&self, height: u32) -> Result<Option<Block>, LedgerError> {
-        self.get::<Blocks>(&height)
+        let Some((header, txids)) = self.get::<Blocks>(&height)? else {
+            return Ok(None);
+        };
+        let cf = self.cf(Txs::CF);
+        let keys: Vec<_> = txids.iter().map(|t| (cf, Txs::key(t))).collect();
+        let mut txdata = Vec::with_capacity(txids.len());
+        for r in self.db.multi_get_cf(keys) {
+            let bytes = r?.ok_or(LedgerError::Corrupt("txs"))?;
+            txdata.push(Txs::decode(&bytes)?.2);
+        }
+        Ok(Some(Block { header, txdata }))
+    }
+
+    /// Block header and txids only.
+    pub fn block_txids(&self, height: u32) -> Result<Option<Vec<Txid>>, LedgerError> {
+        Ok(self.get::<Blocks>(&height)?.map(|(_, t)| t))
+    }
+
+    /// A confirmed transaction with its height and index in the block.
+    pub fn transaction(
+        &self,
+        txid: &Txid,
+    ) -> Result<Option<(u32, u32, bitcoin::Transaction)>, LedgerError> {
+        self.get::<Txs>(txid)
     }
 
     pub fn tx_location(&self, txid: &Txid) -> Result<Option<(u32, u32)>, LedgerError> {
-        self.get::<TxIndex>(txid)
+        self.db
+            .get_pinned_cf(self.cf(Txs::CF), Txs::key(txid))?
+            .map(|b| {
+                let mut r = Reader::new(&b, "txs");
+                Ok((r.u32()?, r.u32()?))
+            })
+            .transpose()
     }
 
     pub fn undo(&self, height: u32) -> Result<Option<BlockUndo>, LedgerError> {
@@ -525,6 +555,48 @@ impl Ledger {
         }
         out.sort_by_key(|(seq, _)| *seq);
         Ok(out.into_iter().map(|(_, t)| t).collect())
+    }
+
+    /// Appends to the wallet history (unsynced, like mempool transactions).
+    pub fn put_wallet_tx(
+        &self,
+        seq: u64,
+        record: &crate::wallet::history::WalletTx,
+    ) -> Result<(), LedgerError> {
+        let mut batch = WriteBatch::default();
+        self.put::<WalletTxs>(&mut batch, &seq, record);
+        self.put::<WalletTxIndex>(&mut batch, &record.txid, &seq);
+        self.db.write(batch)?;
+        Ok(())
+    }
+
+    pub fn wallet_tx_seq(&self, txid: &Txid) -> Result<Option<u64>, LedgerError> {
+        self.get::<WalletTxIndex>(txid)
+    }
+
+    pub fn wallet_tx(
+        &self,
+        seq: u64,
+    ) -> Result<Option<crate::wallet::history::WalletTx>, LedgerError> {
+        self.get::<WalletTxs>(&seq)
+    }
+
+    /// Number of history entries (the next sequence number).
+    pub fn wallet_tx_count(&self) -> Result<u64, LedgerError> {
+        let mut it = self
+            .db
+            .iterator_cf(self.cf(WalletTxs::CF), rocksdb::IteratorMode::End);
+        match it.next() {
+            Some(item) => {
+                let (k, _) = item?;
+                let seq: [u8; 8] = k
+                    .as_ref()
+                    .try_into()
+                    .map_err(|_| LedgerError::Corrupt("wallet_txs"))?;
+                Ok(u64::from_be_bytes(seq) + 1)
+            }
+            None => Ok(0),
+        }
     }
 
     /// A confirmed permission record (used by tests of persistence).

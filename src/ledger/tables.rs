@@ -6,6 +6,7 @@ use crate::chain::entities::{AssetIssue, Entity, Position};
 use crate::chain::state::{Coin, PermissionKey, PermissionRecord};
 use crate::primitives::address::Address;
 use crate::primitives::entity::Details;
+use crate::wallet::history::WalletTx;
 use bitcoin::consensus::encode::{deserialize, serialize};
 use bitcoin::hashes::Hash;
 use bitcoin::{BlockHash, OutPoint, TxOut, Txid};
@@ -87,20 +88,56 @@ impl Table for Meta {
     }
 }
 
-/// Raw blocks by height.
+/// Block headers and their transaction ids, by height (transactions live in [`Txs`]).
 pub struct Blocks;
 impl Table for Blocks {
     const CF: &'static str = "blocks";
     type Key = u32;
-    type Value = bitcoin::Block;
+    type Value = (bitcoin::block::Header, Vec<Txid>);
     fn key(k: &u32) -> Vec<u8> {
         k.to_be_bytes().to_vec()
     }
     fn encode(v: &Self::Value) -> Vec<u8> {
-        serialize(v)
+        let mut out = serialize(&v.0);
+        out.extend_from_slice(&(v.1.len() as u32).to_le_bytes());
+        for t in &v.1 {
+            out.extend_from_slice(&t.to_byte_array());
+        }
+        out
     }
     fn decode(bytes: &[u8]) -> Result<Self::Value, LedgerError> {
-        deserialize(bytes).map_err(|_| LedgerError::Corrupt(Self::CF))
+        let mut r = Reader::new(bytes, Self::CF);
+        let header = deserialize(r.take(80)?).map_err(|_| LedgerError::Corrupt(Self::CF))?;
+        let n = r.u32()? as usize;
+        let mut txids = Vec::with_capacity(n.min(100_000));
+        for _ in 0..n {
+            txids.push(Txid::from_byte_array(r.take(32)?.try_into().unwrap()));
+        }
+        Ok((header, txids))
+    }
+}
+
+/// Confirmed transactions: txid → (height, index in block, raw transaction).
+pub struct Txs;
+impl Table for Txs {
+    const CF: &'static str = "txs";
+    type Key = Txid;
+    type Value = (u32, u32, bitcoin::Transaction);
+    fn key(k: &Txid) -> Vec<u8> {
+        k.to_byte_array().to_vec()
+    }
+    fn encode(v: &Self::Value) -> Vec<u8> {
+        let mut out = v.0.to_le_bytes().to_vec();
+        out.extend_from_slice(&v.1.to_le_bytes());
+        out.extend_from_slice(&serialize(&v.2));
+        out
+    }
+    fn decode(bytes: &[u8]) -> Result<Self::Value, LedgerError> {
+        let mut r = Reader::new(bytes, Self::CF);
+        let h = r.u32()?;
+        let i = r.u32()?;
+        let tx = deserialize(r.rest()).map_err(|_| LedgerError::Corrupt(Self::CF))?;
+        Ok((h, i, tx))
     }
 }
 
@@ -151,26 +188,6 @@ impl Table for BlockIndex {
             tx_count: r.u32()?,
             size: r.u32()?,
         })
-    }
-}
-
-/// Where each confirmed transaction is: (height, index in block).
-pub struct TxIndex;
-impl Table for TxIndex {
-    const CF: &'static str = "tx_index";
-    type Key = Txid;
-    type Value = (u32, u32);
-    fn key(k: &Txid) -> Vec<u8> {
-        k.to_byte_array().to_vec()
-    }
-    fn encode(v: &(u32, u32)) -> Vec<u8> {
-        let mut out = v.0.to_le_bytes().to_vec();
-        out.extend_from_slice(&v.1.to_le_bytes());
-        out
-    }
-    fn decode(bytes: &[u8]) -> Result<(u32, u32), LedgerError> {
-        let mut r = Reader::new(bytes, Self::CF);
-        Ok((r.u32()?, r.u32()?))
     }
 }
 
@@ -520,11 +537,77 @@ fn read_addresses(r: &mut Reader) -> Result<Vec<Address>, LedgerError> {
     Ok(v)
 }
 
+/// The wallet's history, in the order transactions were seen: seq → record.
+pub struct WalletTxs;
+impl Table for WalletTxs {
+    const CF: &'static str = "wallet_txs";
+    type Key = u64;
+    type Value = WalletTx;
+    fn key(k: &u64) -> Vec<u8> {
+        k.to_be_bytes().to_vec()
+    }
+    fn encode(v: &WalletTx) -> Vec<u8> {
+        let mut out = v.txid.to_byte_array().to_vec();
+        out.extend_from_slice(&v.time.to_le_bytes());
+        out.extend_from_slice(&v.native.to_le_bytes());
+        out.extend_from_slice(&(v.assets.len() as u32).to_le_bytes());
+        for (id, q) in &v.assets {
+            out.extend_from_slice(id);
+            out.extend_from_slice(&q.to_le_bytes());
+        }
+        put_addresses(&mut out, &v.mine);
+        put_addresses(&mut out, &v.others);
+        out.push(v.coinbase as u8);
+        out
+    }
+    fn decode(bytes: &[u8]) -> Result<WalletTx, LedgerError> {
+        let mut r = Reader::new(bytes, Self::CF);
+        let txid = Txid::from_byte_array(r.take(32)?.try_into().unwrap());
+        let time = r.u32()?;
+        let native = r.u64()? as i64;
+        let n = r.u32()? as usize;
+        let mut assets = Vec::with_capacity(n.min(64));
+        for _ in 0..n {
+            let id: [u8; 16] = r.take(16)?.try_into().unwrap();
+            assets.push((id, r.u64()? as i64));
+        }
+        let mine = read_addresses(&mut r)?;
+        let others = read_addresses(&mut r)?;
+        let coinbase = r.u8()? != 0;
+        Ok(WalletTx {
+            txid,
+            time,
+            native,
+            assets,
+            mine,
+            others,
+            coinbase,
+        })
+    }
+}
+
+/// txid → position in the wallet history.
+pub struct WalletTxIndex;
+impl Table for WalletTxIndex {
+    const CF: &'static str = "wallet_tx_index";
+    type Key = Txid;
+    type Value = u64;
+    fn key(k: &Txid) -> Vec<u8> {
+        k.to_byte_array().to_vec()
+    }
+    fn encode(v: &u64) -> Vec<u8> {
+        v.to_le_bytes().to_vec()
+    }
+    fn decode(bytes: &[u8]) -> Result<u64, LedgerError> {
+        Reader::new(bytes, Self::CF).u64()
+    }
+}
+
 pub const ALL_CFS: &[&str] = &[
     Meta::CF,
     Blocks::CF,
     BlockIndex::CF,
-    TxIndex::CF,
+    Txs::CF,
     Coins::CF,
     Permissions::CF,
     Undo::CF,
@@ -532,6 +615,8 @@ pub const ALL_CFS: &[&str] = &[
     WatchOnly::CF,
     MempoolTxs::CF,
     Entities::CF,
+    WalletTxs::CF,
+    WalletTxIndex::CF,
     super::streams::StreamItems::CF,
     super::streams::StreamIndex::CF,
     super::streams::StreamIndexStats::CF,

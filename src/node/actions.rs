@@ -1,10 +1,14 @@
 //! Wallet operations that create transactions (grant, revoke) or keys.
 
 use super::{unix_now, Node, NodeError, NodeState};
+use crate::chain::entities::Entity;
+use crate::chain::metadata::AssetAmounts;
+use crate::chain::state::StateView;
 use crate::primitives::address::Address;
+use crate::primitives::entity::{self, Details};
 use crate::primitives::permission;
-use crate::primitives::script::{self, PermissionGrant};
-use crate::wallet::builder::{build_from, BuildError};
+use crate::primitives::script::{self, Element, PermissionGrant};
+use crate::wallet::builder::{build_from, BuildError, Spend};
 use bitcoin::{Amount, TxOut, Txid};
 
 /// Why the wallet may not act, in MultiChain's words (mapped to -704/-701/-709 at the RPC edge).
@@ -16,6 +20,8 @@ pub enum Refusal {
     NotAllowed(String),
     #[error("Private key for from-address is not found in this wallet")]
     FromKeyNotFound,
+    #[error("Entity with this name already exists")]
+    DuplicateName,
 }
 
 /// A grant (or, with `start == end == 0`, a revocation) of global permissions.
@@ -95,13 +101,30 @@ impl Node {
                 script_pubkey: script::pay_to(a, &[grant.encode()]),
             })
             .collect();
+        self.build_and_accept(
+            &mut st,
+            &from,
+            Spend {
+                outputs,
+                assets: Vec::new(),
+            },
+        )
+    }
+
+    /// Builds, signs and accepts a wallet transaction from `from`.
+    pub(crate) fn build_and_accept(
+        &self,
+        st: &mut NodeState,
+        from: &Address,
+        spend: Spend,
+    ) -> Result<Txid, NodeError> {
         let tx = {
             let view = st.view();
             build_from(
                 &view,
                 &st.wallet,
-                &from,
-                outputs,
+                from,
+                spend,
                 st.next_height(),
                 self.rules.spendable_delay,
             )
@@ -111,11 +134,354 @@ impl Node {
             Err(BuildError::NoKey) => return Err(Refusal::FromKeyNotFound.into()),
             Err(e) => return Err(e.into()),
         };
-        self.accept_locked(&mut st, tx, true)
+        self.accept_locked(st, tx, true)
     }
 
     pub fn new_address(&self) -> Result<Address, NodeError> {
         let mut st = self.state.write();
         Ok(st.wallet.new_address(&self.ledger)?)
+    }
+}
+
+/// A permission the sending address must hold.
+#[derive(Clone, Copy, Debug)]
+pub enum Need {
+    Global(u32),
+    Entity([u8; 16], u32),
+}
+
+/// One stream item to publish.
+#[derive(Clone, Debug)]
+pub struct ItemSpec {
+    pub keys: Vec<Vec<u8>>,
+    pub format: u8,
+    pub data: Vec<u8>,
+}
+
+impl Node {
+    fn holds(&self, st: &NodeState, a: &Address, need: &Need) -> bool {
+        match need {
+            Need::Global(bit) => st.has_permission(self, a, *bit),
+            Need::Entity(id, bit) => crate::chain::state::has_entity_permission(
+                &st.view(),
+                id,
+                a,
+                *bit,
+                st.next_height(),
+            ),
+        }
+    }
+
+    /// The address to send from: `from` if it qualifies, else the first wallet address that
+    /// holds send and every permission in `needs`. `missing` words the refusal.
+    pub fn choose_sender(
+        &self,
+        st: &NodeState,
+        from: Option<Address>,
+        needs: &[Need],
+        missing: &str,
+    ) -> Result<Address, Refusal> {
+        let ok = |a: &Address| {
+            st.has_permission(self, a, permission::SEND)
+                && needs.iter().all(|n| self.holds(st, a, n))
+        };
+        match from {
+            Some(a) => {
+                if !st.wallet.is_mine(&a) {
+                    return Err(Refusal::FromKeyNotFound);
+                }
+                if ok(&a) {
+                    Ok(a)
+                } else {
+                    Err(Refusal::InsufficientPermissions(format!(
+                        "from-address doesn't have {missing}"
+                    )))
+                }
+            }
+            None => st
+                .wallet
+                .addresses()
+                .find(|a| ok(a))
+                .copied()
+                .ok_or_else(|| {
+                    Refusal::InsufficientPermissions(format!(
+                        "This wallet doesn't have keys with {missing}"
+                    ))
+                }),
+        }
+    }
+
+    /// Creates a stream (`create stream …`).
+    pub fn create_stream(
+        &self,
+        from: Option<Address>,
+        details: Details,
+    ) -> Result<Txid, NodeError> {
+        let mut st = self.state.write();
+        if let Some(name) = details.name() {
+            if st.view().entity_by_name(&name).is_some() {
+                return Err(Refusal::DuplicateName.into());
+            }
+        }
+        let sender = self.choose_sender(
+            &st,
+            from,
+            &[Need::Global(permission::CREATE)],
+            "create permission",
+        )?;
+        let out = TxOut {
+            value: Amount::ZERO,
+            script_pubkey: script::null_data(
+                &[Element::NewEntity {
+                    kind: entity::KIND_STREAM,
+                    details: details.encode(),
+                }
+                .encode()],
+                None,
+            ),
+        };
+        self.build_and_accept(
+            &mut st,
+            &sender,
+            Spend {
+                outputs: vec![out],
+                assets: Vec::new(),
+            },
+        )
+    }
+
+    /// Publishes items to a stream in one transaction.
+    pub fn publish(
+        &self,
+        from: Option<Address>,
+        stream: &Entity,
+        items: &[ItemSpec],
+    ) -> Result<Txid, NodeError> {
+        let mut st = self.state.write();
+        let id = stream.short_id();
+        let mut needs = Vec::new();
+        if stream.restricted_permissions() as u32 & permission::WRITE != 0 {
+            needs.push(Need::Entity(id, permission::WRITE));
+        }
+        let sender = self.choose_sender(&st, from, &needs, "write permission for this stream")?;
+        let outputs = items.iter().map(|item| item_output(id, item)).collect();
+        self.build_and_accept(
+            &mut st,
+            &sender,
+            Spend {
+                outputs,
+                assets: Vec::new(),
+            },
+        )
+    }
+
+    /// Issues a new asset of `raw` units to `to` (`issue`, `issuefrom`).
+    pub fn issue(
+        &self,
+        from: Option<Address>,
+        to: &Address,
+        details: Details,
+        raw: i64,
+        native: u64,
+    ) -> Result<Txid, NodeError> {
+        let mut st = self.state.write();
+        if let Some(name) = details.name() {
+            if st.view().entity_by_name(&name).is_some() {
+                return Err(Refusal::DuplicateName.into());
+            }
+        }
+        let sender = self.choose_sender(
+            &st,
+            from,
+            &[Need::Global(permission::ISSUE)],
+            "issue permission",
+        )?;
+        let outputs = vec![
+            TxOut {
+                value: Amount::from_sat(native),
+                script_pubkey: script::pay_to(to, &[Element::Genesis(raw).encode()]),
+            },
+            TxOut {
+                value: Amount::ZERO,
+                script_pubkey: script::null_data(
+                    &[Element::NewEntity {
+                        kind: entity::KIND_ASSET,
+                        details: details.encode(),
+                    }
+                    .encode()],
+                    None,
+                ),
+            },
+        ];
+        self.build_and_accept(
+            &mut st,
+            &sender,
+            Spend {
+                outputs,
+                assets: Vec::new(),
+            },
+        )
+    }
+
+    /// Issues more units of an open asset (`issuemore`, `issuemorefrom`).
+    pub fn issue_more(
+        &self,
+        from: Option<Address>,
+        to: &Address,
+        asset: &Entity,
+        raw: i64,
+        native: u64,
+        details: Option<Details>,
+    ) -> Result<Txid, NodeError> {
+        let mut st = self.state.write();
+        let id = asset.short_id();
+        let sender = self.choose_sender(
+            &st,
+            from,
+            &[
+                Need::Global(permission::ISSUE),
+                Need::Entity(id, permission::ISSUE),
+            ],
+            "issue permission for this asset",
+        )?;
+        let mut outputs = vec![TxOut {
+            value: Amount::from_sat(native),
+            script_pubkey: script::pay_to(to, &[Element::FollowOn(vec![(id, raw)]).encode()]),
+        }];
+        if let Some(d) = details {
+            outputs.push(TxOut {
+                value: Amount::ZERO,
+                script_pubkey: script::null_data(
+                    &[
+                        Element::Entity(id).encode(),
+                        Element::Update {
+                            kind: entity::KIND_ASSET,
+                            details: d.encode(),
+                        }
+                        .encode(),
+                    ],
+                    None,
+                ),
+            });
+        }
+        self.build_and_accept(
+            &mut st,
+            &sender,
+            Spend {
+                outputs,
+                assets: Vec::new(),
+            },
+        )
+    }
+
+    /// Sends native currency and assets to an address, with optional extra outputs
+    /// (data), from `from` or a wallet address with send permission.
+    pub fn send(
+        &self,
+        from: Option<Address>,
+        to: &Address,
+        native: u64,
+        assets: AssetAmounts,
+        extra: Vec<TxOut>,
+    ) -> Result<Txid, NodeError> {
+        let mut st = self.state.write();
+        let sender = match from {
+            Some(a) => self.choose_sender(&st, Some(a), &[], "send permission")?,
+            None => {
+                // An address with send permission that holds what is needed.
+                let candidates: Vec<Address> = st
+                    .wallet
+                    .addresses()
+                    .filter(|a| st.has_permission(self, a, permission::SEND))
+                    .copied()
+                    .collect();
+                let chosen = candidates
+                    .iter()
+                    .find(|a| self.address_holds(&st, a, native, &assets));
+                match (chosen, candidates.first()) {
+                    (Some(a), _) => *a,
+                    (None, Some(a)) => *a,
+                    (None, None) => {
+                        return Err(Refusal::InsufficientPermissions(
+                            "This wallet doesn't have keys with send permission".into(),
+                        )
+                        .into())
+                    }
+                }
+            }
+        };
+        let mut metadata = Vec::new();
+        if !assets.is_empty() {
+            metadata.push(Element::Quantities(assets.clone()).encode());
+        }
+        let mut outputs = vec![TxOut {
+            value: Amount::from_sat(native),
+            script_pubkey: script::pay_to(to, &metadata),
+        }];
+        outputs.extend(extra);
+        self.build_and_accept(&mut st, &sender, Spend { outputs, assets })
+    }
+
+    /// Does the address hold at least `native` and `assets` in unlocked outputs?
+    fn address_holds(
+        &self,
+        st: &NodeState,
+        a: &Address,
+        native: u64,
+        assets: &AssetAmounts,
+    ) -> bool {
+        let (have_native, have_assets) = st.balances_of(a);
+        have_native >= native
+            && assets.iter().all(|(id, q)| {
+                have_assets
+                    .iter()
+                    .find(|(i, _)| i == id)
+                    .is_some_and(|(_, h)| h >= q)
+            })
+    }
+}
+
+impl Node {
+    /// Publishes items to one or several streams in one transaction (`publishmulti`).
+    pub fn publish_multi(
+        &self,
+        from: Option<Address>,
+        items: &[(Entity, ItemSpec)],
+    ) -> Result<Txid, NodeError> {
+        let mut st = self.state.write();
+        let mut needs = Vec::new();
+        for (stream, _) in items {
+            if stream.restricted_permissions() as u32 & permission::WRITE != 0 {
+                needs.push(Need::Entity(stream.short_id(), permission::WRITE));
+            }
+        }
+        let sender = self.choose_sender(&st, from, &needs, "write permission for these streams")?;
+        let outputs = items
+            .iter()
+            .map(|(stream, item)| item_output(stream.short_id(), item))
+            .collect();
+        self.build_and_accept(
+            &mut st,
+            &sender,
+            Spend {
+                outputs,
+                assets: Vec::new(),
+            },
+        )
+    }
+}
+
+/// The OP_RETURN output publishing one item to stream `id`.
+pub fn item_output(id: [u8; 16], item: &ItemSpec) -> TxOut {
+    let mut elements = vec![Element::Entity(id).encode()];
+    for k in &item.keys {
+        elements.push(Element::Key(k.clone()).encode());
+    }
+    if item.format != script::FORMAT_RAW {
+        elements.push(Element::Format(item.format).encode());
+    }
+    TxOut {
+        value: Amount::ZERO,
+        script_pubkey: script::null_data(&elements, Some(&item.data)),
     }
 }

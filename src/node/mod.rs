@@ -66,6 +66,8 @@ pub struct NodeState {
     /// Native currency created by block rewards so far (raw units).
     rewards: u64,
     pub streams: streams::StreamIndexes,
+    /// Next position in the wallet history.
+    wallet_seq: u64,
 }
 
 impl NodeState {
@@ -134,6 +136,25 @@ impl NodeState {
                 self.wallet.add_coin(a, *op);
             }
         }
+    }
+
+    /// Native and asset amounts in an address's unlocked outputs (mempool view).
+    pub fn balances_of(&self, a: &Address) -> (u64, crate::chain::metadata::AssetAmounts) {
+        let view = self.view();
+        let mut native = 0u64;
+        let mut assets = Vec::new();
+        for op in self.wallet.coins_of(a) {
+            if self.wallet.is_locked(op) {
+                continue;
+            }
+            if let Some(c) = view.coin(op) {
+                native += c.output.value.to_sat();
+                for (id, q) in crate::chain::metadata::coin_assets(op, &c.output.script_pubkey) {
+                    let _ = crate::chain::metadata::add_amount(&mut assets, id, q);
+                }
+            }
+        }
+        (native, assets)
     }
 
     /// Re-indexes the mempool's stream items (after a block took some of them).
@@ -298,6 +319,7 @@ impl Node {
                     pending: Default::default(),
                     subscriptions: loaded.subscriptions,
                 },
+                wallet_seq: 0,
             }),
             stats: parking_lot::Mutex::new(MiningStats::default()),
             mining_paused: AtomicBool::new(false),
@@ -310,6 +332,7 @@ impl Node {
         }
         {
             let mut st = node.state.write();
+            st.wallet_seq = node.ledger.wallet_tx_count()?;
             st.rewards = (1..st.next_height())
                 .map(|h| node.rules.block_reward(h))
                 .sum();
@@ -468,6 +491,14 @@ impl Node {
         if let Some(cb) = effects.txs.first() {
             let cb = cb.clone();
             st.track_wallet_coins(&cb);
+            if height > 0 {
+                self.record_wallet_tx(st, &block.txdata[0], &cb, block.header.time)?;
+            }
+        }
+        if mined_from_pool == 0 {
+            for (tx, e) in block.txdata.iter().zip(&effects.txs).skip(1) {
+                self.record_wallet_tx(st, tx, e, block.header.time)?;
+            }
         }
         if mined_from_pool == 0 && block.txdata.len() > 1 {
             st.rescan_wallet_coins();
@@ -510,6 +541,7 @@ impl Node {
         }
         st.track_wallet_coins(&checked.effects);
         let now = unix_now();
+        self.record_wallet_tx(st, &tx, &checked.effects, now)?;
         st.streams.add_pending(txid, now, &checked.effects.items);
         st.mempool.add(MempoolEntry {
             tx,
@@ -520,6 +552,27 @@ impl Node {
             time: now,
         });
         Ok(txid)
+    }
+
+    /// Adds a transaction to the wallet history if it involves the wallet and is new there.
+    fn record_wallet_tx(
+        &self,
+        st: &mut NodeState,
+        tx: &Transaction,
+        effects: &TxEffects,
+        time: u32,
+    ) -> Result<(), NodeError> {
+        let Some(rec) = crate::wallet::history::record(tx, effects, time, |a| {
+            st.wallet.is_mine(a) || st.wallet.is_watch_only(a)
+        }) else {
+            return Ok(());
+        };
+        if self.ledger.wallet_tx_seq(&rec.txid)?.is_some() {
+            return Ok(());
+        }
+        self.ledger.put_wallet_tx(st.wallet_seq, &rec)?;
+        st.wallet_seq += 1;
+        Ok(())
     }
 
     /// Re-validates the transactions a previous run accepted but did not mine.

@@ -6,6 +6,7 @@ pub mod entity;
 pub mod keys;
 pub mod permission;
 pub mod script;
+pub mod tx;
 pub mod ubjson;
 
 pub use address::{Address, AddressFormat};

@@ -200,6 +200,78 @@ pub fn adjust_start_and_count(start: i64, count: i64, size: i64) -> (usize, usiz
     (start as usize, count as usize)
 }
 
+/// MultiChain's `ParseStringList`: a comma-separated string or an array of strings (numbers
+/// become their text); duplicates are refused.
+pub fn string_list(v: &Value) -> RpcResult<Vec<String>> {
+    let items: Vec<String> = match v {
+        Value::String(s) => s.split(',').map(str::to_string).collect(),
+        Value::Array(a) => a
+            .iter()
+            .map(|x| match x {
+                Value::String(s) => Ok(s.clone()),
+                Value::Number(n) if n.is_i64() || n.is_u64() => Ok(n.to_string()),
+                _ => Err(RpcError::invalid_parameter(
+                    "Invalid value, expected array of strings",
+                )),
+            })
+            .collect::<RpcResult<_>>()?,
+        _ => {
+            return Err(RpcError::invalid_parameter(
+                "Invalid value, expected string or array",
+            ))
+        }
+    };
+    let mut seen = std::collections::HashSet::new();
+    for i in &items {
+        if !seen.insert(i.as_str()) {
+            return Err(RpcError::invalid_parameter(format!(
+                "Invalid parameter, duplicate value: {i}"
+            )));
+        }
+    }
+    Ok(items)
+}
+
+/// A from-address parameter: `"*"` (None: any wallet address) or exactly one pay-to-pubkeyhash
+/// address.
+pub fn from_address(
+    ctx: &super::dispatch::RpcContext,
+    v: Option<&Value>,
+) -> RpcResult<Option<Address>> {
+    let v = v.unwrap_or(&Value::Null);
+    let text = v.as_str().ok_or_else(|| type_error(v, "str"))?;
+    if text == "*" {
+        return Ok(None);
+    }
+    let mut found: Vec<Address> = Vec::new();
+    for tok in text.split(',') {
+        let a = ctx.node.format.decode_address(tok).map_err(|_| {
+            RpcError::new(
+                RPC_INVALID_ADDRESS_OR_KEY,
+                format!("Invalid address: {tok}"),
+            )
+        })?;
+        if a.is_script() {
+            return Err(RpcError::new(
+                RPC_INVALID_ADDRESS_OR_KEY,
+                format!("Invalid address (only pubkeyhash addresses are supported) : {tok}"),
+            ));
+        }
+        if found.contains(&a) {
+            return Err(RpcError::invalid_parameter(format!(
+                "Invalid parameter, duplicated address: {tok}"
+            )));
+        }
+        found.push(a);
+    }
+    if found.len() != 1 {
+        return Err(RpcError::invalid_parameter(
+            "Single from-address should be specified",
+        ));
+    }
+    Ok(Some(found[0]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

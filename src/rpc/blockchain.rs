@@ -193,7 +193,7 @@ fn getblock(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
                     "hex": hex_tx(),
                 }),
                 4 => {
-                    let mut v = tx_to_json(ctx, tx);
+                    let mut v = tx_to_json(ctx, &st, tx);
                     v.as_object_mut()
                         .unwrap()
                         .insert("hex".into(), json!(hex_tx()));

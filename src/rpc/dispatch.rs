@@ -5,7 +5,9 @@
 use super::args::Args;
 use super::errors::{RpcError, RpcResult, RPC_MISC_ERROR};
 use super::help::HelpTexts;
-use super::{addresses, blockchain, control, mining, network, permissions};
+use super::{
+    addresses, assets, blockchain, control, mining, network, permissions, raw, streams, wallettx,
+};
 use crate::node::Node;
 use jsonrpsee::types::ErrorObjectOwned;
 use jsonrpsee::RpcModule;
@@ -40,6 +42,11 @@ pub fn methods() -> Vec<(&'static str, Handler)> {
     m.extend(mining::METHODS);
     m.extend(addresses::METHODS);
     m.extend(permissions::METHODS);
+    m.extend(streams::METHODS);
+    m.extend(assets::METHODS);
+    m.extend(assets::FILTER_METHODS);
+    m.extend(raw::METHODS);
+    m.extend(wallettx::METHODS);
     m
 }
 

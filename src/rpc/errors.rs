@@ -19,7 +19,18 @@ pub const RPC_TRANSACTION_ALREADY_IN_CHAIN: i32 = -27;
 pub const RPC_IN_WARMUP: i32 = -28;
 pub const RPC_NOT_ALLOWED: i32 = -701;
 pub const RPC_NOT_SUPPORTED: i32 = -702;
+pub const RPC_NOT_SUBSCRIBED: i32 = -703;
 pub const RPC_INSUFFICIENT_PERMISSIONS: i32 = -704;
+pub const RPC_DUPLICATE_NAME: i32 = -705;
+pub const RPC_UNCONFIRMED_ENTITY: i32 = -706;
+pub const RPC_EXCHANGE_ERROR: i32 = -707;
+pub const RPC_ENTITY_NOT_FOUND: i32 = -708;
+pub const RPC_TX_NOT_FOUND: i32 = -710;
+pub const RPC_OUTPUT_NOT_FOUND: i32 = -712;
+pub const RPC_OUTPUT_NOT_DATA: i32 = -713;
+pub const RPC_INPUTS_NOT_MINE: i32 = -714;
+pub const RPC_WALLET_OUTPUT_NOT_FOUND: i32 = -715;
+pub const RPC_WALLET_NO_UNSPENT_OUTPUTS: i32 = -716;
 pub const RPC_BLOCK_NOT_FOUND: i32 = -711;
 pub const RPC_WALLET_ADDRESS_NOT_FOUND: i32 = -709;
 pub const RPC_INVALID_REQUEST: i32 = -32600;
@@ -99,6 +110,12 @@ impl From<NodeError> for RpcError {
             NodeError::Refused(Refusal::NotAllowed(m)) => RpcError::new(RPC_NOT_ALLOWED, m),
             NodeError::Refused(r @ Refusal::FromKeyNotFound) => {
                 RpcError::new(RPC_WALLET_ADDRESS_NOT_FOUND, r.to_string())
+            }
+            NodeError::Refused(r @ Refusal::DuplicateName) => {
+                RpcError::new(RPC_DUPLICATE_NAME, r.to_string())
+            }
+            NodeError::Build(BuildError::InsufficientAssets) => {
+                RpcError::new(RPC_WALLET_INSUFFICIENT_FUNDS, "Insufficient asset funds")
             }
             NodeError::Ledger(l) => RpcError::new(RPC_DATABASE_ERROR, l.to_string()),
             other => RpcError::new(RPC_INTERNAL_ERROR, other.to_string()),

@@ -3,13 +3,18 @@
 
 pub mod addresses;
 pub mod args;
+pub mod assets;
 pub mod blockchain;
 pub mod control;
 pub mod dispatch;
+pub mod entities;
 pub mod errors;
 pub mod help;
 pub mod mining;
 pub mod network;
 pub mod permissions;
+pub mod raw;
 pub mod server;
+pub mod streams;
 pub mod txjson;
+pub mod wallettx;

@@ -2,7 +2,11 @@
 //! with MultiChain's decoded metadata (`permissions`, `data`).
 
 use super::dispatch::RpcContext;
+use crate::chain::entities::Entity;
+use crate::chain::metadata::{classify, OutputKind};
+use crate::chain::state::StateView;
 use crate::jsonfmt::double;
+use crate::node::NodeState;
 use crate::primitives::permission as perm;
 use crate::primitives::script::{self, Destination, ParsedScript};
 use bitcoin::opcodes::Opcode;
@@ -117,8 +121,120 @@ pub fn grant_json(g: &script::PermissionGrant) -> Value {
     })
 }
 
-pub fn tx_to_json(ctx: &RpcContext, tx: &Transaction) -> Value {
+/// The address that signed input `i` (the public key in a `<sig> <pubkey>` script), if any.
+pub fn input_signer(tx: &Transaction, i: usize) -> Option<crate::primitives::address::Address> {
+    let pushes: Vec<Vec<u8>> = tx.input[i]
+        .script_sig
+        .instructions()
+        .filter_map(|ins| match ins {
+            Ok(Instruction::PushBytes(p)) => Some(p.as_bytes().to_vec()),
+            _ => None,
+        })
+        .collect();
+    match pushes.as_slice() {
+        [_sig, pubkey] => crate::primitives::keys::address_of_pubkey(pubkey),
+        _ => None,
+    }
+}
+
+/// Input signers, deduplicated, in input order.
+pub fn signers(tx: &Transaction) -> Vec<crate::primitives::address::Address> {
+    let mut out = Vec::new();
+    if tx.is_coinbase() {
+        return out;
+    }
+    for i in 0..tx.input.len() {
+        if let Some(a) = input_signer(tx, i) {
+            if !out.contains(&a) {
+                out.push(a);
+            }
+        }
+    }
+    out
+}
+
+fn entity_for(ctx: &RpcContext, st: &NodeState, id: &[u8; 16]) -> Value {
+    match st.view().entity(id) {
+        Some(e) => {
+            let mut m = Map::new();
+            m.insert(
+                "type".into(),
+                json!(if e.is_asset() { "asset" } else { "stream" }),
+            );
+            let name = e.name();
+            if !name.is_empty() {
+                m.insert("name".into(), json!(name));
+            }
+            let (txid_key, ref_key) = if e.is_asset() {
+                ("issuetxid", "assetref")
+            } else {
+                ("createtxid", "streamref")
+            };
+            m.insert(txid_key.into(), json!(e.txid.to_string()));
+            m.insert(ref_key.into(), super::entities::reference_json(&e));
+            let _ = ctx;
+            Value::Object(m)
+        }
+        None => Value::Null,
+    }
+}
+
+/// A permission grant for an entity, with only the keys meaningful for it.
+fn entity_grant_json(
+    ctx: &RpcContext,
+    st: &NodeState,
+    id: &[u8; 16],
+    g: &script::PermissionGrant,
+) -> Value {
+    let e = st.view().entity(id);
+    let flag = |bit| json!(g.bits & bit != 0);
+    let mut m = Map::new();
+    m.insert("for".into(), entity_for(ctx, st, id));
+    if e.as_ref().is_some_and(|e| e.is_stream()) {
+        m.insert("write".into(), flag(perm::WRITE));
+        m.insert("read".into(), flag(perm::READ));
+    } else {
+        m.insert("send".into(), flag(perm::SEND));
+        m.insert("receive".into(), flag(perm::RECEIVE));
+        m.insert("issue".into(), flag(perm::ISSUE));
+    }
+    m.insert("admin".into(), flag(perm::ADMIN));
+    m.insert("activate".into(), flag(perm::ACTIVATE));
+    m.insert("custom".into(), json!([]));
+    m.insert("startblock".into(), json!(g.start));
+    m.insert("endblock".into(), json!(g.end));
+    m.insert("timestamp".into(), json!(g.timestamp));
+    Value::Object(m)
+}
+
+/// One asset row of a transaction output.
+fn asset_row(ctx: &RpcContext, st: &NodeState, id: &[u8; 16], raw: i64, kind: &str) -> Value {
+    match st.view().entity(id) {
+        Some(e) => {
+            let mut m = Map::new();
+            let name = e.name();
+            if !name.is_empty() {
+                m.insert("name".into(), json!(name));
+            }
+            m.insert("issuetxid".into(), json!(e.txid.to_string()));
+            m.insert("assetref".into(), super::entities::reference_json(&e));
+            m.insert("qty".into(), double(raw as f64 / e.multiple() as f64));
+            m.insert("raw".into(), json!(raw));
+            m.insert("type".into(), json!(kind));
+            let _ = ctx;
+            Value::Object(m)
+        }
+        None => {
+            json!({"name": null, "issuetxid": null, "assetref": null, "qty": null, "raw": raw, "type": kind})
+        }
+    }
+}
+
+pub fn tx_to_json(ctx: &RpcContext, st: &NodeState, tx: &Transaction) -> Value {
     let multiple = ctx.node.params.int("native-currency-multiple").max(1) as f64;
+    let txid = tx.compute_txid();
+    let own_id = crate::chain::entities::short_id(&txid);
+    let publishers = super::entities::addresses(ctx, &signers(tx));
     let vin: Vec<Value> = tx
         .input
         .iter()
@@ -141,12 +257,17 @@ pub fn tx_to_json(ctx: &RpcContext, tx: &Transaction) -> Value {
             }
         })
         .collect();
+    let mut issue: Option<Value> = None;
+    let mut create: Option<Value> = None;
+    let mut has_follow_on = false;
+    let mut follow_on_details: Option<Value> = None;
     let vout: Vec<Value> = tx
         .output
         .iter()
         .enumerate()
         .map(|(n, o)| {
             let parsed = script::parse(&o.script_pubkey);
+            let kind = parsed.as_ref().and_then(|p| classify(p).ok());
             let mut m = Map::new();
             m.insert("value".into(), double(o.value.to_sat() as f64 / multiple));
             m.insert("n".into(), json!(n));
@@ -154,31 +275,154 @@ pub fn tx_to_json(ctx: &RpcContext, tx: &Transaction) -> Value {
                 "scriptPubKey".into(),
                 script_pubkey_json(ctx, &o.script_pubkey, parsed.as_ref()),
             );
-            if let Some(p) = &parsed {
-                let grants: Vec<Value> = p
-                    .permission_grants()
-                    .filter(|(e, _)| e.is_none())
-                    .map(|(_, g)| grant_json(&g))
-                    .collect();
-                if !grants.is_empty() {
-                    m.insert("permissions".into(), Value::Array(grants));
-                }
-                if let Destination::NullData(Some(data)) = &p.destination {
-                    if p.elements.is_empty() {
-                        m.insert("data".into(), json!([hex::encode(data)]));
+            match &kind {
+                Some(OutputKind::Payment {
+                    assets,
+                    genesis,
+                    follow_ons,
+                    grants,
+                    ..
+                }) => {
+                    let mut rows = Vec::new();
+                    if let Some(g) = genesis {
+                        rows.push(asset_row(ctx, st, &own_id, *g, "issuefirst"));
+                    }
+                    for (id, q) in follow_ons {
+                        has_follow_on = true;
+                        rows.push(asset_row(ctx, st, id, *q, "issuemore"));
+                    }
+                    for (id, q) in assets {
+                        rows.push(asset_row(ctx, st, id, *q, "transfer"));
+                    }
+                    if !rows.is_empty() {
+                        m.insert("assets".into(), Value::Array(rows));
+                    }
+                    let perms: Vec<Value> = grants
+                        .iter()
+                        .map(|(e, g)| match e {
+                            None => grant_json(g),
+                            Some(id) => entity_grant_json(ctx, st, id, g),
+                        })
+                        .collect();
+                    if !perms.is_empty() {
+                        m.insert("permissions".into(), Value::Array(perms));
                     }
                 }
+                Some(OutputKind::Item {
+                    stream,
+                    keys,
+                    format,
+                    data,
+                }) => {
+                    let mut item = Map::new();
+                    item.insert("type".into(), json!("stream"));
+                    if let Value::Object(f) = entity_for(ctx, st, stream) {
+                        for k in ["name", "createtxid", "streamref"] {
+                            if let Some(v) = f.get(k) {
+                                item.insert(k.into(), v.clone());
+                            }
+                        }
+                    }
+                    item.insert("publishers".into(), publishers.clone());
+                    item.insert(
+                        "keys".into(),
+                        Value::Array(
+                            keys.iter()
+                                .map(|k| json!(String::from_utf8_lossy(k)))
+                                .collect(),
+                        ),
+                    );
+                    item.insert("offchain".into(), json!(false));
+                    item.insert(
+                        "data".into(),
+                        super::streams::shown_data(ctx, &txid.to_string(), n as u32, *format, data),
+                    );
+                    m.insert("items".into(), json!([Value::Object(item)]));
+                }
+                Some(OutputKind::Data(Some(data))) => {
+                    m.insert(
+                        "data".into(),
+                        json!([super::streams::shown_data(
+                            ctx,
+                            &txid.to_string(),
+                            n as u32,
+                            script::FORMAT_RAW,
+                            data
+                        )]),
+                    );
+                }
+                Some(OutputKind::NewEntity { kind, details }) => {
+                    let e = Entity {
+                        txid,
+                        kind: *kind,
+                        details: details.clone(),
+                        position: st.view().entity(&own_id).and_then(|e| e.position),
+                        creators: Vec::new(),
+                        seq: 0,
+                        issues: Vec::new(),
+                    };
+                    if e.is_asset() {
+                        issue = Some(super::assets::issue_details_json(&e, "issuefirst"));
+                    } else if e.is_stream() {
+                        create = Some(stream_create_json(&e));
+                    }
+                }
+                Some(OutputKind::Update {
+                    entity, details, ..
+                }) => {
+                    let mut d = Map::new();
+                    d.insert("type".into(), json!("issuemore"));
+                    if let Some(e) = st.view().entity(entity) {
+                        let name = e.name();
+                        if !name.is_empty() {
+                            d.insert("name".into(), json!(name));
+                        }
+                        d.insert("issuetxid".into(), json!(e.txid.to_string()));
+                        d.insert("assetref".into(), super::entities::reference_json(&e));
+                    }
+                    d.insert("details".into(), details.json());
+                    follow_on_details = Some(Value::Object(d));
+                }
+                _ => {}
             }
             Value::Object(m)
         })
         .collect();
-    json!({
-        "txid": tx.compute_txid().to_string(),
-        "version": tx.version.0,
-        "locktime": tx.lock_time.to_consensus_u32(),
-        "vin": vin,
-        "vout": vout,
-    })
+    let mut top = Map::new();
+    top.insert("txid".into(), json!(txid.to_string()));
+    top.insert("version".into(), json!(tx.version.0));
+    top.insert("locktime".into(), json!(tx.lock_time.to_consensus_u32()));
+    top.insert("vin".into(), Value::Array(vin));
+    top.insert("vout".into(), Value::Array(vout));
+    if let Some(i) = issue {
+        top.insert("issue".into(), i);
+    } else if let Some(d) = follow_on_details {
+        top.insert("issue".into(), d);
+    } else if has_follow_on {
+        top.insert("issue".into(), json!({}));
+    }
+    if let Some(c) = create {
+        top.insert("create".into(), c);
+    }
+    Value::Object(top)
+}
+
+/// The `create` object of a stream-creating transaction.
+pub fn stream_create_json(e: &Entity) -> Value {
+    let mut m = Map::new();
+    m.insert("type".into(), json!("stream"));
+    let name = e.name();
+    if !name.is_empty() {
+        m.insert("name".into(), json!(name));
+    }
+    m.insert("streamref".into(), super::entities::reference_json(e));
+    m.insert("restrict".into(), super::entities::stream_restrict(e));
+    m.insert(
+        "salted".into(),
+        json!(e.restrictions() & crate::primitives::entity::RESTRICT_SALTED != 0),
+    );
+    m.insert("details".into(), e.details.json());
+    Value::Object(m)
 }
 
 #[cfg(test)]

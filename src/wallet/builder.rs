@@ -1,12 +1,14 @@
 //! Building and signing wallet transactions: spend outputs of one address, pay the given
-//! outputs, return the rest (and always one output, so the address keeps something to spend)
-//! to the same address.
+//! outputs, and return the rest — native currency and every asset the chosen inputs held —
+//! to the same address in a final change output (always present, so the address keeps
+//! something to spend).
 
 use super::Wallet;
+use crate::chain::metadata::{self, AssetAmounts};
 use crate::chain::state::StateView;
 use crate::chain::verify::sign_input;
 use crate::primitives::address::Address;
-use crate::primitives::script;
+use crate::primitives::script::{self, Element};
 use bitcoin::absolute::LockTime;
 use bitcoin::transaction::Version;
 use bitcoin::{Amount, OutPoint, ScriptBuf, Sequence, Transaction, TxIn, TxOut, Witness};
@@ -17,20 +19,38 @@ pub enum BuildError {
     NoKey,
     #[error("Insufficient funds")]
     InsufficientFunds,
+    #[error("Insufficient asset funds")]
+    InsufficientAssets,
     #[error("Signing transaction failed")]
     Signing,
 }
 
-/// Spendable outputs of `from` at `height` (coinbase outputs need `spendable_delay` blocks).
-fn spendable<V: StateView + ?Sized>(
+/// What a wallet transaction must pay: its outputs (in order) and the asset quantities
+/// those outputs transfer, which the inputs must cover.
+#[derive(Clone, Debug, Default)]
+pub struct Spend {
+    pub outputs: Vec<TxOut>,
+    pub assets: AssetAmounts,
+}
+
+/// A spendable output of the address with what it holds.
+struct Candidate {
+    outpoint: OutPoint,
+    script: ScriptBuf,
+    value: u64,
+    assets: AssetAmounts,
+}
+
+fn candidates<V: StateView + ?Sized>(
     view: &V,
     wallet: &Wallet,
     from: &Address,
     height: u32,
     spendable_delay: u32,
-) -> Vec<(OutPoint, TxOut)> {
-    wallet
+) -> Vec<Candidate> {
+    let mut out: Vec<Candidate> = wallet
         .coins_of(from)
+        .filter(|op| !wallet.is_locked(op))
         .filter_map(|op| {
             let coin = view.coin(op)?;
             if coin.coinbase {
@@ -39,59 +59,132 @@ fn spendable<V: StateView + ?Sized>(
                     return None;
                 }
             }
-            // Only plain outputs of this address (no asset/permission payload to carry over).
             let parsed = script::parse(&coin.output.script_pubkey)?;
-            (parsed.address() == Some(*from)).then_some((*op, coin.output))
+            if parsed.address() != Some(*from) {
+                return None;
+            }
+            Some(Candidate {
+                outpoint: *op,
+                assets: metadata::coin_assets(op, &coin.output.script_pubkey),
+                script: coin.output.script_pubkey,
+                value: coin.output.value.to_sat(),
+            })
         })
-        .collect()
+        .collect();
+    // Deterministic: plain outputs first, larger values first, then by outpoint.
+    out.sort_by(|a, b| {
+        a.assets
+            .is_empty()
+            .cmp(&b.assets.is_empty())
+            .reverse()
+            .then(b.value.cmp(&a.value))
+            .then(a.outpoint.cmp(&b.outpoint))
+    });
+    out
 }
 
-/// Builds and signs a transaction from `from` paying `outputs`.
+/// Builds and signs a transaction from `from` paying `spend`.
 pub fn build_from<V: StateView + ?Sized>(
     view: &V,
     wallet: &Wallet,
     from: &Address,
-    outputs: Vec<TxOut>,
+    spend: Spend,
     height: u32,
     spendable_delay: u32,
 ) -> Result<Transaction, BuildError> {
     let key = *wallet.key(from).ok_or(BuildError::NoKey)?;
-    let needed: u64 = outputs.iter().map(|o| o.value.to_sat()).sum();
-    let mut available = spendable(view, wallet, from, height, spendable_delay);
-    // Largest first keeps transactions small; ties by outpoint keep the choice deterministic.
-    available.sort_by(|a, b| b.1.value.cmp(&a.1.value).then(a.0.cmp(&b.0)));
-    let mut chosen: Vec<(OutPoint, ScriptBuf)> = Vec::new();
+    let (mut tx, scripts) = build_unsigned(view, wallet, from, spend, height, spendable_delay)?;
+    for (i, script) in scripts.iter().enumerate() {
+        sign_input(&mut tx, i, script, &key).map_err(|_| BuildError::Signing)?;
+    }
+    Ok(tx)
+}
+
+/// Builds the transaction without signing it; returns it with the script each input spends.
+pub fn build_unsigned<V: StateView + ?Sized>(
+    view: &V,
+    wallet: &Wallet,
+    from: &Address,
+    spend: Spend,
+    height: u32,
+    spendable_delay: u32,
+) -> Result<(Transaction, Vec<ScriptBuf>), BuildError> {
+    let needed: u64 = spend.outputs.iter().map(|o| o.value.to_sat()).sum();
+    let mut pool = candidates(view, wallet, from, height, spendable_delay);
+    let mut chosen: Vec<Candidate> = Vec::new();
+    let mut held: AssetAmounts = Vec::new();
     let mut total = 0u64;
-    for (op, out) in available {
-        chosen.push((op, out.script_pubkey));
-        total += out.value.to_sat();
-        if total >= needed {
-            break;
+    let take = |i: usize,
+                pool: &mut Vec<Candidate>,
+                chosen: &mut Vec<Candidate>,
+                held: &mut AssetAmounts,
+                total: &mut u64| {
+        let c = pool.remove(i);
+        for (id, q) in &c.assets {
+            let _ = metadata::add_amount(held, *id, *q);
+        }
+        *total += c.value;
+        chosen.push(c);
+    };
+    // Assets first: outputs holding the most of each needed asset.
+    for (id, want) in &spend.assets {
+        loop {
+            let have = held.iter().find(|(i, _)| i == id).map_or(0, |(_, q)| *q);
+            if have >= *want {
+                break;
+            }
+            let best = pool
+                .iter()
+                .enumerate()
+                .filter_map(|(i, c)| c.assets.iter().find(|(a, _)| a == id).map(|(_, q)| (i, *q)))
+                .max_by_key(|(_, q)| *q);
+            match best {
+                Some((i, _)) => take(i, &mut pool, &mut chosen, &mut held, &mut total),
+                None => return Err(BuildError::InsufficientAssets),
+            }
         }
     }
-    if chosen.is_empty() || total < needed {
-        return Err(BuildError::InsufficientFunds);
+    // Then native currency; at least one input in any case.
+    while total < needed || chosen.is_empty() {
+        if pool.is_empty() {
+            return Err(BuildError::InsufficientFunds);
+        }
+        take(0, &mut pool, &mut chosen, &mut held, &mut total);
     }
+    // Whatever the inputs hold beyond what is sent goes back in the change.
+    let mut change_assets: AssetAmounts = Vec::new();
+    for (id, q) in &held {
+        let sent = spend
+            .assets
+            .iter()
+            .find(|(i, _)| i == id)
+            .map_or(0, |(_, q)| *q);
+        if *q > sent {
+            change_assets.push((*id, q - sent));
+        }
+    }
+    let change_metadata = if change_assets.is_empty() {
+        Vec::new()
+    } else {
+        vec![Element::Quantities(change_assets).encode()]
+    };
     let mut tx = Transaction {
         version: Version::ONE,
         lock_time: LockTime::ZERO,
         input: chosen
             .iter()
-            .map(|(op, _)| TxIn {
-                previous_output: *op,
+            .map(|c| TxIn {
+                previous_output: c.outpoint,
                 script_sig: ScriptBuf::new(),
                 sequence: Sequence::MAX,
                 witness: Witness::new(),
             })
             .collect(),
-        output: outputs,
+        output: spend.outputs,
     };
     tx.output.push(TxOut {
         value: Amount::from_sat(total - needed),
-        script_pubkey: script::pay_to(from, &[]),
+        script_pubkey: script::pay_to(from, &change_metadata),
     });
-    for (i, (_, prev_script)) in chosen.iter().enumerate() {
-        sign_input(&mut tx, i, prev_script, &key).map_err(|_| BuildError::Signing)?;
-    }
-    Ok(tx)
+    Ok((tx, chosen.into_iter().map(|c| c.script).collect()))
 }

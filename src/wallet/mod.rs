@@ -2,6 +2,7 @@
 //! addresses, and an index of the wallet's unspent outputs as the mempool sees them.
 
 pub mod builder;
+pub mod history;
 
 use crate::ledger::tables::StoredKey;
 use crate::ledger::{Ledger, LedgerError};
@@ -31,6 +32,9 @@ pub struct Wallet {
     next_seq: u64,
     /// Unspent outputs of wallet addresses (confirmed and in the mempool).
     coins: HashMap<Address, BTreeSet<OutPoint>>,
+    /// Outputs the wallet must not spend (`lockunspent`, exchanges); not persisted, as in
+    /// MultiChain.
+    locked: BTreeSet<OutPoint>,
 }
 
 fn now() -> u32 {
@@ -218,6 +222,33 @@ impl Wallet {
 
     pub fn clear_coins(&mut self) {
         self.coins.clear();
+    }
+
+    pub fn is_locked(&self, outpoint: &OutPoint) -> bool {
+        self.locked.contains(outpoint)
+    }
+
+    pub fn lock(&mut self, outpoint: OutPoint) {
+        self.locked.insert(outpoint);
+    }
+
+    pub fn unlock(&mut self, outpoint: &OutPoint) {
+        self.locked.remove(outpoint);
+    }
+
+    pub fn unlock_all(&mut self) {
+        self.locked.clear();
+    }
+
+    pub fn locked(&self) -> impl Iterator<Item = &OutPoint> {
+        self.locked.iter()
+    }
+
+    /// Every wallet address with unspent outputs, and the outputs.
+    pub fn all_coins(&self) -> impl Iterator<Item = (&Address, &OutPoint)> {
+        self.coins
+            .iter()
+            .flat_map(|(a, set)| set.iter().map(move |op| (a, op)))
     }
 }
 

@@ -1,0 +1,1113 @@
+//! Assets and sending: issue*, listassets, getassetinfo, balances, sendasset*, send*,
+//! sendwithdata*, listunspent, lockunspent, listlockunspent, gettxout.
+
+use super::args::{address_list, from_address, type_name, Args};
+use super::dispatch::{Handler, RpcContext};
+use super::entities::{self, resolve, Kind};
+use super::errors::*;
+use crate::chain::entities::Entity;
+use crate::chain::metadata::{self, AssetAmounts};
+use crate::chain::state::StateView;
+use crate::jsonfmt::double;
+use crate::node::NodeState;
+use crate::primitives::address::Address;
+use crate::primitives::entity::{self as ent, Details};
+use crate::primitives::permission;
+use bitcoin::OutPoint;
+use serde_json::{json, Map, Value};
+
+pub const METHODS: [(&str, Handler); 27] = [
+    ("issue", issue),
+    ("issuefrom", issuefrom),
+    ("issuemore", issuemore),
+    ("issuemorefrom", issuemorefrom),
+    ("listassets", listassets),
+    ("getassetinfo", getassetinfo),
+    ("getaddressbalances", getaddressbalances),
+    ("gettotalbalances", gettotalbalances),
+    ("getassetbalances", getassetbalances),
+    ("getmultibalances", getmultibalances),
+    ("sendasset", sendasset),
+    ("sendassetfrom", sendassetfrom),
+    ("sendassettoaddress", sendasset),
+    ("send", send),
+    ("sendtoaddress", send),
+    ("sendfrom", sendfrom),
+    ("sendfromaddress", sendfrom),
+    ("sendwithdata", sendwithdata),
+    ("sendwithmetadata", sendwithdata),
+    ("sendwithdatafrom", sendwithdatafrom),
+    ("sendwithmetadatafrom", sendwithdatafrom),
+    ("listunspent", listunspent),
+    ("lockunspent", lockunspent),
+    ("listlockunspent", listlockunspent),
+    ("gettxout", gettxout),
+    ("getbalance", getbalance),
+    ("listtxfilters", listfilters),
+];
+
+pub const FILTER_METHODS: [(&str, Handler); 1] = [("liststreamfilters", listfilters)];
+
+fn invalid(msg: &str) -> RpcError {
+    RpcError::invalid_parameter(msg)
+}
+
+fn number(v: &Value) -> RpcResult<f64> {
+    match v {
+        Value::Number(n) => Ok(n.as_f64().unwrap_or(0.0)),
+        other => Err(RpcError::misc(format!(
+            "value is type {}, expected real",
+            type_name(other)
+        ))),
+    }
+}
+
+/// Native amount in display units → raw (`AmountFromValue`).
+pub fn native_amount(ctx: &RpcContext, v: &Value) -> RpcResult<u64> {
+    let x = number(v)?;
+    let multiple = ctx.node.params.int("native-currency-multiple").max(0) as f64;
+    if x < 0.0 || !x.is_finite() || (multiple == 0.0 && x != 0.0) {
+        return Err(invalid("Invalid amount"));
+    }
+    let raw = (x * multiple).round();
+    if raw > 2.1e15 * multiple.max(1.0) {
+        return Err(invalid("Invalid amount"));
+    }
+    Ok(raw as u64)
+}
+
+fn opt_native(ctx: &RpcContext, v: Option<&Value>) -> RpcResult<u64> {
+    match v {
+        None | Some(Value::Null) => Ok(ctx.node.params.int("minimum-per-output").max(0) as u64),
+        Some(v) => native_amount(ctx, v),
+    }
+}
+
+fn to_address(ctx: &RpcContext, v: &Value) -> RpcResult<Address> {
+    let s = v
+        .as_str()
+        .ok_or_else(|| RpcError::misc(format!("value is type {}, expected str", type_name(v))))?;
+    ctx.node
+        .format
+        .decode_address(s)
+        .map_err(|_| RpcError::new(RPC_INVALID_ADDRESS_OR_KEY, "Invalid address"))
+}
+
+fn check_can_receive(ctx: &RpcContext, st: &NodeState, a: &Address) -> RpcResult<()> {
+    if !st.has_permission(&ctx.node, a, permission::RECEIVE) {
+        return Err(RpcError::new(
+            RPC_INSUFFICIENT_PERMISSIONS,
+            "Destination address doesn't have receive permission",
+        ));
+    }
+    Ok(())
+}
+
+// ----------------------------------------------------------------------------------------
+// Describing assets
+
+pub fn asset_restrict(e: &Entity) -> Value {
+    let p = e.details.flag(ent::FIELD_PERMISSIONS).unwrap_or(0) as u32;
+    json!({"send": p & permission::SEND != 0, "receive": p & permission::RECEIVE != 0, "issue": true})
+}
+
+fn qty(e: &Entity, raw: i64) -> Value {
+    double(raw as f64 / e.multiple() as f64)
+}
+
+/// The genesis details of an asset as decoderawtransaction shows them.
+pub fn issue_details_json(e: &Entity, kind: &str) -> Value {
+    let mut m = Map::new();
+    m.insert("type".into(), json!(kind));
+    let name = e.name();
+    if !name.is_empty() {
+        m.insert("name".into(), json!(name));
+    }
+    m.insert("multiple".into(), json!(e.multiple()));
+    m.insert("open".into(), json!(e.open()));
+    m.insert("restrict".into(), asset_restrict(e));
+    m.insert("fungible".into(), json!(true));
+    m.insert("canopen".into(), json!(false));
+    m.insert("canclose".into(), json!(false));
+    m.insert("totallimit".into(), Value::Null);
+    m.insert("issuelimit".into(), Value::Null);
+    m.insert("details".into(), e.details.json());
+    Value::Object(m)
+}
+
+/// The listassets / getassetinfo object.
+fn asset_json(ctx: &RpcContext, st: &NodeState, e: &Entity, verbose: bool, listing: bool) -> Value {
+    let mut m = Map::new();
+    let name = e.name();
+    if !name.is_empty() {
+        m.insert("name".into(), json!(name));
+    }
+    m.insert("issuetxid".into(), json!(e.txid.to_string()));
+    m.insert("assetref".into(), entities::reference_json(e));
+    m.insert("multiple".into(), json!(e.multiple()));
+    m.insert("units".into(), double(1.0 / e.multiple() as f64));
+    m.insert("open".into(), json!(e.open()));
+    m.insert("restrict".into(), asset_restrict(e));
+    m.insert("fungible".into(), json!(true));
+    m.insert("canopen".into(), json!(false));
+    m.insert("canclose".into(), json!(false));
+    m.insert("totallimit".into(), Value::Null);
+    m.insert("issuelimit".into(), Value::Null);
+    m.insert("details".into(), e.details.json());
+    m.insert("issuecount".into(), json!(e.issues.len()));
+    m.insert("issueqty".into(), qty(e, e.issued_raw()));
+    m.insert("issueraw".into(), json!(e.issued_raw()));
+    if listing {
+        let subscribed = st.streams.is_subscribed(&e.short_id());
+        m.insert("subscribed".into(), json!(subscribed));
+    }
+    if verbose {
+        let issues: Vec<Value> = e
+            .issues
+            .iter()
+            .map(|i| {
+                json!({
+                    "txid": i.txid.to_string(),
+                    "qty": qty(e, i.raw),
+                    "raw": i.raw,
+                    "details": i.details.json(),
+                    "issuers": entities::addresses(ctx, &i.issuers),
+                })
+            })
+            .collect();
+        m.insert("issues".into(), Value::Array(issues));
+    }
+    Value::Object(m)
+}
+
+/// `{"name","assetref","qty"}` rows for amounts.
+fn balance_rows(st: &NodeState, amounts: &AssetAmounts) -> Value {
+    let view = st.view();
+    let mut rows: Vec<(u64, Value)> = amounts
+        .iter()
+        .filter_map(|(id, q)| {
+            let e = view.entity(id)?;
+            let mut m = Map::new();
+            let name = e.name();
+            if !name.is_empty() {
+                m.insert("name".into(), json!(name));
+            }
+            m.insert("assetref".into(), entities::reference_json(&e));
+            m.insert("qty".into(), qty(&e, *q));
+            Some((e.seq, Value::Object(m)))
+        })
+        .collect();
+    rows.sort_by_key(|(s, _)| *s);
+    Value::Array(rows.into_iter().map(|(_, v)| v).collect())
+}
+
+// ----------------------------------------------------------------------------------------
+// issue / issuemore
+
+/// smallest-unit → multiple, MultiChain's arithmetic.
+fn multiple_of(units: f64) -> RpcResult<i64> {
+    if units <= 0.0 || units > 1.0 {
+        return Err(invalid(
+            "Invalid smallest unit. Valid Range [0.00000001 - 1].",
+        ));
+    }
+    let multiple = ((1.0 + 0.1 * units) / units) as i64;
+    if (multiple as f64 * units - 1.0).abs() > 0.0001 {
+        return Err(invalid(
+            "Invalid smallest unit. 1 should be divisible by this number.",
+        ));
+    }
+    Ok(multiple)
+}
+
+fn issue(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(3, usize::MAX)?;
+    issue_common(ctx, args, None)
+}
+
+fn issuefrom(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(4, usize::MAX)?;
+    let from = from_address_checked(ctx, args.get(0))?;
+    issue_common(ctx, args, Some(from))
+}
+
+fn from_address_checked(ctx: &RpcContext, v: Option<&Value>) -> RpcResult<Option<Address>> {
+    from_address(ctx, v)
+}
+
+fn issue_common(ctx: &RpcContext, args: &Args, from: Option<Option<Address>>) -> RpcResult<Value> {
+    let off = from.is_some() as usize;
+    let to = to_address(ctx, &args.values[off])?;
+    let native = opt_native(ctx, args.given(off + 4))?;
+    let quantity = number(&args.values[off + 2])?;
+    let units = match args.given(off + 3) {
+        Some(v) => number(v)?,
+        None => 1.0,
+    };
+    if quantity < 0.0 {
+        return Err(invalid("Invalid quantity. Should be positive."));
+    }
+    let multiple = multiple_of(units)?;
+    let raw = (quantity * multiple as f64 + 0.1) as i64;
+    if raw < 0 {
+        return Err(invalid("Invalid quantity or smallest unit. "));
+    }
+    if (quantity / units - raw as f64).abs() > 1e-14 * (raw.max(1) as f64) {
+        return Err(invalid("Quantity should be divisible by smallest unit."));
+    }
+    {
+        let st = ctx.node.state.read();
+        check_can_receive(ctx, &st, &to)?;
+    }
+    let mut details = Details::default();
+    let mut name = String::new();
+    let mut open = false;
+    let mut restrict = 0u8;
+    match args.given(off + 1) {
+        None => {}
+        Some(Value::String(s)) => name = s.clone(),
+        Some(Value::Object(o)) => {
+            let mut name_seen = false;
+            for (k, v) in o {
+                match k.as_str() {
+                    "name" => {
+                        if !name_seen {
+                            name = v
+                                .as_str()
+                                .ok_or_else(|| {
+                                    RpcError::misc(format!(
+                                        "value is type {}, expected str",
+                                        type_name(v)
+                                    ))
+                                })?
+                                .to_string();
+                            name_seen = true;
+                        }
+                    }
+                    "open" => {
+                        open = v.as_bool().ok_or_else(|| {
+                            invalid("Invalid value for 'open' field, should be boolean")
+                        })?
+                    }
+                    "restrict" => {
+                        if let Some(s) = v.as_str() {
+                            for t in s.split(',').filter(|t| !t.is_empty()) {
+                                match t {
+                                    "send" => restrict |= permission::SEND as u8,
+                                    "receive" => restrict |= permission::RECEIVE as u8,
+                                    _ => return Err(invalid("Invalid value for restrict field")),
+                                }
+                            }
+                        }
+                    }
+                    "fungible" => {
+                        if v.as_bool() != Some(true) {
+                            return Err(RpcError::new(
+                                RPC_NOT_SUPPORTED,
+                                "Non-fungible assets are not supported by this node yet",
+                            ));
+                        }
+                    }
+                    "canopen" | "canclose" | "totallimit" | "issuelimit" | "unrestrict" => {
+                        return Err(RpcError::new(
+                            RPC_NOT_SUPPORTED,
+                            format!("Asset field {k} is not supported by this node yet"),
+                        ))
+                    }
+                    other => {
+                        return Err(RpcError::new(
+                            RPC_NOT_SUPPORTED,
+                            format!("Invalid field: {other}"),
+                        ))
+                    }
+                }
+            }
+        }
+        Some(other) => {
+            return Err(RpcError::misc(format!(
+                "value is type {}, expected str",
+                type_name(other)
+            )))
+        }
+    }
+    if name == "*" {
+        return Err(invalid("Invalid asset name: *"));
+    }
+    if super::streams::looks_like_reference(&name) {
+        return Err(invalid("Invalid asset name, looks like an asset reference"));
+    }
+    if !name.is_empty() {
+        let st = ctx.node.state.read();
+        if st.view().entity_by_name(&name).is_some() {
+            return Err(RpcError::new(
+                RPC_DUPLICATE_NAME,
+                "Entity with this name already exists",
+            ));
+        }
+        if name.len() == 64 || name.len() > 32 || !crate::chain::entities::valid_name(&name) {
+            return Err(invalid("Invalid asset name"));
+        }
+        details.set(ent::FIELD_NAME, name.as_bytes().to_vec());
+    }
+    details.set(
+        ent::FIELD_ASSET_MULTIPLE,
+        (multiple as i32).to_le_bytes().to_vec(),
+    );
+    details.set(ent::FIELD_FOLLOW_ONS, vec![open as u8]);
+    if restrict != 0 {
+        details.set(ent::FIELD_PERMISSIONS, vec![restrict]);
+    }
+    if let Some(fields) = args.get(off + 5) {
+        details.set(
+            ent::FIELD_JSON_DETAILS,
+            super::streams::custom_fields(fields)?,
+        );
+    }
+    if raw <= 0 {
+        return Err(invalid("Invalid quantity or smallest unit."));
+    }
+    let txid = ctx.node.issue(from.flatten(), &to, details, raw, native)?;
+    Ok(json!(txid.to_string()))
+}
+
+fn issuemore(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(3, 5)?;
+    issuemore_common(ctx, args, None)
+}
+
+fn issuemorefrom(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(4, 6)?;
+    let from = from_address(ctx, args.get(0))?;
+    issuemore_common(ctx, args, Some(from))
+}
+
+fn asset_param(st: &NodeState, v: &Value) -> RpcResult<Entity> {
+    match v {
+        Value::Null => Err(invalid("Invalid asset identifier")),
+        Value::String(s) if s.is_empty() => Err(invalid("Invalid asset identifier")),
+        Value::String(s) => {
+            if s.len() != 64 && s.len() > 32 {
+                return Err(invalid(&format!("Could not parse asset key: {s}")));
+            }
+            resolve(st, s, Kind::Asset)
+        }
+        other => Err(RpcError::misc(format!(
+            "value is type {}, expected str",
+            type_name(other)
+        ))),
+    }
+}
+
+fn issuemore_common(
+    ctx: &RpcContext,
+    args: &Args,
+    from: Option<Option<Address>>,
+) -> RpcResult<Value> {
+    let off = from.is_some() as usize;
+    let to = to_address(ctx, &args.values[off])?;
+    let native = opt_native(ctx, args.given(off + 3))?;
+    let asset = {
+        let st = ctx.node.state.read();
+        asset_param(&st, &args.values[off + 1])?
+    };
+    let q = number(&args.values[off + 2])?;
+    let raw = (q * asset.multiple() as f64 + 0.499999) as i64;
+    if raw < 0 {
+        return Err(invalid("Invalid asset quantity"));
+    }
+    {
+        let st = ctx.node.state.read();
+        check_can_receive(ctx, &st, &to)?;
+    }
+    let details = match args.get(off + 4) {
+        Some(v) => {
+            let mut d = Details::default();
+            d.set(ent::FIELD_JSON_DETAILS, super::streams::custom_fields(v)?);
+            Some(d)
+        }
+        None => None,
+    };
+    if !asset.open() {
+        let given = args.values[off + 1].as_str().unwrap_or_default();
+        return Err(RpcError::new(
+            RPC_NOT_ALLOWED,
+            format!("Issuing more units not allowed for this asset: {given}"),
+        ));
+    }
+    let txid = ctx
+        .node
+        .issue_more(from.flatten(), &to, &asset, raw, native, details)
+        .map_err(|e| match RpcError::from(e) {
+            e if e.code == RPC_INSUFFICIENT_PERMISSIONS && from.flatten().is_some() => {
+                RpcError::new(
+                    e.code,
+                    "Issuing more units for this asset is not allowed from this address",
+                )
+            }
+            e if e.code == RPC_INSUFFICIENT_PERMISSIONS => RpcError::new(
+                e.code,
+                "Issuing more units for this asset is not allowed from this wallet",
+            ),
+            e => e,
+        })?;
+    Ok(json!(txid.to_string()))
+}
+
+// ----------------------------------------------------------------------------------------
+// listassets / getassetinfo
+
+fn all_assets(st: &NodeState) -> Vec<Entity> {
+    let view = st.view();
+    let mut ids: Vec<(u64, [u8; 16])> = st
+        .chain
+        .entities
+        .values()
+        .chain(st.mempool.delta.entities.values())
+        .filter(|e| e.is_asset())
+        .map(|e| (e.seq, e.short_id()))
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids.into_iter()
+        .filter_map(|(_, id)| view.entity(&id))
+        .collect()
+}
+
+fn strict_verbose(args: &Args, i: usize) -> RpcResult<bool> {
+    match args.get(i) {
+        None => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(_) => Err(invalid("Invalid parameter value type, should be boolean")),
+    }
+}
+
+fn listassets(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(0, 4)?;
+    let count = match args.get(2) {
+        None => i64::MAX,
+        Some(v) => v
+            .as_i64()
+            .filter(|c| *c >= 0 && (v.is_i64() || v.is_u64()))
+            .ok_or_else(|| invalid("Invalid count"))?,
+    };
+    let start = match args.get(3) {
+        None => -count,
+        Some(v) => v
+            .as_i64()
+            .filter(|_| v.is_i64() || v.is_u64())
+            .ok_or_else(|| invalid("Invalid start"))?,
+    };
+    let st = ctx.node.state.read();
+    let list: Vec<Entity> = match args.get(0) {
+        None | Some(Value::Null) => all_assets(&st),
+        Some(Value::String(s)) if s == "*" => all_assets(&st),
+        Some(Value::String(s)) if s.is_empty() => return Ok(json!([])),
+        Some(v @ Value::String(_)) => vec![asset_param(&st, v)?],
+        Some(v @ Value::Array(_)) => {
+            let mut found = super::args::string_list(v)?
+                .iter()
+                .map(|s| asset_param(&st, &json!(s)))
+                .collect::<RpcResult<Vec<_>>>()?;
+            found.sort_by_key(|e| {
+                e.position
+                    .map_or((u32::MAX, u32::MAX), |p| (p.height, p.offset))
+            });
+            found
+        }
+        Some(_) => return Err(invalid("Invalid value, expected string or array")),
+    };
+    let verbose = strict_verbose(args, 1)?;
+    let (s, c) = super::args::adjust_start_and_count(start, count, list.len() as i64);
+    Ok(Value::Array(
+        list[s..s + c]
+            .iter()
+            .map(|e| asset_json(ctx, &st, e, verbose, true))
+            .collect(),
+    ))
+}
+
+fn getassetinfo(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(1, 2)?;
+    if !args.values[0].is_string() {
+        return Err(invalid("Invalid asset identifier, expected string"));
+    }
+    let st = ctx.node.state.read();
+    let e = asset_param(&st, &args.values[0])?;
+    let verbose = strict_verbose(args, 1)?;
+    Ok(asset_json(ctx, &st, &e, verbose, false))
+}
+
+// ----------------------------------------------------------------------------------------
+// Balances
+
+/// Unspent outputs of the wallet with what they hold, optionally one address only.
+fn wallet_outputs(
+    st: &NodeState,
+    address: Option<&Address>,
+    include_locked: bool,
+) -> Vec<(Address, OutPoint, u64, AssetAmounts)> {
+    let view = st.view();
+    let mut out = Vec::new();
+    let mut coins: Vec<(&Address, &OutPoint)> = st.wallet.all_coins().collect();
+    coins.sort();
+    for (a, op) in coins {
+        if address.is_some_and(|x| x != a) {
+            continue;
+        }
+        if !include_locked && st.wallet.is_locked(op) {
+            continue;
+        }
+        if let Some(c) = view.coin(op) {
+            let assets = metadata::coin_assets(op, &c.output.script_pubkey);
+            out.push((*a, *op, c.output.value.to_sat(), assets));
+        }
+    }
+    out
+}
+
+fn sum_assets(rows: &[(Address, OutPoint, u64, AssetAmounts)]) -> (u64, AssetAmounts) {
+    let mut total = Vec::new();
+    let mut native = 0;
+    for (_, _, v, a) in rows {
+        native += v;
+        for (id, q) in a {
+            let _ = metadata::add_amount(&mut total, *id, *q);
+        }
+    }
+    (native, total)
+}
+
+fn getaddressbalances(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(1, 3)?;
+    let list = address_list(&args.values[0], &ctx.node.format)?;
+    if list.len() != 1 {
+        return Err(invalid("Single from-address should be specified"));
+    }
+    if let Some(v) = args.get(1) {
+        super::args::int_of(v)?;
+    }
+    let include_locked = args.opt_bool(2, false)?;
+    let st = ctx.node.state.read();
+    let rows = wallet_outputs(&st, Some(&list[0]), include_locked);
+    let (native, assets) = sum_assets(&rows);
+    let mut out = balance_rows(&st, &assets);
+    if ctx.node.params.int("initial-block-reward") > 0
+        || ctx.node.params.int("first-block-reward") > 0
+    {
+        if let Value::Array(a) = &mut out {
+            let multiple = ctx.node.params.int("native-currency-multiple").max(1) as f64;
+            a.push(json!({"assetref": "", "qty": double(native as f64 / multiple), "raw": native}));
+        }
+    }
+    Ok(out)
+}
+
+fn gettotalbalances(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(0, 3)?;
+    if let Some(v) = args.get(0) {
+        super::args::int_of(v)?;
+    }
+    args.opt_bool(1, false)?;
+    let include_locked = args.opt_bool(2, false)?;
+    let st = ctx.node.state.read();
+    let rows: Vec<_> = wallet_outputs(&st, None, include_locked)
+        .into_iter()
+        .filter(|(a, ..)| st.wallet.is_mine(a))
+        .collect();
+    Ok(balance_rows(&st, &sum_assets(&rows).1))
+}
+
+fn getassetbalances(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(0, 4)?;
+    if let Some(Value::String(a)) = args.get(0) {
+        if !a.is_empty() && a != "*" {
+            return Err(RpcError::new(RPC_NOT_SUPPORTED, "Accounts are not supported with scalable wallet - if you need getassetbalances, run multichaind -walletdbversion=1 -rescan, but the wallet will perform worse"));
+        }
+    }
+    let rest = Args {
+        method: "gettotalbalances",
+        values: args.values.iter().skip(1).cloned().collect(),
+    };
+    gettotalbalances(ctx, &rest)
+}
+
+fn getmultibalances(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(0, 5)?;
+    let st = ctx.node.state.read();
+    let addresses: Option<Vec<Address>> = match args.given(0) {
+        None => None,
+        Some(Value::String(s)) if s == "*" => None,
+        Some(Value::String(s)) if s.is_empty() => return Ok(json!({})),
+        Some(v) => {
+            let list = address_list(v, &ctx.node.format)?;
+            for a in &list {
+                if !st.wallet.is_mine(a) && !st.wallet.is_watch_only(a) {
+                    return Err(RpcError::new(
+                        RPC_WALLET_ADDRESS_NOT_FOUND,
+                        format!("Non-wallet address: {}", ctx.node.format.encode_address(a)),
+                    ));
+                }
+            }
+            Some(list)
+        }
+    };
+    let assets: Option<Vec<[u8; 16]>> = match args.given(1) {
+        None => None,
+        Some(Value::String(s)) if s == "*" => None,
+        Some(Value::String(s)) if s.is_empty() => return Ok(json!({})),
+        Some(v @ Value::String(_)) => Some(vec![asset_param(&st, v)?.short_id()]),
+        Some(v) => Some(
+            super::args::string_list(v)?
+                .iter()
+                .map(|s| asset_param(&st, &json!(s)).map(|e| e.short_id()))
+                .collect::<RpcResult<_>>()?,
+        ),
+    };
+    if let Some(v) = args.get(2) {
+        super::args::int_of(v)?;
+    }
+    args.opt_bool(3, false)?;
+    let include_locked = args.opt_bool(4, false)?;
+    let rows = wallet_outputs(&st, None, include_locked);
+    let keep = |id: &[u8; 16]| assets.as_ref().is_none_or(|l| l.contains(id));
+    let mut per: Vec<(Address, AssetAmounts)> = Vec::new();
+    let mut total: AssetAmounts = Vec::new();
+    for (a, _, _, amounts) in &rows {
+        if addresses.as_ref().is_some_and(|l| !l.contains(a)) {
+            continue;
+        }
+        let entry = match per.iter_mut().position(|(x, _)| x == a) {
+            Some(i) => &mut per[i].1,
+            None => {
+                per.push((*a, Vec::new()));
+                &mut per.last_mut().unwrap().1
+            }
+        };
+        for (id, q) in amounts.iter().filter(|(id, _)| keep(id)) {
+            let _ = metadata::add_amount(entry, *id, *q);
+            let _ = metadata::add_amount(&mut total, *id, *q);
+        }
+    }
+    let mut out = Map::new();
+    for (a, amounts) in &per {
+        out.insert(
+            ctx.node.format.encode_address(a),
+            balance_rows(&st, amounts),
+        );
+    }
+    if let Some(list) = &addresses {
+        for a in list {
+            out.entry(ctx.node.format.encode_address(a))
+                .or_insert(json!([]));
+        }
+    }
+    out.insert("total".into(), balance_rows(&st, &total));
+    Ok(Value::Object(out))
+}
+
+fn getbalance(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(0, 3)?;
+    let st = ctx.node.state.read();
+    let (native, _) = sum_assets(&wallet_outputs(&st, None, false));
+    Ok(super::control::native(ctx, native))
+}
+
+// ----------------------------------------------------------------------------------------
+// Sending
+
+/// `{"asset":qty,…,"":native}` or a plain native amount.
+pub fn amounts_param(
+    ctx: &RpcContext,
+    st: &NodeState,
+    v: &Value,
+) -> RpcResult<(u64, AssetAmounts)> {
+    match v {
+        Value::Object(o) => {
+            let mut native = 0u64;
+            let mut assets: AssetAmounts = Vec::new();
+            for (k, val) in o {
+                if k.is_empty() {
+                    native += native_amount(ctx, val)?;
+                    continue;
+                }
+                if val.is_object() {
+                    return Err(invalid(&format!("Invalid object: {k}")));
+                }
+                let q = number(val)?;
+                let e = asset_param(st, &json!(k)).map_err(|e| {
+                    RpcError::new(
+                        e.code,
+                        e.message
+                            .replace("Asset with this", "Issue transaction with this"),
+                    )
+                })?;
+                let raw = (q * e.multiple() as f64 + 0.499999) as i64;
+                if raw < 0 {
+                    return Err(invalid("Negative asset quantity"));
+                }
+                metadata::add_amount(&mut assets, e.short_id(), raw)
+                    .ok_or_else(|| invalid("Invalid asset quantity"))?;
+            }
+            assets.retain(|(_, q)| *q > 0);
+            Ok((native, assets))
+        }
+        other => Ok((native_amount(ctx, other)?, Vec::new())),
+    }
+}
+
+fn sendasset(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(3, 6)?;
+    sendasset_common(ctx, args, None)
+}
+
+fn sendassetfrom(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(4, 7)?;
+    let from = from_address(ctx, args.get(0))?;
+    sendasset_common(ctx, args, Some(from))
+}
+
+fn sendasset_common(
+    ctx: &RpcContext,
+    args: &Args,
+    from: Option<Option<Address>>,
+) -> RpcResult<Value> {
+    let off = from.is_some() as usize;
+    let to = to_address(ctx, &args.values[off])?;
+    let native = opt_native(ctx, args.given(off + 3))?;
+    let st = ctx.node.state.read();
+    check_can_receive(ctx, &st, &to)?;
+    let asset = match &args.values[off + 1] {
+        Value::Null => return Err(invalid("Invalid asset reference")),
+        Value::String(s) if s.is_empty() => return Err(invalid("Invalid asset reference")),
+        v => asset_param(&st, v)?,
+    };
+    let q = number(&args.values[off + 2])?;
+    let raw = (q * asset.multiple() as f64 + 0.499999) as i64;
+    if raw < 0 {
+        return Err(invalid("Invalid asset quantity"));
+    }
+    drop(st);
+    let assets = if raw > 0 {
+        vec![(asset.short_id(), raw)]
+    } else {
+        Vec::new()
+    };
+    let txid = ctx
+        .node
+        .send(from.flatten(), &to, native, assets, Vec::new())?;
+    Ok(json!(txid.to_string()))
+}
+
+fn send(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(2, 4)?;
+    send_common(ctx, args, None, None)
+}
+
+fn sendfrom(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(3, 5)?;
+    let from = from_address(ctx, args.get(0))?;
+    send_common(ctx, args, Some(from), None)
+}
+
+fn sendwithdata(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(3, 3)?;
+    send_common(ctx, args, None, Some(&args.values[2]))
+}
+
+fn sendwithdatafrom(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(4, 4)?;
+    let from = from_address(ctx, args.get(0))?;
+    send_common(ctx, args, Some(from), Some(&args.values[3]))
+}
+
+fn send_common(
+    ctx: &RpcContext,
+    args: &Args,
+    from: Option<Option<Address>>,
+    data: Option<&Value>,
+) -> RpcResult<Value> {
+    let off = from.is_some() as usize;
+    let to = to_address(ctx, &args.values[off])?;
+    let (native, assets, extra) = {
+        let st = ctx.node.state.read();
+        check_can_receive(ctx, &st, &to)?;
+        let (native, assets) = amounts_param(ctx, &st, &args.values[off + 1])?;
+        let extra = match data {
+            Some(d) => super::raw::data_outputs(ctx, &st, d, super::raw::DataKinds::SEND)?,
+            None => Vec::new(),
+        };
+        (native, assets, extra)
+    };
+    let txid = ctx.node.send(from.flatten(), &to, native, assets, extra)?;
+    Ok(json!(txid.to_string()))
+}
+
+// ----------------------------------------------------------------------------------------
+// Outputs
+
+fn permissions_of(script: &bitcoin::Script) -> Vec<Value> {
+    crate::primitives::script::parse(script)
+        .map(|p| {
+            p.permission_grants()
+                .filter(|(e, _)| e.is_none())
+                .map(|(_, g)| super::txjson::grant_json(&g))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn asset_rows_full(st: &NodeState, amounts: &AssetAmounts) -> Vec<Value> {
+    let view = st.view();
+    amounts
+        .iter()
+        .filter_map(|(id, q)| {
+            let e = view.entity(id)?;
+            let mut m = Map::new();
+            let name = e.name();
+            if !name.is_empty() {
+                m.insert("name".into(), json!(name));
+            }
+            m.insert("assetref".into(), entities::reference_json(&e));
+            m.insert("qty".into(), qty(&e, *q));
+            Some(Value::Object(m))
+        })
+        .collect()
+}
+
+fn listunspent(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(0, 3)?;
+    let minconf = match args.get(0) {
+        None => 1,
+        Some(v) => super::args::int_of(v).map_err(|_| {
+            RpcError::new(
+                RPC_TYPE_ERROR,
+                format!("Expected type int, got {}", type_name(v)),
+            )
+        })?,
+    };
+    let maxconf = match args.get(1) {
+        None => 9_999_999,
+        Some(v) => super::args::int_of(v).map_err(|_| {
+            RpcError::new(
+                RPC_TYPE_ERROR,
+                format!("Expected type int, got {}", type_name(v)),
+            )
+        })?,
+    };
+    let filter = match args.get(2) {
+        None => None,
+        Some(v @ Value::Array(_)) => Some(address_list(v, &ctx.node.format)?),
+        Some(v) => {
+            return Err(RpcError::new(
+                RPC_TYPE_ERROR,
+                format!("Expected type array, got {}", type_name(v)),
+            ))
+        }
+    };
+    let st = ctx.node.state.read();
+    let tip = st.tip_height() as i64;
+    let view = st.view();
+    let mut out = Vec::new();
+    for (a, op, value, assets) in wallet_outputs(&st, None, false) {
+        if filter.as_ref().is_some_and(|f| !f.contains(&a)) {
+            continue;
+        }
+        let Some(coin) = view.coin(&op) else { continue };
+        let confirmations = coin.height.map_or(0, |h| tip - h as i64 + 1);
+        if confirmations < minconf || confirmations > maxconf {
+            continue;
+        }
+        let cansend = st.has_permission(&ctx.node, &a, permission::SEND);
+        let mut m = Map::new();
+        m.insert("txid".into(), json!(op.txid.to_string()));
+        m.insert("vout".into(), json!(op.vout));
+        m.insert("address".into(), json!(ctx.node.format.encode_address(&a)));
+        m.insert("account".into(), json!(""));
+        m.insert(
+            "scriptPubKey".into(),
+            json!(hex::encode(coin.output.script_pubkey.as_bytes())),
+        );
+        m.insert("amount".into(), super::control::native(ctx, value));
+        m.insert("confirmations".into(), json!(confirmations));
+        m.insert("cansend".into(), json!(cansend));
+        m.insert("spendable".into(), json!(cansend && st.wallet.is_mine(&a)));
+        m.insert("assets".into(), Value::Array(asset_rows_full(&st, &assets)));
+        m.insert(
+            "permissions".into(),
+            Value::Array(permissions_of(&coin.output.script_pubkey)),
+        );
+        out.push(Value::Object(m));
+    }
+    Ok(Value::Array(out))
+}
+
+fn lockunspent(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(1, 2)?;
+    let unlock = match &args.values[0] {
+        Value::Bool(b) => *b,
+        v => {
+            return Err(RpcError::new(
+                RPC_TYPE_ERROR,
+                format!("Expected type bool, got {}", type_name(v)),
+            ))
+        }
+    };
+    let mut st = ctx.node.state.write();
+    let Some(list) = args.get(1) else {
+        if unlock {
+            st.wallet.unlock_all();
+        }
+        return Ok(json!(true));
+    };
+    let items = list.as_array().ok_or_else(|| {
+        RpcError::new(
+            RPC_TYPE_ERROR,
+            format!("Expected type array, got {}", type_name(list)),
+        )
+    })?;
+    let mut outpoints = Vec::new();
+    for item in items {
+        let o = item
+            .as_object()
+            .ok_or_else(|| invalid("Invalid parameter, expected object"))?;
+        let txid = match o.get("txid") {
+            Some(Value::String(s)) => s,
+            Some(v) => {
+                return Err(RpcError::new(
+                    RPC_TYPE_ERROR,
+                    format!("Expected type str for txid, got {}", type_name(v)),
+                ))
+            }
+            None => return Err(RpcError::new(RPC_TYPE_ERROR, "Missing txid")),
+        };
+        let vout = match o.get("vout") {
+            Some(v @ Value::Number(_)) => v.as_i64().ok_or_else(|| {
+                RpcError::new(RPC_TYPE_ERROR, "Expected type int for vout, got real")
+            })?,
+            Some(v) => {
+                return Err(RpcError::new(
+                    RPC_TYPE_ERROR,
+                    format!("Expected type int for vout, got {}", type_name(v)),
+                ))
+            }
+            None => return Err(RpcError::new(RPC_TYPE_ERROR, "Missing vout")),
+        };
+        let txid: bitcoin::Txid = txid
+            .parse()
+            .map_err(|_| invalid("Invalid parameter, expected hex txid"))?;
+        if vout < 0 {
+            return Err(invalid("Invalid parameter, vout must be positive"));
+        }
+        outpoints.push(OutPoint {
+            txid,
+            vout: vout as u32,
+        });
+    }
+    for op in outpoints {
+        if unlock {
+            st.wallet.unlock(&op);
+        } else {
+            st.wallet.lock(op);
+        }
+    }
+    Ok(json!(true))
+}
+
+fn listlockunspent(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(0, 0)?;
+    let st = ctx.node.state.read();
+    Ok(Value::Array(
+        st.wallet
+            .locked()
+            .map(|op| json!({"txid": op.txid.to_string(), "vout": op.vout}))
+            .collect(),
+    ))
+}
+
+fn gettxout(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(2, 3)?;
+    let txid: bitcoin::Txid = match args.str(0)?.parse() {
+        Ok(t) => t,
+        Err(_) => return Ok(Value::Null),
+    };
+    let n = super::args::int_of(&args.values[1])?;
+    let include_mempool = args.opt_bool(2, true)?;
+    if n < 0 {
+        return Ok(Value::Null);
+    }
+    let op = OutPoint {
+        txid,
+        vout: n as u32,
+    };
+    let st = ctx.node.state.read();
+    let coin = if include_mempool {
+        st.view().coin(&op)
+    } else {
+        st.chain.coins.get(&op).cloned()
+    };
+    let Some(coin) = coin else {
+        return Ok(Value::Null);
+    };
+    let tip = st.tip_height() as i64;
+    let parsed = crate::primitives::script::parse(&coin.output.script_pubkey);
+    let mut m = Map::new();
+    m.insert("bestblock".into(), json!(st.tip().hash.to_string()));
+    m.insert(
+        "confirmations".into(),
+        json!(coin.height.map_or(0, |h| tip - h as i64 + 1)),
+    );
+    m.insert(
+        "value".into(),
+        super::control::native(ctx, coin.output.value.to_sat()),
+    );
+    m.insert(
+        "scriptPubKey".into(),
+        super::txjson::script_pubkey_json(ctx, &coin.output.script_pubkey, parsed.as_ref()),
+    );
+    m.insert("version".into(), json!(1));
+    m.insert("coinbase".into(), json!(coin.coinbase));
+    let assets = metadata::coin_assets(&op, &coin.output.script_pubkey);
+    if !assets.is_empty() {
+        let view = st.view();
+        let rows: Vec<Value> = assets
+            .iter()
+            .filter_map(|(id, q)| {
+                let e = view.entity(id)?;
+                let mut r = Map::new();
+                let name = e.name();
+                if !name.is_empty() {
+                    r.insert("name".into(), json!(name));
+                }
+                r.insert("issuetxid".into(), json!(e.txid.to_string()));
+                r.insert("assetref".into(), entities::reference_json(&e));
+                r.insert("qty".into(), qty(&e, *q));
+                r.insert("raw".into(), json!(q));
+                if e.txid == txid {
+                    r.insert("issue".into(), json!(true));
+                }
+                Some(Value::Object(r))
+            })
+            .collect();
+        m.insert("assets".into(), Value::Array(rows));
+    }
+    let perms = permissions_of(&coin.output.script_pubkey);
+    if !perms.is_empty() {
+        m.insert("permissions".into(), Value::Array(perms));
+    }
+    Ok(Value::Object(m))
+}
+
+/// listtxfilters / liststreamfilters: this node has no filters, so always empty.
+fn listfilters(_ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(0, 3)?;
+    if let Some(v) = args.get(1) {
+        if !v.is_boolean() {
+            return Err(invalid("Invalid parameter value type, should be boolean"));
+        }
+    }
+    match args.get(0) {
+        None | Some(Value::Null) => Ok(json!([])),
+        Some(Value::String(s)) if s.is_empty() || s == "*" => Ok(json!([])),
+        Some(_) => Err(invalid("Invalid filter identifier, wrong filter type.")),
+    }
+}

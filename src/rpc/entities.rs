@@ -1,0 +1,118 @@
+//! Naming assets and streams in parameters (name, creation txid, or `height-offset-prefix`
+//! reference) and describing them in results.
+
+use super::dispatch::RpcContext;
+use super::errors::{RpcError, RpcResult, RPC_ENTITY_NOT_FOUND};
+use crate::chain::entities::Entity;
+use crate::chain::state::StateView;
+use crate::node::NodeState;
+use bitcoin::Txid;
+use serde_json::{json, Map, Value};
+use std::str::FromStr;
+
+/// Which kind of entity a parameter must name, for lookup and error text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Stream,
+    Asset,
+}
+
+impl Kind {
+    fn word(self) -> &'static str {
+        match self {
+            Kind::Stream => "Stream",
+            Kind::Asset => "Asset",
+        }
+    }
+
+    fn matches(self, e: &Entity) -> bool {
+        match self {
+            Kind::Stream => e.is_stream(),
+            Kind::Asset => e.is_asset(),
+        }
+    }
+}
+
+/// Finds an entity by name, txid or reference (mempool view included).
+pub fn resolve(st: &NodeState, text: &str, kind: Kind) -> RpcResult<Entity> {
+    let view = st.view();
+    let not_found = |how: &str| {
+        RpcError::new(
+            RPC_ENTITY_NOT_FOUND,
+            format!("{} with this {how} not found: {text}", kind.word()),
+        )
+    };
+    let found = if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        let txid = Txid::from_str(text).map_err(|_| not_found("txid"))?;
+        let e = view
+            .entity(&crate::chain::entities::short_id(&txid))
+            .filter(|e| e.txid == txid);
+        e.ok_or_else(|| not_found("txid"))?
+    } else if is_reference(text) {
+        find_by_reference(st, text).ok_or_else(|| not_found("reference"))?
+    } else {
+        let id = view.entity_by_name(text).ok_or_else(|| not_found("name"))?;
+        view.entity(&id).ok_or_else(|| not_found("name"))?
+    };
+    if !kind.matches(&found) {
+        return Err(not_found("name"));
+    }
+    Ok(found)
+}
+
+fn is_reference(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+fn find_by_reference(st: &NodeState, text: &str) -> Option<Entity> {
+    let view = st.view();
+    st.chain
+        .entities
+        .values()
+        .find(|e| e.reference().as_deref() == Some(text))
+        .and_then(|e| view.entity(&e.short_id()))
+}
+
+pub fn reference_json(e: &Entity) -> Value {
+    e.reference().map(Value::String).unwrap_or(Value::Null)
+}
+
+/// `restrict` object of a stream.
+pub fn stream_restrict(e: &Entity) -> Value {
+    use crate::primitives::entity::{RESTRICT_OFFCHAIN, RESTRICT_ONCHAIN};
+    use crate::primitives::permission::{READ, WRITE};
+    let p = e.restricted_permissions() as u32;
+    let r = e.restrictions();
+    json!({
+        "write": p & WRITE != 0,
+        "read": p & READ != 0,
+        "onchain": r & RESTRICT_ONCHAIN != 0,
+        "offchain": r & RESTRICT_OFFCHAIN != 0,
+    })
+}
+
+/// Addresses as text.
+pub fn addresses(ctx: &RpcContext, list: &[crate::primitives::address::Address]) -> Value {
+    Value::Array(
+        list.iter()
+            .map(|a| json!(ctx.node.format.encode_address(a)))
+            .collect(),
+    )
+}
+
+/// The `details` object (custom fields) of an entity.
+pub fn details(e: &Entity) -> Value {
+    e.details.json()
+}
+
+pub fn object(pairs: Vec<(&str, Value)>) -> Value {
+    let mut m = Map::new();
+    for (k, v) in pairs {
+        m.insert(k.to_string(), v);
+    }
+    Value::Object(m)
+}

@@ -1,0 +1,387 @@
+//! Wallet history: listwallettransactions, getwallettransaction, listaddresstransactions,
+//! getaddresstransaction.
+
+use super::args::{address_list, type_name, Args};
+use super::dispatch::{Handler, RpcContext};
+use super::entities;
+use super::errors::*;
+use super::txjson::{grant_json, signers};
+use crate::chain::entities::{short_id, Entity};
+use crate::chain::metadata::{classify, OutputKind};
+use crate::chain::state::StateView;
+use crate::jsonfmt::double;
+use crate::node::NodeState;
+use crate::primitives::address::Address;
+use crate::primitives::script;
+use crate::wallet::history::{sort_addresses, WalletTx};
+use bitcoin::Txid;
+use serde_json::{json, Map, Value};
+
+pub const METHODS: [(&str, Handler); 4] = [
+    ("listwallettransactions", listwallettransactions),
+    ("getwallettransaction", getwallettransaction),
+    ("listaddresstransactions", listaddresstransactions),
+    ("getaddresstransaction", getaddresstransaction),
+];
+
+fn invalid(msg: &str) -> RpcError {
+    RpcError::invalid_parameter(msg)
+}
+
+fn int(args: &Args, i: usize, default: i64) -> RpcResult<i64> {
+    match args.get(i) {
+        None => Ok(default),
+        Some(v) => super::args::int_of(v),
+    }
+}
+
+fn bool_arg(args: &Args, i: usize) -> RpcResult<bool> {
+    match args.get(i) {
+        None => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(v) => Err(RpcError::misc(format!(
+            "value is type {}, expected bool",
+            type_name(v)
+        ))),
+    }
+}
+
+/// The transaction and where it is.
+fn locate(ctx: &RpcContext, txid: &Txid) -> RpcResult<Option<super::raw::Located>> {
+    super::raw::find_transaction(ctx, txid)
+}
+
+/// One history entry, seen from all wallet addresses or from one (`only`).
+fn entry_json(
+    ctx: &RpcContext,
+    st: &NodeState,
+    rec: &WalletTx,
+    only: Option<&Address>,
+    verbose: bool,
+) -> RpcResult<Option<Value>> {
+    let Some((tx, place)) = locate(ctx, &rec.txid)? else {
+        return Ok(None);
+    };
+    let txid_text = rec.txid.to_string();
+    let view = st.view();
+    let (mine, others): (Vec<Address>, Vec<Address>) = match only {
+        Some(a) => {
+            let involved = rec.mine.contains(a) || rec.others.contains(a);
+            if !involved {
+                return Ok(None);
+            }
+            let mut others: Vec<Address> = rec
+                .mine
+                .iter()
+                .chain(&rec.others)
+                .filter(|x| *x != a)
+                .copied()
+                .collect();
+            sort_addresses(&mut others);
+            (vec![*a], others)
+        }
+        None => (rec.mine.clone(), rec.others.clone()),
+    };
+    let mut m = Map::new();
+    let asset_rows: Vec<Value> = rec
+        .assets
+        .iter()
+        .filter_map(|(id, q)| {
+            let e = view.entity(id)?;
+            let mut r = Map::new();
+            let name = e.name();
+            if !name.is_empty() {
+                r.insert("name".into(), json!(name));
+            }
+            r.insert("assetref".into(), entities::reference_json(&e));
+            r.insert("qty".into(), double(*q as f64 / e.multiple() as f64));
+            Some(Value::Object(r))
+        })
+        .collect();
+    let multiple = ctx.node.params.int("native-currency-multiple").max(1) as f64;
+    m.insert(
+        "balance".into(),
+        json!({"amount": double(rec.native as f64 / multiple), "assets": asset_rows}),
+    );
+    m.insert("myaddresses".into(), entities::addresses(ctx, &mine));
+    m.insert("addresses".into(), entities::addresses(ctx, &others));
+    let txid = tx.compute_txid();
+    let mut permissions = Vec::new();
+    let mut items = Vec::new();
+    let mut data = Vec::new();
+    let mut create: Option<Value> = None;
+    let mut issue: Option<Value> = None;
+    let publishers = entities::addresses(ctx, &signers(&tx));
+    for (n, out) in tx.output.iter().enumerate() {
+        let Some(parsed) = script::parse(&out.script_pubkey) else {
+            continue;
+        };
+        let Ok(kind) = classify(&parsed) else {
+            continue;
+        };
+        match kind {
+            OutputKind::Payment {
+                address,
+                grants,
+                genesis,
+                follow_ons,
+                ..
+            } => {
+                for (entity, g) in grants {
+                    if entity.is_none() {
+                        let mut p = match grant_json(&g) {
+                            Value::Object(o) => o,
+                            _ => Map::new(),
+                        };
+                        p.insert(
+                            "addresses".into(),
+                            json!([ctx.node.format.encode_address(&address)]),
+                        );
+                        permissions.push(Value::Object(p));
+                    }
+                }
+                let issued: Option<(Entity, i64, bool)> = if let Some(g) = genesis {
+                    view.entity(&short_id(&txid)).map(|e| (e, g, true))
+                } else {
+                    follow_ons
+                        .first()
+                        .and_then(|(id, q)| view.entity(id).map(|e| (e, *q, false)))
+                };
+                if let Some((e, raw, first)) = issued {
+                    let mut i = Map::new();
+                    let name = e.name();
+                    if !name.is_empty() {
+                        i.insert("name".into(), json!(name));
+                    }
+                    i.insert("assetref".into(), entities::reference_json(&e));
+                    if first {
+                        if let Value::Object(d) =
+                            super::assets::issue_details_json(&e, "issuefirst")
+                        {
+                            for (k, v) in d {
+                                if k != "type" && k != "name" {
+                                    if k == "open" {
+                                        i.insert("units".into(), double(1.0 / e.multiple() as f64));
+                                    }
+                                    i.insert(k, v);
+                                }
+                            }
+                        }
+                    }
+                    i.insert("qty".into(), double(raw as f64 / e.multiple() as f64));
+                    i.insert("raw".into(), json!(raw));
+                    i.insert(
+                        "addresses".into(),
+                        json!([ctx.node.format.encode_address(&address)]),
+                    );
+                    issue = Some(Value::Object(i));
+                }
+            }
+            OutputKind::NewEntity { kind, .. }
+                if kind == crate::primitives::entity::KIND_STREAM =>
+            {
+                if let Some(e) = view.entity(&short_id(&txid)) {
+                    let mut c = Map::new();
+                    c.insert("type".into(), json!("stream"));
+                    let name = e.name();
+                    if !name.is_empty() {
+                        c.insert("name".into(), json!(name));
+                    }
+                    c.insert("streamref".into(), entities::reference_json(&e));
+                    c.insert("restrict".into(), entities::stream_restrict(&e));
+                    c.insert("details".into(), e.details.json());
+                    create = Some(Value::Object(c));
+                }
+            }
+            OutputKind::Item {
+                stream,
+                keys,
+                format,
+                data: d,
+            } => {
+                let mut it = Map::new();
+                it.insert("type".into(), json!("stream"));
+                if let Some(e) = view.entity(&stream) {
+                    let name = e.name();
+                    if !name.is_empty() {
+                        it.insert("name".into(), json!(name));
+                    }
+                    it.insert("streamref".into(), entities::reference_json(&e));
+                }
+                it.insert("publishers".into(), publishers.clone());
+                it.insert(
+                    "keys".into(),
+                    Value::Array(
+                        keys.iter()
+                            .map(|k| json!(String::from_utf8_lossy(k)))
+                            .collect(),
+                    ),
+                );
+                it.insert("offchain".into(), json!(false));
+                it.insert("available".into(), json!(true));
+                it.insert(
+                    "data".into(),
+                    super::streams::shown_data(ctx, &txid_text, n as u32, format, &d),
+                );
+                items.push(Value::Object(it));
+            }
+            OutputKind::Data(Some(d)) => {
+                data.push(super::streams::shown_data(
+                    ctx,
+                    &txid_text,
+                    n as u32,
+                    script::FORMAT_RAW,
+                    &d,
+                ));
+            }
+            OutputKind::Formatted { format, data: d } => {
+                data.push(super::streams::shown_data(
+                    ctx, &txid_text, n as u32, format, &d,
+                ));
+            }
+            _ => {}
+        }
+    }
+    m.insert("permissions".into(), Value::Array(permissions));
+    if let Some(i) = issue {
+        m.insert("issue".into(), i);
+    }
+    if let Some(c) = create {
+        m.insert("create".into(), c);
+    }
+    m.insert("items".into(), Value::Array(items));
+    m.insert("data".into(), Value::Array(data));
+    let tip = st.tip_height();
+    let block = place.and_then(|(h, i)| st.blocks.get(h as usize).map(|b| (h, i, b)));
+    m.insert(
+        "confirmations".into(),
+        json!(block.map_or(0, |(h, _, _)| tip - h + 1)),
+    );
+    if rec.coinbase {
+        m.insert("generated".into(), json!(true));
+    }
+    if let Some((h, i, b)) = block {
+        m.insert("blockhash".into(), json!(b.hash.to_string()));
+        m.insert("blockheight".into(), json!(h));
+        m.insert("blockindex".into(), json!(i));
+        m.insert("blocktime".into(), json!(b.time));
+    }
+    m.insert("txid".into(), json!(txid_text));
+    m.insert("valid".into(), json!(true));
+    let time = block.map_or(rec.time, |(_, _, b)| rec.time.min(b.time));
+    m.insert("time".into(), json!(time));
+    m.insert("timereceived".into(), json!(rec.time));
+    if verbose {
+        m.insert("hex".into(), json!(crate::primitives::tx::encode_hex(&tx)));
+    }
+    Ok(Some(Value::Object(m)))
+}
+
+/// The `count` entries ending `skip` before the newest, oldest first.
+fn window_entries(
+    ctx: &RpcContext,
+    st: &NodeState,
+    count: i64,
+    skip: i64,
+    only: Option<&Address>,
+    verbose: bool,
+) -> RpcResult<Value> {
+    let total = ctx.node.ledger.wallet_tx_count()? as i64;
+    let mut out = Vec::new();
+    let mut seq = total - 1 - skip;
+    let mut skipped = 0;
+    // With an address filter, entries not involving it do not count.
+    while seq >= 0 && (out.len() as i64) < count {
+        if let Some(rec) = ctx.node.ledger.wallet_tx(seq as u64)? {
+            if let Some(e) = entry_json(ctx, st, &rec, only, verbose)? {
+                if only.is_some() && skipped < 0 {
+                    skipped += 1;
+                } else {
+                    out.push(e);
+                }
+            }
+        }
+        seq -= 1;
+    }
+    out.reverse();
+    Ok(Value::Array(out))
+}
+
+fn listwallettransactions(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(0, 4)?;
+    let count = int(args, 0, 10)?;
+    let skip = int(args, 1, 0)?;
+    bool_arg(args, 2)?;
+    let verbose = bool_arg(args, 3)?;
+    if count < 0 {
+        return Err(invalid("Negative count"));
+    }
+    if skip < 0 {
+        return Err(invalid("Negative from"));
+    }
+    let st = ctx.node.state.read();
+    window_entries(ctx, &st, count, skip, None, verbose)
+}
+
+fn single_address(ctx: &RpcContext, v: &Value) -> RpcResult<Address> {
+    let list = address_list(v, &ctx.node.format)?;
+    if list.len() != 1 {
+        return Err(invalid("Single address should be specified"));
+    }
+    Ok(list[0])
+}
+
+fn listaddresstransactions(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(1, 5)?;
+    let count = int(args, 1, 10)?;
+    let skip = int(args, 2, 0)?;
+    let verbose = bool_arg(args, 3)?;
+    if count < 0 {
+        return Err(invalid("Negative count"));
+    }
+    if skip < 0 {
+        return Err(invalid("Negative from"));
+    }
+    let address = single_address(ctx, &args.values[0])?;
+    let st = ctx.node.state.read();
+    window_entries(ctx, &st, count, skip, Some(&address), verbose)
+}
+
+fn wallet_record(ctx: &RpcContext, txid_text: &str) -> RpcResult<WalletTx> {
+    let not_found = || RpcError::new(RPC_TX_NOT_FOUND, "Invalid or non-wallet transaction id");
+    let txid: Txid = txid_text.parse().map_err(|_| not_found())?;
+    let seq = ctx
+        .node
+        .ledger
+        .wallet_tx_seq(&txid)?
+        .ok_or_else(not_found)?;
+    ctx.node.ledger.wallet_tx(seq)?.ok_or_else(not_found)
+}
+
+fn getwallettransaction(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(1, 3)?;
+    let rec = wallet_record(ctx, args.str(0)?)?;
+    bool_arg(args, 1)?;
+    let verbose = bool_arg(args, 2)?;
+    let st = ctx.node.state.read();
+    entry_json(ctx, &st, &rec, None, verbose)?.ok_or_else(|| {
+        RpcError::new(
+            RPC_TX_NOT_FOUND,
+            "Wallet addresses with specified criteria are not involved in transaction",
+        )
+    })
+}
+
+fn getaddresstransaction(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(2, 3)?;
+    let rec = wallet_record(ctx, args.str(1)?)?;
+    let address = single_address(ctx, &args.values[0])?;
+    let verbose = bool_arg(args, 2)?;
+    let st = ctx.node.state.read();
+    entry_json(ctx, &st, &rec, Some(&address), verbose)?.ok_or_else(|| {
+        RpcError::new(
+            RPC_TX_NOT_FOUND,
+            "This transaction was not found for this address",
+        )
+    })
+}
