@@ -29,6 +29,8 @@ pub enum Refusal {
 pub struct GrantRequest {
     pub from: Option<Address>,
     pub to: Vec<Address>,
+    /// The asset or stream the permissions are for (None: global).
+    pub entity: Option<[u8; 16]>,
     pub bits: u32,
     pub native_amount: u64,
     pub start: u32,
@@ -38,14 +40,50 @@ pub struct GrantRequest {
 impl Node {
     /// The permission an address needs to grant `bits`: admin, or activate for the
     /// connect/send/receive family.
-    fn can_grant(&self, st: &NodeState, address: &Address, bits: u32) -> bool {
-        st.has_permission(self, address, permission::ADMIN)
-            || (bits & !permission::ACTIVATE_GRANTABLE == 0
-                && st.has_permission(self, address, permission::ACTIVATE))
+    fn can_grant(
+        &self,
+        st: &NodeState,
+        address: &Address,
+        bits: u32,
+        entity: Option<[u8; 16]>,
+    ) -> bool {
+        if st.has_permission(self, address, permission::ADMIN) {
+            return true;
+        }
+        match entity {
+            None => {
+                bits & !permission::ACTIVATE_GRANTABLE == 0
+                    && st.has_permission(self, address, permission::ACTIVATE)
+            }
+            Some(id) => {
+                let holds = |bit| {
+                    crate::chain::state::has_entity_permission(
+                        &st.view(),
+                        &id,
+                        address,
+                        bit,
+                        st.next_height(),
+                    )
+                };
+                let needs_admin =
+                    bits & (permission::ADMIN | permission::ACTIVATE | permission::ISSUE) != 0;
+                holds(permission::ADMIN) || (!needs_admin && holds(permission::ACTIVATE))
+            }
+        }
     }
 
     pub fn grant(&self, req: GrantRequest) -> Result<Txid, NodeError> {
-        let needs_admin = req.bits & !permission::ACTIVATE_GRANTABLE != 0;
+        let needs_admin = match req.entity {
+            None => req.bits & !permission::ACTIVATE_GRANTABLE != 0,
+            Some(_) => {
+                req.bits & (permission::ADMIN | permission::ACTIVATE | permission::ISSUE) != 0
+            }
+        };
+        let for_entity = if req.entity.is_some() {
+            " for this entity"
+        } else {
+            ""
+        };
         if req.bits & permission::MINE != 0 && req.to.iter().any(|a| a.is_script()) {
             return Err(Refusal::NotAllowed(
                 "Granting mine permission to P2SH addresses is not allowed".into(),
@@ -58,11 +96,13 @@ impl Node {
                 if !st.wallet.is_mine(&from) {
                     return Err(Refusal::FromKeyNotFound.into());
                 }
-                if !self.can_grant(&st, &from, req.bits) {
+                if !self.can_grant(&st, &from, req.bits, req.entity) {
                     return Err(Refusal::InsufficientPermissions(if needs_admin {
-                        "from-address doesn't have admin permission".into()
+                        format!("from-address doesn't have admin permission{for_entity}")
                     } else {
-                        "from-address doesn't have activate or admin permission".into()
+                        format!(
+                            "from-address doesn't have activate or admin permission{for_entity}"
+                        )
                     })
                     .into());
                 }
@@ -73,16 +113,17 @@ impl Node {
                     .wallet
                     .addresses()
                     .find(|a| {
-                        self.can_grant(&st, a, req.bits)
+                        self.can_grant(&st, a, req.bits, req.entity)
                             && st.has_permission(self, a, permission::SEND)
                     })
                     .copied();
                 found.ok_or_else(|| {
                     Refusal::InsufficientPermissions(if needs_admin {
-                        "This wallet doesn't have addresses with admin permission".into()
+                        format!("This wallet doesn't have addresses with admin permission{for_entity}")
                     } else {
-                        "This wallet doesn't have addresses with activate or admin permission"
-                            .into()
+                        format!(
+                            "This wallet doesn't have addresses with activate or admin permission{for_entity}"
+                        )
                     })
                 })?
             }
@@ -98,7 +139,13 @@ impl Node {
             .iter()
             .map(|a| TxOut {
                 value: Amount::from_sat(req.native_amount),
-                script_pubkey: script::pay_to(a, &[grant.encode()]),
+                script_pubkey: script::pay_to(
+                    a,
+                    &match req.entity {
+                        Some(id) => vec![Element::Entity(id).encode(), grant.encode()],
+                        None => vec![grant.encode()],
+                    },
+                ),
             })
             .collect();
         self.build_and_accept(

@@ -3,9 +3,30 @@
 use super::args::{address_list, lenient_bool, one_address, Args};
 use super::dispatch::{Handler, RpcContext};
 use super::errors::{RpcError, RpcResult, RPC_TYPE_ERROR};
+use crate::chain::entities::Entity;
 use crate::node::actions::GrantRequest;
 use crate::primitives::permission;
 use serde_json::{json, Map, Value};
+
+/// `for` of an entity permission: `{"type","name","streamref"|"assetref"}`.
+fn entity_for_json(e: &Entity) -> Value {
+    let mut m = Map::new();
+    m.insert(
+        "type".into(),
+        json!(if e.is_asset() { "asset" } else { "stream" }),
+    );
+    let name = e.name();
+    if !name.is_empty() {
+        m.insert("name".into(), json!(name));
+    }
+    let key = if e.is_asset() {
+        "assetref"
+    } else {
+        "streamref"
+    };
+    m.insert(key.into(), super::entities::reference_json(e));
+    Value::Object(m)
+}
 
 pub const METHODS: [(&str, Handler); 6] = [
     ("grant", grant),
@@ -18,16 +39,38 @@ pub const METHODS: [(&str, Handler); 6] = [
 
 const ENTITY_NOT_FOUND: i32 = -708;
 
-/// Global permission bits from a list like `connect,send,recv`; `x.perm` names an entity.
-fn permission_bits(text: &str) -> RpcResult<u32> {
-    if let Some((entity, _)) = text.rsplit_once('.') {
-        return Err(RpcError::new(
-            ENTITY_NOT_FOUND,
-            format!("Entity with this identifier not found: {entity}"),
-        ));
+/// Permission bits from a list like `connect,send,recv`, global or for an entity
+/// (`stream1.write,admin`, `asset1.issue`).
+fn permission_bits(ctx: &RpcContext, text: &str) -> RpcResult<(Option<Entity>, u32)> {
+    let invalid = || RpcError::invalid_parameter("Invalid permission");
+    match text.rsplit_once('.') {
+        None => Ok((
+            None,
+            permission::parse_list(text, permission::GLOBAL_ALL).ok_or_else(invalid)?,
+        )),
+        Some((id, list)) => {
+            let st = ctx.node.state.read();
+            let e = super::entities::resolve(&st, id, super::entities::Kind::Stream)
+                .or_else(|_| super::entities::resolve(&st, id, super::entities::Kind::Asset))
+                .map_err(|_| {
+                    RpcError::new(
+                        ENTITY_NOT_FOUND,
+                        format!("Entity with this identifier not found: {id}"),
+                    )
+                })?;
+            let allowed = if e.is_stream() {
+                permission::WRITE | permission::READ | permission::ADMIN | permission::ACTIVATE
+            } else {
+                permission::ISSUE
+                    | permission::ADMIN
+                    | permission::ACTIVATE
+                    | permission::SEND
+                    | permission::RECEIVE
+            };
+            let bits = permission::parse_list(list, allowed).ok_or_else(invalid)?;
+            Ok((Some(e), bits))
+        }
     }
-    permission::parse_list(text, permission::GLOBAL_ALL)
-        .ok_or_else(|| RpcError::invalid_parameter("Invalid permission"))
 }
 
 /// A native amount in display units → raw units (`AmountFromValue`).
@@ -97,7 +140,7 @@ fn grant_common(ctx: &RpcContext, args: &Args, from_given: bool, revoke: bool) -
         None
     };
     let to = address_list(&args.values[off], &ctx.node.format)?;
-    let bits = permission_bits(args.str(off + 1)?)?;
+    let (entity, bits) = permission_bits(ctx, args.str(off + 1)?)?;
     let amount = native_amount(ctx, args.get(off + 2))?;
     let (start, end) = if revoke {
         (0, 0)
@@ -110,6 +153,7 @@ fn grant_common(ctx: &RpcContext, args: &Args, from_given: bool, revoke: bool) -
     let txid = ctx.node.grant(GrantRequest {
         from,
         to,
+        entity: entity.map(|e| e.short_id()),
         bits,
         native_amount: amount,
         start,
@@ -140,10 +184,13 @@ fn revokefrom(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
 
 fn listpermissions(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     args.arity(0, 3)?;
-    let bits = match args.given(0) {
-        None => permission::GLOBAL_ALL,
-        Some(Value::String(s)) if s == "*" || s == "all" => permission::GLOBAL_ALL,
-        Some(Value::String(s)) => permission_bits(s)?,
+    let (entity, bits) = match args.given(0) {
+        None => (None, permission::GLOBAL_ALL),
+        Some(Value::String(s)) if s == "*" || s == "all" => (None, permission::GLOBAL_ALL),
+        Some(Value::String(s)) => match s.strip_suffix(".*") {
+            Some(id) => permission_bits(ctx, &format!("{id}.all"))?,
+            None => permission_bits(ctx, s)?,
+        },
         Some(other) => {
             return Err(RpcError::misc(format!(
                 "value is type {}, expected str",
@@ -159,8 +206,9 @@ fn listpermissions(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     let verbose = args.get(2).map(lenient_bool).unwrap_or(false);
     let st = ctx.node.state.read();
     let mut out = Vec::new();
+    let entity_id = entity.as_ref().map(|e| e.short_id());
     for (key, rec) in st.permission_records() {
-        if key.entity.is_some() || key.bit & bits == 0 || !rec.is_listed() {
+        if key.entity != entity_id || key.bit & bits == 0 || !rec.is_listed() {
             continue;
         }
         if let Some(list) = &addresses {
@@ -173,7 +221,13 @@ fn listpermissions(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
             "address".into(),
             json!(ctx.node.format.encode_address(&key.address)),
         );
-        m.insert("for".into(), Value::Null);
+        m.insert(
+            "for".into(),
+            match &entity {
+                Some(e) => entity_for_json(e),
+                None => Value::Null,
+            },
+        );
         m.insert("type".into(), json!(permission::name_of(key.bit)));
         m.insert("startblock".into(), json!(rec.start));
         m.insert("endblock".into(), json!(rec.end));
@@ -199,10 +253,19 @@ fn verifypermission(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
             format!("Invalid address: {}", args.values[0].as_str().unwrap_or("")),
         )
     })?;
-    let bits = permission_bits(args.str(1)?)?;
+    let (entity, bits) = permission_bits(ctx, args.str(1)?)?;
     if bits.count_ones() != 1 {
         return Err(RpcError::invalid_parameter("Invalid permission"));
     }
     let st = ctx.node.state.read();
-    Ok(json!(st.has_permission(&ctx.node, &address, bits)))
+    Ok(json!(match entity {
+        None => st.has_permission(&ctx.node, &address, bits),
+        Some(e) => crate::chain::state::has_entity_permission(
+            &st.view(),
+            &e.short_id(),
+            &address,
+            bits,
+            st.next_height()
+        ),
+    }))
 }
