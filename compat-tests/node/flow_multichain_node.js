@@ -163,6 +163,13 @@ async function main() {
     const items = await streamCall('listStreamKeyItems', { stream, key: 'key1' }, [stream, 'key1']);
     check(items.length === 1 && items[0].data === HEX_DATA && items[0].txid === published.hex, show(items));
   });
+  // Two refusals, as in the golden session (34, 35): an unknown stream, data that is not hex.
+  await flow.step('stream_error_unknown_stream', () => expectError(
+    streamCall('publish', { stream: 'no-such-stream', key: 'key1', data: '00' }, ['no-such-stream', 'key1', '00']),
+    -708, { message: 'Stream with this name not found: no-such-stream' }));
+  await flow.step('stream_error_bad_hex', () => expectError(
+    streamCall('publish', { stream, key: 'key1', data: 'zz' }, [stream, 'key1', 'zz']),
+    -8, { message: 'data should be hexadecimal string or recognized object' }));
 
   flow.finish();
 }

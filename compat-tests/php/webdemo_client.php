@@ -54,3 +54,44 @@ function no_error_result(&$result, $reply)
     $result = $reply['result'];
     return true;
 }
+
+// ---- How the demo packs an uploaded file (our own implementation of its byte layout) --------
+// A file travels as one data output: NUL, file name, NUL, MIME type, NUL, then the raw bytes.
+// An asset's details point at that output with a string of five NUL-separated fields whose
+// first is empty: "", output index, file name, MIME type, size in bytes.
+
+function webdemo_file_blob($name, $mime, $bytes)
+{
+    return implode("\0", array('', $name, $mime, $bytes));
+}
+
+function webdemo_parse_file_blob($blob)
+{
+    $fields = explode("\0", $blob, 4);
+    if (count($fields) !== 4 || $fields[0] !== '') {
+        return null;
+    }
+    return array('name' => $fields[1], 'mime' => $fields[2], 'bytes' => $fields[3]);
+}
+
+function webdemo_file_pointer($vout, $name, $mime, $size)
+{
+    return implode("\0", array('', $vout, $name, $mime, $size));
+}
+
+function webdemo_parse_file_pointer($text)
+{
+    $fields = explode("\0", (string) $text);
+    if (count($fields) !== 5 || $fields[0] !== '') {
+        return null;
+    }
+    return array('vout' => $fields[1], 'name' => $fields[2], 'mime' => $fields[3], 'size' => $fields[4]);
+}
+
+// The demo's largest data item: the smallest of three chain limits (its upload limit is this
+// less 512 bytes for the file name and type).
+function webdemo_max_data_size($params)
+{
+    return min($params['maximum-block-size'] - 80 - 320, $params['max-std-tx-size'] - 320,
+        $params['max-std-op-return-size']);
+}

@@ -163,3 +163,10 @@ def run(flow, api):
               and items[0].get("data") == HEX_DATA and items[0].get("keys") == ["key1"],
               "items for key1: %r" % (items,))
     flow.step("stream_liststreamkeyitems", stream_liststreamkeyitems)
+
+    # Two refusals, as in the golden session (34, 35): an unknown stream, data that is not hex.
+    flow.step("stream_error_unknown_stream", lambda: expect_error(
+        api.publish("no-such-stream", "key1", "00"), -708,
+        message="Stream with this name not found: no-such-stream"))
+    flow.step("stream_error_bad_hex", lambda: expect_error(
+        api.publish(stream, "key1", "zz"), -8, message="data should be hexadecimal string or recognized object"))

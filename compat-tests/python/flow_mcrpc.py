@@ -207,5 +207,11 @@ flow.step("stream_publish_json", publish("json", "key2", {"json": {"a": 1, "b": 
 flow.step("stream_publish_text", publish("text", ["k3", "k4"], {"text": "hello"}))
 flow.step("stream_liststreamitems", stream_liststreamitems)
 flow.step("stream_liststreamkeyitems", stream_liststreamkeyitems)
+# Two refusals, as in the golden session (34, 35): an unknown stream, data that is not hex.
+flow.step("stream_error_unknown_stream", lambda: expect_rpc_error(
+    lambda: client.publish("no-such-stream", "key1", "00"),
+    message="Stream with this name not found: no-such-stream"))
+flow.step("stream_error_bad_hex", lambda: expect_rpc_error(
+    lambda: client.publish(stream, "key1", "zz"), message="data should be hexadecimal string or recognized object"))
 
 flow.finish()

@@ -69,15 +69,22 @@ fn coinbase_input(height: u32, extra: &[u8]) -> TxIn {
 }
 
 /// The coinbase of block `height` paying `reward` to the miner, before it is signed.
+/// Like MultiChain, a zero-value miner output is kept only in block 1: later coinbases of a
+/// chain without native currency hold nothing but the signature (and are not wallet
+/// transactions).
 pub fn unsigned_coinbase(height: u32, miner: &Address, reward: u64) -> Transaction {
+    let mut output = Vec::new();
+    if reward != 0 || height <= 1 {
+        output.push(TxOut {
+            value: Amount::from_sat(reward),
+            script_pubkey: script::pay_to(miner, &[]),
+        });
+    }
     Transaction {
         version: TxVersion::ONE,
         lock_time: LockTime::ZERO,
         input: vec![coinbase_input(height, b"/P2SH/")],
-        output: vec![TxOut {
-            value: Amount::from_sat(reward),
-            script_pubkey: script::pay_to(miner, &[]),
-        }],
+        output,
     }
 }
 
@@ -339,6 +346,7 @@ pub fn check_block<V: StateView + ?Sized>(
         rules,
         height: ctx.height,
         time: block.header.time,
+        verify_signatures: true,
     };
     let mut fees: u64 = 0;
     for (index, tx) in block.txdata.iter().enumerate().skip(1) {

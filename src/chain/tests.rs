@@ -134,6 +134,7 @@ impl Fixture {
             rules: &self.rules,
             height: 1,
             time: 0,
+            verify_signatures: true,
         };
         check_transaction(&self.state, &ctx, tx)
     }
@@ -340,6 +341,7 @@ fn a_transaction_may_spend_an_output_of_an_earlier_one_in_the_same_block() {
         rules: &f.rules,
         height: 1,
         time: 0,
+        verify_signatures: true,
     };
     assert!(check_transaction(&view, &ctx, &second).is_ok());
     // Spending it twice is not possible.

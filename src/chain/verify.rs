@@ -38,6 +38,14 @@ fn sighash(
 
 use bitcoin::hashes::Hash;
 
+/// The address that must sign an input spending `prev_script` (no signature check).
+pub fn script_signer(prev_script: &Script) -> Result<Address, VerifyError> {
+    match script::parse(prev_script).map(|p| p.destination) {
+        Some(Destination::PubKeyHash(h)) => Ok(Address::PubKeyHash(h)),
+        _ => Err(VerifyError::UnsupportedScript),
+    }
+}
+
 /// Verifies input `index` of `tx` against the script it spends; returns the signer's address.
 pub fn verify_input(
     tx: &Transaction,

@@ -531,9 +531,20 @@ impl Ledger {
 
     /// Records an accepted mempool transaction. Not synced: it reaches the OS at once (so it
     /// survives the process) and the disk with the next block's synced batch.
-    pub fn put_mempool_tx(&self, seq: u64, tx: &bitcoin::Transaction) -> Result<(), LedgerError> {
+    /// A transaction accepted into the mempool and, when it involves the wallet, its history
+    /// record: one write, so both survive a crash together.
+    pub fn put_accepted_tx(
+        &self,
+        seq: u64,
+        tx: &bitcoin::Transaction,
+        wallet: Option<(u64, &crate::wallet::history::WalletTx)>,
+    ) -> Result<(), LedgerError> {
         let mut batch = WriteBatch::default();
         self.put::<MempoolTxs>(&mut batch, &tx.compute_txid(), &(seq, tx.clone()));
+        if let Some((wseq, record)) = wallet {
+            self.put::<WalletTxs>(&mut batch, &wseq, record);
+            self.put::<WalletTxIndex>(&mut batch, &record.txid, &wseq);
+        }
         self.db.write(batch)?;
         Ok(())
     }

@@ -181,7 +181,7 @@ impl Node {
             Err(BuildError::NoKey) => return Err(Refusal::FromKeyNotFound.into()),
             Err(e) => return Err(e.into()),
         };
-        self.accept_locked(st, tx, true)
+        self.accept_locked(st, tx, super::Origin::Wallet)
     }
 
     pub fn new_address(&self) -> Result<Address, NodeError> {

@@ -47,6 +47,17 @@ pub enum NodeError {
     Refused(#[from] actions::Refusal),
 }
 
+/// Where a transaction offered to the mempool comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// Built and signed by this node's wallet just now.
+    Wallet,
+    /// From a client (`sendrawtransaction`) or a peer: checked in full.
+    Outside,
+    /// Re-checked from the stored mempool (already persisted).
+    Reload,
+}
+
 pub fn unix_now() -> u32 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -509,26 +520,28 @@ impl Node {
     /// Validates `tx` against chain + mempool and adds it to the mempool.
     pub fn accept_transaction(&self, tx: Transaction) -> Result<Txid, NodeError> {
         let mut st = self.state.write();
-        self.accept_locked(&mut st, tx, true)
+        self.accept_locked(&mut st, tx, Origin::Outside)
     }
 
     pub(crate) fn accept_locked(
         &self,
         st: &mut NodeState,
         tx: Transaction,
-        persist: bool,
+        origin: Origin,
     ) -> Result<Txid, NodeError> {
         let txid = tx.compute_txid();
         if st.mempool.contains(&txid) {
             return Err(TxReject::duplicate("txn-already-in-mempool").into());
         }
-        if self.ledger.tx_location(&txid)?.is_some() {
+        // A transaction our wallet just built spends unspent coins, so it cannot be in the chain.
+        if origin != Origin::Wallet && self.ledger.tx_location(&txid)?.is_some() {
             return Err(TxReject::AlreadyInChain.into());
         }
         let ctx = TxContext {
             rules: &self.rules,
             height: st.next_height(),
             time: unix_now(),
+            verify_signatures: origin != Origin::Wallet,
         };
         let checked = {
             let view = st.view();
@@ -536,12 +549,23 @@ impl Node {
         };
         let size = bitcoin::consensus::encode::serialize(&tx).len();
         st.mempool_seq += 1;
-        if persist {
-            self.ledger.put_mempool_tx(st.mempool_seq, &tx)?;
+        let now = unix_now();
+        let record =
+            self.wallet_record(st, &tx, &checked.effects, now, origin != Origin::Wallet)?;
+        if origin != Origin::Reload {
+            // One write per accepted transaction: the mempool copy and the wallet history.
+            self.ledger.put_accepted_tx(
+                st.mempool_seq,
+                &tx,
+                record.as_ref().map(|r| (st.wallet_seq, r)),
+            )?;
+        } else if let Some(r) = &record {
+            self.ledger.put_wallet_tx(st.wallet_seq, r)?;
+        }
+        if record.is_some() {
+            st.wallet_seq += 1;
         }
         st.track_wallet_coins(&checked.effects);
-        let now = unix_now();
-        self.record_wallet_tx(st, &tx, &checked.effects, now)?;
         st.streams.add_pending(txid, now, &checked.effects.items);
         st.mempool.add(MempoolEntry {
             tx,
@@ -562,17 +586,32 @@ impl Node {
         effects: &TxEffects,
         time: u32,
     ) -> Result<(), NodeError> {
+        if let Some(rec) = self.wallet_record(st, tx, effects, time, true)? {
+            self.ledger.put_wallet_tx(st.wallet_seq, &rec)?;
+            st.wallet_seq += 1;
+        }
+        Ok(())
+    }
+
+    /// The wallet history record of `tx` if it involves the wallet; with `check_known`, none
+    /// when the history already has it (a fresh wallet transaction cannot be there).
+    fn wallet_record(
+        &self,
+        st: &NodeState,
+        tx: &Transaction,
+        effects: &TxEffects,
+        time: u32,
+        check_known: bool,
+    ) -> Result<Option<crate::wallet::history::WalletTx>, NodeError> {
         let Some(rec) = crate::wallet::history::record(tx, effects, time, |a| {
             st.wallet.is_mine(a) || st.wallet.is_watch_only(a)
         }) else {
-            return Ok(());
+            return Ok(None);
         };
-        if self.ledger.wallet_tx_seq(&rec.txid)?.is_some() {
-            return Ok(());
+        if check_known && self.ledger.wallet_tx_seq(&rec.txid)?.is_some() {
+            return Ok(None);
         }
-        self.ledger.put_wallet_tx(st.wallet_seq, &rec)?;
-        st.wallet_seq += 1;
-        Ok(())
+        Ok(Some(rec))
     }
 
     /// Re-validates the transactions a previous run accepted but did not mine.
@@ -582,7 +621,7 @@ impl Node {
         let mut dropped = Vec::new();
         for tx in txs {
             let txid = tx.compute_txid();
-            if let Err(e) = self.accept_locked(&mut st, tx, false) {
+            if let Err(e) = self.accept_locked(&mut st, tx, Origin::Reload) {
                 tracing::warn!("dropping stored mempool transaction {txid}: {e}");
                 dropped.push(txid);
             }
@@ -628,7 +667,7 @@ impl Node {
         let mut gone = Vec::new();
         st.streams.pending.clear();
         for e in pending {
-            if self.accept_locked(&mut st, e.tx, false).is_err() {
+            if self.accept_locked(&mut st, e.tx, Origin::Reload).is_err() {
                 gone.push(e.txid);
             }
         }

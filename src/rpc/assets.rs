@@ -640,6 +640,10 @@ fn getmultibalances(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
         Some(Value::String(s)) if s.is_empty() => return Ok(json!({})),
         Some(v) => {
             let list = address_list(v, &ctx.node.format)?;
+            if list.is_empty() {
+                // MultiChain answers an empty address list with an empty object.
+                return Ok(json!({}));
+            }
             for a in &list {
                 if !st.wallet.is_mine(a) && !st.wallet.is_watch_only(a) {
                     return Err(RpcError::new(

@@ -7,6 +7,7 @@ use super::entities::{resolve, Kind};
 use super::errors::*;
 use super::streams::parse_data;
 use super::txjson::tx_to_json;
+use crate::chain::entities::Entity;
 use crate::chain::metadata::{self, AssetAmounts};
 use crate::chain::state::StateView;
 use crate::chain::verify::{sign_input_with, verify_input};
@@ -17,7 +18,7 @@ use crate::primitives::address::Address;
 use crate::primitives::entity::{self as ent, Details};
 use crate::primitives::keys::PrivateKey;
 use crate::primitives::permission;
-use crate::primitives::script::{self, Element};
+use crate::primitives::script::{self, Element, PermissionGrant};
 use crate::primitives::tx as txcodec;
 use crate::wallet::builder::{build_unsigned, BuildError, Spend};
 use bitcoin::sighash::EcdsaSighashType;
@@ -493,6 +494,93 @@ fn create_asset_details(obj: &Map<String, Value>) -> RpcResult<Details> {
 // ----------------------------------------------------------------------------------------
 // Outputs parameter (ParseRawOutputMultiObject)
 
+/// `{"type": "send,receive" | "s1.write", "for"?, "startblock"?, "endblock"?, "timestamp"?}`:
+/// the grant element, preceded by the entity reference for a per-entity grant.
+fn permission_elements(st: &NodeState, v: &Value) -> RpcResult<Vec<Vec<u8>>> {
+    let obj = v
+        .as_object()
+        .ok_or_else(|| invalid("Invalid value for permissions"))?;
+    let mut entity: Option<Entity> = None;
+    let mut type_text = "";
+    let mut grant = PermissionGrant {
+        bits: 0,
+        start: 0,
+        end: u32::MAX,
+        timestamp: crate::node::unix_now(),
+    };
+    let block = |field: &str, v: &Value| -> RpcResult<u32> {
+        let n = v
+            .as_i64()
+            .ok_or_else(|| invalid(&format!("Invalid value for permissions {field}")))?;
+        if n < 0 {
+            return Err(invalid(&format!("Negative value for permissions {field}")));
+        }
+        u32::try_from(n).map_err(|_| invalid("Invalid value for permissions endblock"))
+    };
+    for (k, val) in obj {
+        match k.as_str() {
+            "for" => {
+                if let Some(id) = val.as_str().filter(|s| !s.is_empty()) {
+                    entity = Some(
+                        resolve(st, id, Kind::Stream)
+                            .or_else(|_| resolve(st, id, Kind::Asset))
+                            .map_err(|_| {
+                                RpcError::new(
+                                    RPC_ENTITY_NOT_FOUND,
+                                    format!("Entity with this identifier not found: {id}"),
+                                )
+                            })?,
+                    );
+                }
+            }
+            "type" => {
+                type_text = val
+                    .as_str()
+                    .filter(|s| !s.is_empty())
+                    .ok_or_else(|| invalid("Invalid value for permission type"))?;
+            }
+            "startblock" => grant.start = block("startblock", val)?,
+            "endblock" => grant.end = block("endblock", val)?,
+            "timestamp" => {
+                grant.timestamp = val
+                    .as_u64()
+                    .ok_or_else(|| invalid("Invalid value for permissions timestamp"))?
+                    as u32
+            }
+            other => {
+                return Err(invalid(&format!(
+                    "Invalid field for object permissions: {other}"
+                )))
+            }
+        }
+    }
+    if type_text.is_empty() {
+        return Err(invalid("Permission type not specified"));
+    }
+    let allowed = match &entity {
+        None => permission::GLOBAL_ALL,
+        Some(e) if e.is_stream() => {
+            permission::WRITE | permission::READ | permission::ADMIN | permission::ACTIVATE
+        }
+        Some(_) => {
+            permission::ISSUE
+                | permission::ADMIN
+                | permission::ACTIVATE
+                | permission::SEND
+                | permission::RECEIVE
+        }
+    };
+    grant.bits = permission::parse_list(type_text, allowed)
+        .filter(|b| *b != 0)
+        .ok_or_else(|| invalid(&format!("Invalid value for permission type: {type_text}")))?;
+    let mut elements = Vec::new();
+    if let Some(e) = entity {
+        elements.push(Element::Entity(e.short_id()).encode());
+    }
+    elements.push(Element::Permission(grant).encode());
+    Ok(elements)
+}
+
 /// Payments from `{"address": amount | {asset: qty, "": native, "issue": {"raw"}, "issuemore": {"asset","raw"}}}`.
 /// Returns the outputs and the asset quantities they transfer (to be covered by inputs).
 fn address_outputs(
@@ -569,7 +657,10 @@ fn address_outputs(
                                     Element::FollowOn(vec![(asset.short_id(), raw)]).encode(),
                                 );
                             }
-                            "permissions" | "data" | "issuetoken" => {
+                            "permissions" => {
+                                elements.extend(permission_elements(st, val)?);
+                            }
+                            "data" | "issuetoken" => {
                                 return Err(RpcError::new(
                                     RPC_NOT_SUPPORTED,
                                     format!("Output field {k} is not supported by this node yet"),

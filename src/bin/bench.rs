@@ -1,0 +1,454 @@
+//! `bench`: starts a node on a fresh chain and prints throughput, latency and memory
+//! figures for the issue #4 speed targets. It asserts nothing; the figures go in README.md.
+//!
+//! The load generator runs on the same machine: N client threads, each with one keep-alive
+//! HTTP connection, as a MultiChain client library would use.
+
+use clap::Parser;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Parser)]
+#[command(about = "Benchmark a node: publish rate, stream queries, getinfo rate, memory")]
+struct Args {
+    /// Items to publish into the benchmark stream.
+    #[arg(long, default_value_t = 1_000_000)]
+    items: u64,
+    /// Concurrent keep-alive clients.
+    #[arg(long, default_value_t = 4)]
+    clients: usize,
+    /// Bytes of data per item.
+    #[arg(long, default_value_t = 100)]
+    item_size: usize,
+    /// Distinct keys the items are spread over.
+    #[arg(long, default_value_t = 1000)]
+    keys: u64,
+    /// Queries per query benchmark.
+    #[arg(long, default_value_t = 20_000)]
+    queries: u64,
+    /// Seconds of the getinfo benchmark.
+    #[arg(long, default_value_t = 3)]
+    getinfo_seconds: u64,
+    /// Keep the data directory (printed) instead of deleting it.
+    #[arg(long)]
+    keep: bool,
+}
+
+const CHAIN: &str = "benchchain";
+
+fn main() {
+    let args = Args::parse();
+    let bin_dir = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let datadir = std::env::temp_dir().join(format!("mcnode-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&datadir).unwrap();
+    let mut node = BenchNode::start(&bin_dir, &datadir);
+    println!(
+        "node pid {} on 127.0.0.1:{}, chain {CHAIN} in {}",
+        node.child.id(),
+        node.port,
+        datadir.display()
+    );
+
+    let client = node.client();
+    client.call("create", r#"["stream","bench",true]"#);
+    client.call("subscribe", r#"["bench"]"#);
+    node.wait_mined(&client);
+    println!(
+        "\n== publish: {} items of {} bytes, {} keys, {} clients ==",
+        args.items, args.item_size, args.keys, args.clients
+    );
+    publish_phase(&node, &args);
+    node.wait_mined(&client);
+    let rss_after_publish = node.rss_mb();
+
+    println!("\n== stream queries on a {}-item stream ==", args.items);
+    let items = args.items;
+    let keys = args.keys;
+    query_phase(
+        &node,
+        &args,
+        "liststreamkeyitems (last 10 of a key)",
+        move |i| format!(r#"["bench","key-{}",false,10]"#, (i * 7919) % keys),
+    );
+    query_phase(
+        &node,
+        &args,
+        "liststreamitems (10 from any position)",
+        move |i| {
+            let start = (i * 104_729) % items.saturating_sub(10).max(1);
+            format!(r#"["bench",false,10,{start}]"#)
+        },
+    );
+
+    println!(
+        "\n== getinfo for {} s, {} clients ==",
+        args.getinfo_seconds, args.clients
+    );
+    getinfo_phase(&node, &args);
+
+    println!("\n== memory ==");
+    println!("node RSS after publishing {items} items: {rss_after_publish:.1} MB");
+    println!("node RSS at the end: {:.1} MB", node.rss_mb());
+    let disk = dir_size(&datadir.join(CHAIN));
+    println!("data directory: {:.1} MB", disk as f64 / 1e6);
+
+    node.stop(&client);
+    if args.keep {
+        println!("kept {}", datadir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&datadir);
+    }
+}
+
+// ----------------------------------------------------------------------------------------
+// Phases
+
+fn publish_phase(node: &BenchNode, args: &Args) {
+    let next = Arc::new(AtomicU64::new(0));
+    let start = Instant::now();
+    // Per-item (index, completion time since start, latency) from every client.
+    let handles: Vec<_> = (0..args.clients)
+        .map(|_| {
+            let client = node.client();
+            let next = next.clone();
+            let (items, keys) = (args.items, args.keys);
+            let data = "ab".repeat(args.item_size);
+            std::thread::spawn(move || {
+                let mut samples: Vec<(u64, u32, u32)> = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= items {
+                        return samples;
+                    }
+                    let params = format!(r#"["bench","key-{}","{data}"]"#, i % keys);
+                    let t = Instant::now();
+                    client.call("publish", &params);
+                    let done = start.elapsed();
+                    samples.push((
+                        i,
+                        done.as_micros() as u32,
+                        t.elapsed().as_nanos().min(u32::MAX as u128) as u32,
+                    ));
+                }
+            })
+        })
+        .collect();
+    let mut samples: Vec<(u64, u32, u32)> = Vec::new();
+    for h in handles {
+        samples.extend(h.join().unwrap());
+    }
+    let total = start.elapsed();
+    samples.sort_by_key(|s| s.1);
+    // Windows by completion order: the first 10,000, then every tenth of the run.
+    let mut windows: Vec<(u64, u64)> = vec![(0, 10_000.min(args.items))];
+    let step = (args.items / 10).max(10_000);
+    let mut from = 10_000;
+    while from < args.items {
+        let to = (from + step).min(args.items);
+        windows.push((from, to));
+        from = to;
+    }
+    println!(
+        "{:>21}  {:>9}  {:>9}  {:>9}  {:>9}",
+        "items", "items/s", "p50 ms", "p99 ms", "max ms"
+    );
+    let mut first_rate = 0.0;
+    let mut last_rate = 0.0;
+    for (a, b) in &windows {
+        let w = &samples[*a as usize..*b as usize];
+        if w.is_empty() {
+            continue;
+        }
+        let t0 = if *a == 0 {
+            0
+        } else {
+            samples[*a as usize - 1].1
+        };
+        let t1 = w.last().unwrap().1;
+        let rate = w.len() as f64 / ((t1 - t0).max(1) as f64 / 1e6);
+        let mut lat: Vec<u32> = w.iter().map(|s| s.2).collect();
+        lat.sort_unstable();
+        println!(
+            "{:>9} – {:>9}  {:>9.0}  {:>9.3}  {:>9.3}  {:>9.3}",
+            a,
+            b,
+            rate,
+            pct(&lat, 0.50),
+            pct(&lat, 0.99),
+            *lat.last().unwrap() as f64 / 1e6
+        );
+        if *a == 0 {
+            first_rate = rate;
+        }
+        last_rate = rate;
+    }
+    let mut lat: Vec<u32> = samples.iter().map(|s| s.2).collect();
+    lat.sort_unstable();
+    println!(
+        "overall: {:.0} items/s over {:.1} s, p99 {:.3} ms; last window at {:.0} % of the first",
+        samples.len() as f64 / total.as_secs_f64(),
+        total.as_secs_f64(),
+        pct(&lat, 0.99),
+        100.0 * last_rate / first_rate.max(1.0)
+    );
+}
+
+fn query_phase(node: &BenchNode, args: &Args, label: &str, params: impl Fn(u64) -> String + Sync) {
+    let method = label.split_whitespace().next().unwrap();
+    let next = AtomicU64::new(0);
+    let start = Instant::now();
+    let lat: Vec<u32> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..args.clients)
+            .map(|_| {
+                let client = node.client();
+                let (next, params) = (&next, &params);
+                s.spawn(move || {
+                    let mut lat = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= args.queries {
+                            return lat;
+                        }
+                        let p = params(i);
+                        let t = Instant::now();
+                        let reply = client.call(method, &p);
+                        lat.push(t.elapsed().as_nanos().min(u32::MAX as u128) as u32);
+                        if i == 0 {
+                            assert!(reply.contains("\"txid\""), "no items in {reply}");
+                        }
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    let mut lat = lat;
+    lat.sort_unstable();
+    println!(
+        "{label}: {:.0}/s, p50 {:.3} ms, p99 {:.3} ms",
+        lat.len() as f64 / start.elapsed().as_secs_f64(),
+        pct(&lat, 0.50),
+        pct(&lat, 0.99)
+    );
+}
+
+fn getinfo_phase(node: &BenchNode, args: &Args) {
+    let stop = Instant::now() + Duration::from_secs(args.getinfo_seconds);
+    let start = Instant::now();
+    let lat: Vec<u32> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..args.clients)
+            .map(|_| {
+                let client = node.client();
+                s.spawn(move || {
+                    let mut lat = Vec::new();
+                    while Instant::now() < stop {
+                        let t = Instant::now();
+                        client.call("getinfo", "[]");
+                        lat.push(t.elapsed().as_nanos().min(u32::MAX as u128) as u32);
+                    }
+                    lat
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    let mut lat = lat;
+    lat.sort_unstable();
+    println!(
+        "getinfo: {:.0}/s, p50 {:.3} ms, p99 {:.3} ms",
+        lat.len() as f64 / start.elapsed().as_secs_f64(),
+        pct(&lat, 0.50),
+        pct(&lat, 0.99)
+    );
+}
+
+/// Percentile of sorted nanosecond latencies, in milliseconds.
+fn pct(sorted: &[u32], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 * q).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[i] as f64 / 1e6
+}
+
+fn dir_size(path: &Path) -> u64 {
+    std::fs::read_dir(path)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| match e.metadata() {
+                    Ok(m) if m.is_dir() => dir_size(&e.path()),
+                    Ok(m) => m.len(),
+                    Err(_) => 0,
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+// ----------------------------------------------------------------------------------------
+// The node under test
+
+struct BenchNode {
+    child: Child,
+    port: u16,
+    auth: String,
+}
+
+impl BenchNode {
+    fn start(bin_dir: &Path, datadir: &Path) -> BenchNode {
+        let port = free_port();
+        let p2p = free_port();
+        let util = Command::new(bin_dir.join("multichain-util"))
+            .args(["create", CHAIN])
+            .arg(format!("-datadir={}", datadir.display()))
+            // Two-second blocks keep the mempool short; room for a block of items.
+            .arg("-target-block-time=2")
+            .arg("-maximum-block-size=100000000")
+            .output()
+            .expect("multichain-util next to bench");
+        assert!(util.status.success(), "{util:?}");
+        let child = Command::new(bin_dir.join("multichaind"))
+            .arg(CHAIN)
+            .arg(format!("-datadir={}", datadir.display()))
+            .arg(format!("-rpcport={port}"))
+            .arg(format!("-port={p2p}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("multichaind next to bench");
+        let conf = PathBuf::from(datadir).join(CHAIN).join("multichain.conf");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let auth = loop {
+            if let Ok(text) = std::fs::read_to_string(&conf) {
+                let get = |k: &str| {
+                    text.lines()
+                        .find_map(|l| l.strip_prefix(&format!("{k}=")))
+                        .map(str::to_string)
+                };
+                if let (Some(u), Some(p)) = (get("rpcuser"), get("rpcpassword")) {
+                    use base64::Engine;
+                    break base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"));
+                }
+            }
+            assert!(Instant::now() < deadline, "no multichain.conf");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let node = BenchNode { child, port, auth };
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "node did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        node
+    }
+
+    fn client(&self) -> Client {
+        Client::connect(self.port, &self.auth)
+    }
+
+    fn wait_mined(&self, client: &Client) {
+        loop {
+            let r = client.call("getmempoolinfo", "[]");
+            if r.contains("\"size\":0,") {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// Resident set size of the node process (Linux).
+    fn rss_mb(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+            .map(|kb| kb / 1024.0)
+            .unwrap_or(f64::NAN)
+    }
+
+    fn stop(&mut self, client: &Client) {
+        client.call("stop", "[]");
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// One keep-alive HTTP/1.1 connection speaking MultiChain's JSON-RPC.
+struct Client {
+    reader: std::cell::RefCell<BufReader<TcpStream>>,
+    writer: std::cell::RefCell<TcpStream>,
+    auth: String,
+}
+
+impl Client {
+    fn connect(port: u16, auth: &str) -> Client {
+        let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream.set_nodelay(true).unwrap();
+        Client {
+            reader: std::cell::RefCell::new(BufReader::new(stream.try_clone().unwrap())),
+            writer: std::cell::RefCell::new(stream),
+            auth: auth.to_string(),
+        }
+    }
+
+    /// The reply body of one call; panics on an error reply, which the figures must not hide.
+    fn call(&self, method: &str, params: &str) -> String {
+        let body = format!(r#"{{"method":"{method}","params":{params},"id":1}}"#);
+        let request = format!(
+            "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Basic {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            self.auth,
+            body.len()
+        );
+        self.writer
+            .borrow_mut()
+            .write_all(request.as_bytes())
+            .unwrap();
+        let mut reader = self.reader.borrow_mut();
+        let mut length = 0usize;
+        let mut status = String::new();
+        reader.read_line(&mut status).unwrap();
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            if line == "\r\n" || line.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = line.split_once(':') {
+                if k.eq_ignore_ascii_case("content-length") {
+                    length = v.trim().parse().unwrap();
+                }
+            }
+        }
+        let mut body = vec![0u8; length];
+        reader.read_exact(&mut body).unwrap();
+        let body = String::from_utf8(body).unwrap();
+        assert!(
+            status.contains(" 200 "),
+            "{method} {params}: {status} {body}"
+        );
+        body
+    }
+}

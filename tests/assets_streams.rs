@@ -1,0 +1,351 @@
+//! Issue #4 end to end over JSON-RPC: the paper's Fig. 11–12 dispatch plan published the
+//! Web Demo's way, consensus refusing raw transactions that break a rule, and an exchange.
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+
+/// A successful call's result.
+fn call(node: &TestNode, method: &str, params: Value) -> Value {
+    let reply = node.rpc(method, params.clone());
+    assert!(
+        reply["error"].is_null(),
+        "{method} {params} failed: {}",
+        reply["error"]
+    );
+    reply["result"].clone()
+}
+
+/// A failing call's (code, message).
+fn call_err(node: &TestNode, method: &str, params: Value) -> (i64, String) {
+    let reply = node.rpc(method, params.clone());
+    assert!(
+        !reply["error"].is_null(),
+        "{method} {params} should fail, gave {}",
+        reply["result"]
+    );
+    (
+        reply["error"]["code"].as_i64().unwrap(),
+        reply["error"]["message"].as_str().unwrap().to_string(),
+    )
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Vec<u8> {
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// A 579-byte configuration file with Chinese text, a NUL and high bytes in it.
+fn config_txt() -> Vec<u8> {
+    let mut bytes = "# 调度方案01 配置\nperiod=15min\n".as_bytes().to_vec();
+    bytes.extend_from_slice(&[0x00, 0xff, 0xfe, 0x80]);
+    let mut i = 0u32;
+    while bytes.len() < 579 {
+        bytes.extend_from_slice(format!("user{i}=load;").as_bytes());
+        i += 1;
+    }
+    bytes.truncate(579);
+    bytes
+}
+
+/// The Web Demo's `fileref_to_string` and `string_to_fileref`.
+fn fileref(vout: u32, name: &str, mime: &str, size: usize) -> String {
+    format!("\0{vout}\0{name}\0{mime}\0{size}")
+}
+
+/// The first unspent output of `address` holding `asset` (or any output when `None`).
+fn unspent_of(node: &TestNode, address: &str, asset: Option<&str>) -> Value {
+    let list = call(node, "listunspent", json!([0, 9999999, [address]]));
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|u| {
+            let assets = u["assets"].as_array().unwrap();
+            match asset {
+                Some(name) => assets.iter().any(|a| a["name"] == name),
+                None => assets.is_empty(),
+            }
+        })
+        .unwrap_or_else(|| panic!("no unspent output of {address} with {asset:?}: {list}"))
+        .clone()
+}
+
+fn sign(node: &TestNode, hex: &Value) -> String {
+    let signed = call(node, "signrawtransaction", json!([hex]));
+    assert_eq!(signed["complete"], true, "{signed}");
+    signed["hex"].as_str().unwrap().to_string()
+}
+
+/// Fig. 11: `调度方案01`, quantity 100, with `config.txt` in its details, issued by one
+/// address to another exactly as the Web Demo's issue page does it. Fig. 12: the asset is
+/// listed with name, quantity, issuer, file size, hash, time and block, and the file comes
+/// back byte for byte the way the Web Demo's download page reads it.
+#[test]
+fn fig_11_12_dispatch_plan_with_file_round_trips() {
+    let node = TestNode::create("figchain", &["-target-block-time=2"]);
+    let issuer = call(&node, "getaddresses", json!([]))[0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let receiver = call(&node, "getnewaddress", json!([]))
+        .as_str()
+        .unwrap()
+        .to_string();
+    call(&node, "grant", json!([receiver, "receive"]));
+
+    let content = config_txt();
+    assert_eq!(content.len(), 579);
+    let mut details = serde_json::Map::new();
+    details.insert("period".into(), json!("2026-11-24 10:00-10:15"));
+    details.insert(
+        "@file".into(),
+        json!(fileref(2, "config.txt", "text/plain", content.len())),
+    );
+    let mut file_blob = b"\0config.txt\0text/plain\0".to_vec();
+    file_blob.extend_from_slice(&content);
+    let txid = call(
+        &node,
+        "createrawsendfrom",
+        json!([
+            issuer,
+            {receiver.clone(): {"issue": {"raw": 100}}},
+            [
+                {"create": "asset", "name": "调度方案01", "multiple": 1, "open": true,
+                 "details": details},
+                hex(&file_blob)
+            ],
+            "send"
+        ]),
+    );
+    let txid = txid.as_str().unwrap().to_string();
+    assert!(is_txid(&txid));
+    node.wait_mined();
+
+    // Fig. 12 as the Web Demo's issue page lists it.
+    let assets = call(&node, "listassets", json!(["*", true]));
+    let asset = assets
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "调度方案01")
+        .unwrap_or_else(|| panic!("asset not listed: {assets}"))
+        .clone();
+    assert_eq!(asset["issuetxid"], txid.as_str());
+    assert_eq!(asset["issueqty"], 100.0);
+    assert_eq!(asset["units"], 1.0);
+    assert_eq!(asset["open"], true);
+    let issue = &asset["issues"][0];
+    assert_eq!(issue["issuers"][0], issuer.as_str());
+    assert_eq!(issue["txid"], txid.as_str());
+    assert_eq!(issue["details"]["period"], "2026-11-24 10:00-10:15");
+    let file_ref = issue["details"]["@file"].as_str().unwrap();
+    let parts: Vec<&str> = file_ref.split('\0').collect();
+    assert_eq!(parts, ["", "2", "config.txt", "text/plain", "579"]);
+
+    // Time and block of the issue transaction.
+    let tx = call(&node, "getrawtransaction", json!([txid, 1]));
+    let block = call(&node, "getblock", json!([tx["blockhash"], 1]));
+    assert!(block["height"].as_u64().unwrap() >= 1);
+    assert!(tx["blocktime"].as_u64().unwrap() > 1_700_000_000);
+    assert!(tx["confirmations"].as_u64().unwrap() >= 1);
+
+    // The receiving address holds the 100 units.
+    let balances = call(&node, "getaddressbalances", json!([receiver]));
+    assert!(
+        balances
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|b| b["name"] == "调度方案01" && b["qty"] == 100.0),
+        "{balances}"
+    );
+
+    // The download page: gettxoutdata(txid, vout of the file reference), split in four at NUL.
+    let vout = parts[1].parse::<u32>().unwrap();
+    let data = call(&node, "gettxoutdata", json!([txid, vout]));
+    let bytes = unhex(data.as_str().unwrap());
+    let mut fields = bytes.splitn(4, |b| *b == 0);
+    assert_eq!(fields.next().unwrap(), b"");
+    assert_eq!(fields.next().unwrap(), b"config.txt");
+    assert_eq!(fields.next().unwrap(), b"text/plain");
+    assert_eq!(fields.next().unwrap(), content.as_slice());
+
+    // The same asset name cannot be issued twice.
+    let (code, message) = call_err(&node, "issue", json!([issuer, "调度方案01", 5, 1]));
+    assert_eq!(code, -705, "{message}");
+}
+
+/// Raw transactions that break a rule are refused by `sendrawtransaction` with code -26 and
+/// MultiChain's reject reason; a refused transaction changes nothing.
+#[test]
+fn consensus_refuses_raw_transactions_breaking_rules() {
+    let node = TestNode::create("rulechain", &["-target-block-time=2"]);
+    let admin = call(&node, "getaddresses", json!([]))[0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let other = call(&node, "getnewaddress", json!([]))
+        .as_str()
+        .unwrap()
+        .to_string();
+    call(&node, "grant", json!([other, "send,receive,create"]));
+    call(&node, "issue", json!([admin, "gold", 100, 1]));
+    call(&node, "create", json!(["stream", "closed1", false]));
+    node.wait_mined();
+
+    // Asset conservation: 100 gold in, 150 gold out.
+    let gold = unspent_of(&node, &admin, Some("gold"));
+    let raw = call(
+        &node,
+        "createrawtransaction",
+        json!([[{"txid": gold["txid"], "vout": gold["vout"]}], {other.clone(): {"gold": 150}}]),
+    );
+    let (code, message) = call_err(&node, "sendrawtransaction", json!([sign(&node, &raw)]));
+    assert_eq!(code, -26, "{message}");
+    assert!(message.starts_with("16: "), "{message}");
+    assert!(message.contains("mismatch"), "{message}");
+
+    // A grant signed by an address without admin permission.
+    let coin = unspent_of(&node, &other, None);
+    let input = json!([{"txid": coin["txid"], "vout": coin["vout"]}]);
+    let raw = call(
+        &node,
+        "createrawtransaction",
+        json!([input, {other.clone(): {"permissions": {"type": "admin,mine"}}}]),
+    );
+    let (code, message) = call_err(&node, "sendrawtransaction", json!([sign(&node, &raw)]));
+    assert_eq!(code, -26, "{message}");
+    assert!(message.contains("admin"), "{message}");
+    let perms = call(&node, "listpermissions", json!(["admin", other]));
+    assert_eq!(perms, json!([]));
+
+    // Writing to a closed stream without its write permission.
+    let publish_raw = || {
+        let raw = call(&node, "createrawtransaction", json!([input, {}]));
+        call(
+            &node,
+            "appendrawdata",
+            json!([raw, {"for": "closed1", "keys": ["k1"], "data": "c0ffee"}]),
+        )
+    };
+    let signed = sign(&node, &publish_raw());
+    let (code, message) = call_err(&node, "sendrawtransaction", json!([signed]));
+    assert_eq!(code, -26, "{message}");
+    assert!(message.contains("publisher"), "{message}");
+
+    // With stream write permission the same transaction is accepted and indexed.
+    call(&node, "grant", json!([other, "closed1.write"]));
+    node.wait_mined();
+    let txid = call(
+        &node,
+        "sendrawtransaction",
+        json!([sign(&node, &publish_raw())]),
+    );
+    node.wait_mined();
+    call(&node, "subscribe", json!(["closed1"]));
+    let items = call(&node, "liststreamkeyitems", json!(["closed1", "k1"]));
+    assert_eq!(items[0]["txid"], txid);
+    assert_eq!(items[0]["publishers"], json!([other]));
+    assert_eq!(items[0]["data"], "c0ffee");
+
+    // Two transactions creating the same name: only the first is accepted.
+    let create = |from: &str| {
+        call(
+            &node,
+            "createrawsendfrom",
+            json!([from, {}, [{"create": "stream", "name": "twin", "open": true}], "sign"]),
+        )["hex"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let first = create(&admin);
+    let second = create(&other);
+    call(&node, "sendrawtransaction", json!([first]));
+    let (code, message) = call_err(&node, "sendrawtransaction", json!([second]));
+    assert_eq!(code, -26, "{message}");
+    assert!(message.starts_with("16: "), "{message}");
+
+    // An input that does not exist.
+    let raw = call(
+        &node,
+        "createrawtransaction",
+        json!([[{"txid": "11".repeat(32), "vout": 0}], {other.clone(): 0}]),
+    );
+    let (code, message) = call_err(&node, "sendrawtransaction", json!([raw]));
+    assert_eq!((code, message.as_str()), (-27, "missing inputs"));
+
+    // Nothing refused reached the chain: gold is still 100 in total, one stream `twin`.
+    node.wait_mined();
+    let totals = call(&node, "gettotalbalances", json!([]));
+    assert_eq!(totals[0]["name"], "gold");
+    assert_eq!(totals[0]["qty"], 100.0);
+    let twins = call(&node, "liststreams", json!(["twin"]));
+    assert_eq!(twins.as_array().unwrap().len(), 1);
+}
+
+/// An exchange of 10 gold for 5 silver between two addresses, the raw exchange way.
+#[test]
+fn exchange_swaps_assets_atomically() {
+    let node = TestNode::create("swapchain", &["-target-block-time=2"]);
+    let alice = call(&node, "getaddresses", json!([]))[0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let bob = call(&node, "getnewaddress", json!([]))
+        .as_str()
+        .unwrap()
+        .to_string();
+    call(&node, "grant", json!([bob, "send,receive"]));
+    call(&node, "issue", json!([alice, "gold", 100, 1]));
+    call(&node, "issue", json!([bob, "silver", 50, 1]));
+    node.wait_mined();
+
+    let offer = call(
+        &node,
+        "preparelockunspentfrom",
+        json!([alice, {"gold": 10}]),
+    );
+    let raw = call(
+        &node,
+        "createrawexchange",
+        json!([offer["txid"], offer["vout"], {"silver": 5}]),
+    );
+    let decoded = call(&node, "decoderawexchange", json!([raw]));
+    assert_eq!(decoded["offer"]["assets"][0]["name"], "gold");
+    assert_eq!(decoded["offer"]["assets"][0]["qty"], 10.0);
+    assert_eq!(decoded["ask"]["assets"][0]["name"], "silver");
+    assert_eq!(decoded["ask"]["assets"][0]["qty"], 5.0);
+    assert_eq!(decoded["cancomplete"], true);
+
+    let accept = call(&node, "preparelockunspentfrom", json!([bob, {"silver": 5}]));
+    let done = call(
+        &node,
+        "appendrawexchange",
+        json!([raw, accept["txid"], accept["vout"], {"gold": 10}]),
+    );
+    assert_eq!(done["complete"], true, "{done}");
+    call(&node, "sendrawtransaction", json!([done["hex"]]));
+    node.wait_mined();
+
+    let qty = |address: &str, asset: &str| -> f64 {
+        call(&node, "getaddressbalances", json!([address]))
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["name"] == asset)
+            .map(|b| b["qty"].as_f64().unwrap())
+            .unwrap_or(0.0)
+    };
+    assert_eq!(qty(&alice, "gold"), 90.0);
+    assert_eq!(qty(&alice, "silver"), 5.0);
+    assert_eq!(qty(&bob, "gold"), 10.0);
+    assert_eq!(qty(&bob, "silver"), 45.0);
+}
