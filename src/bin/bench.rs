@@ -328,7 +328,7 @@ impl BenchNode {
             .arg(format!("-rpcport={port}"))
             .arg(format!("-port={p2p}"))
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(datadir.join("node-stderr.log")).unwrap())
             .spawn()
             .expect("multichaind next to bench");
         let conf = PathBuf::from(datadir).join(CHAIN).join("multichain.conf");

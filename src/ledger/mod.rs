@@ -50,6 +50,11 @@ fn sync_writes() -> WriteOptions {
     w
 }
 
+/// Bytes all memtables may hold together.
+const MEMTABLE_BUDGET: usize = 96 << 20;
+/// Bytes of table blocks, indexes and filters kept in memory.
+const BLOCK_CACHE: usize = 32 << 20;
+
 impl Ledger {
     pub fn open(path: &Path) -> Result<Ledger, LedgerError> {
         let mut opts = Options::default();
@@ -58,9 +63,30 @@ impl Ledger {
         opts.set_compression_type(rocksdb::DBCompressionType::Lz4);
         opts.set_max_open_files(256);
         opts.increase_parallelism(2);
+        // A block's batch is large; transaction writes that arrive meanwhile go into the
+        // memtables beside it instead of queueing behind it (readers never see a block's
+        // rows before the node applies it: see node::state_lock).
+        opts.set_unordered_write(true);
+        // Memory stays bounded however long the chain: all memtables together share one
+        // budget, and each table's blocks share one cache.
+        opts.set_db_write_buffer_size(MEMTABLE_BUDGET);
+        let cache = rocksdb::Cache::new_lru_cache(BLOCK_CACHE);
+        let cf_options = || {
+            let mut o = Options::default();
+            o.set_compression_type(rocksdb::DBCompressionType::Lz4);
+            o.set_write_buffer_size(MEMTABLE_BUDGET / 4);
+            o.set_max_write_buffer_number(2);
+            let mut table = rocksdb::BlockBasedOptions::default();
+            table.set_block_cache(&cache);
+            table.set_bloom_filter(10.0, false);
+            table.set_cache_index_and_filter_blocks(true);
+            table.set_pin_l0_filter_and_index_blocks_in_cache(true);
+            o.set_block_based_table_factory(&table);
+            o
+        };
         let cfs = ALL_CFS
             .iter()
-            .map(|name| ColumnFamilyDescriptor::new(*name, Options::default()));
+            .map(|name| ColumnFamilyDescriptor::new(*name, cf_options()));
         let db = DB::open_cf_descriptors(&opts, path, cfs)?;
         let ledger = Ledger { db };
         match ledger.get::<Meta>(&KEY_FORMAT)? {
@@ -201,6 +227,33 @@ impl Ledger {
         effects: &BlockEffects,
         stream_stats: &mut HashMap<[u8; 16], StreamStats>,
     ) -> Result<(), LedgerError> {
+        let batch = self.block_batch(height, block, info, effects, stream_stats)?;
+        self.db.write_opt(batch, &sync_writes())?;
+        Ok(())
+    }
+
+    /// Writes a prepared block batch without waiting for the disk (see `sync`).
+    pub fn write_unsynced(&self, batch: WriteBatch) -> Result<(), LedgerError> {
+        self.db.write(batch)?;
+        Ok(())
+    }
+
+    /// Waits until everything written so far is on disk: once per block.
+    pub fn sync(&self) -> Result<(), LedgerError> {
+        self.db.flush_wal(true)?;
+        Ok(())
+    }
+
+    /// Every row a block changes, in one batch: block, transactions, coins, permissions,
+    /// entities, stream items and indexes, undo data and the new tip.
+    pub fn block_batch(
+        &self,
+        height: u32,
+        block: &Block,
+        info: &BlockInfo,
+        effects: &BlockEffects,
+        stream_stats: &mut HashMap<[u8; 16], StreamStats>,
+    ) -> Result<WriteBatch, LedgerError> {
         let mut batch = WriteBatch::default();
         let txids: Vec<Txid> = block.txdata.iter().map(|t| t.compute_txid()).collect();
         for (i, (tx, txid)) in block.txdata.iter().zip(&txids).enumerate() {
@@ -235,8 +288,7 @@ impl Ledger {
         let mut tip = height.to_le_bytes().to_vec();
         tip.extend_from_slice(&info.hash.to_byte_array());
         self.put::<Meta>(&mut batch, &KEY_TIP, &tip);
-        self.db.write_opt(batch, &sync_writes())?;
-        Ok(())
+        Ok(batch)
     }
 
     /// Stream items of a block, with their sequence numbers and index entries; updates
@@ -535,12 +587,16 @@ impl Ledger {
     /// record: one write, so both survive a crash together.
     pub fn put_accepted_tx(
         &self,
-        seq: u64,
-        tx: &bitcoin::Transaction,
+        mempool: Option<(u64, &bitcoin::Transaction)>,
         wallet: Option<(u64, &crate::wallet::history::WalletTx)>,
     ) -> Result<(), LedgerError> {
+        if mempool.is_none() && wallet.is_none() {
+            return Ok(());
+        }
         let mut batch = WriteBatch::default();
-        self.put::<MempoolTxs>(&mut batch, &tx.compute_txid(), &(seq, tx.clone()));
+        if let Some((seq, tx)) = mempool {
+            self.put::<MempoolTxs>(&mut batch, &tx.compute_txid(), &(seq, tx.clone()));
+        }
         if let Some((wseq, record)) = wallet {
             self.put::<WalletTxs>(&mut batch, &wseq, record);
             self.put::<WalletTxIndex>(&mut batch, &record.txid, &wseq);

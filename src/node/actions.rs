@@ -10,6 +10,7 @@ use crate::primitives::permission;
 use crate::primitives::script::{self, Element, PermissionGrant};
 use crate::wallet::builder::{build_from, BuildError, Spend};
 use bitcoin::{Amount, TxOut, Txid};
+use parking_lot::RwLockWriteGuard;
 
 /// Why the wallet may not act, in MultiChain's words (mapped to -704/-701/-709 at the RPC edge).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -90,7 +91,7 @@ impl Node {
             )
             .into());
         }
-        let mut st = self.state.write();
+        let st = self.state.write();
         let from = match req.from {
             Some(from) => {
                 if !st.wallet.is_mine(&from) {
@@ -149,7 +150,7 @@ impl Node {
             })
             .collect();
         self.build_and_accept(
-            &mut st,
+            st,
             &from,
             Spend {
                 outputs,
@@ -161,7 +162,7 @@ impl Node {
     /// Builds, signs and accepts a wallet transaction from `from`.
     pub(crate) fn build_and_accept(
         &self,
-        st: &mut NodeState,
+        mut st: RwLockWriteGuard<'_, NodeState>,
         from: &Address,
         spend: Spend,
     ) -> Result<Txid, NodeError> {
@@ -181,7 +182,10 @@ impl Node {
             Err(BuildError::NoKey) => return Err(Refusal::FromKeyNotFound.into()),
             Err(e) => return Err(e.into()),
         };
-        self.accept_locked(st, tx, super::Origin::Wallet)
+        let (txid, unpersisted) = self.accept_locked(&mut st, tx, super::Origin::Wallet)?;
+        drop(st);
+        self.persist(unpersisted)?;
+        Ok(txid)
     }
 
     pub fn new_address(&self) -> Result<Address, NodeError> {
@@ -264,7 +268,7 @@ impl Node {
         from: Option<Address>,
         details: Details,
     ) -> Result<Txid, NodeError> {
-        let mut st = self.state.write();
+        let st = self.state.write();
         if let Some(name) = details.name() {
             if st.view().entity_by_name(&name).is_some() {
                 return Err(Refusal::DuplicateName.into());
@@ -288,7 +292,7 @@ impl Node {
             ),
         };
         self.build_and_accept(
-            &mut st,
+            st,
             &sender,
             Spend {
                 outputs: vec![out],
@@ -304,22 +308,34 @@ impl Node {
         stream: &Entity,
         items: &[ItemSpec],
     ) -> Result<Txid, NodeError> {
-        let mut st = self.state.write();
+        self.publish_with(from, |_| Ok((stream.clone(), items.to_vec())))
+    }
+
+    /// Publishes what `check` returns, having run it under the same lock as the publishing.
+    pub fn publish_with<E: From<NodeError>>(
+        &self,
+        from: Option<Address>,
+        check: impl FnOnce(&NodeState) -> Result<(Entity, Vec<ItemSpec>), E>,
+    ) -> Result<Txid, E> {
+        let st = self.state.write();
+        let (stream, items) = check(&st)?;
         let id = stream.short_id();
         let mut needs = Vec::new();
         if stream.restricted_permissions() as u32 & permission::WRITE != 0 {
             needs.push(Need::Entity(id, permission::WRITE));
         }
-        let sender = self.choose_sender(&st, from, &needs, "write permission for this stream")?;
+        let sender = self
+            .choose_sender(&st, from, &needs, "write permission for this stream")
+            .map_err(NodeError::from)?;
         let outputs = items.iter().map(|item| item_output(id, item)).collect();
-        self.build_and_accept(
-            &mut st,
+        Ok(self.build_and_accept(
+            st,
             &sender,
             Spend {
                 outputs,
                 assets: Vec::new(),
             },
-        )
+        )?)
     }
 
     /// Issues a new asset of `raw` units to `to` (`issue`, `issuefrom`).
@@ -331,7 +347,7 @@ impl Node {
         raw: i64,
         native: u64,
     ) -> Result<Txid, NodeError> {
-        let mut st = self.state.write();
+        let st = self.state.write();
         if let Some(name) = details.name() {
             if st.view().entity_by_name(&name).is_some() {
                 return Err(Refusal::DuplicateName.into());
@@ -361,7 +377,7 @@ impl Node {
             },
         ];
         self.build_and_accept(
-            &mut st,
+            st,
             &sender,
             Spend {
                 outputs,
@@ -380,7 +396,7 @@ impl Node {
         native: u64,
         details: Option<Details>,
     ) -> Result<Txid, NodeError> {
-        let mut st = self.state.write();
+        let st = self.state.write();
         let id = asset.short_id();
         let sender = self.choose_sender(
             &st,
@@ -412,7 +428,7 @@ impl Node {
             });
         }
         self.build_and_accept(
-            &mut st,
+            st,
             &sender,
             Spend {
                 outputs,
@@ -431,7 +447,7 @@ impl Node {
         assets: AssetAmounts,
         extra: Vec<TxOut>,
     ) -> Result<Txid, NodeError> {
-        let mut st = self.state.write();
+        let st = self.state.write();
         let sender = match from {
             Some(a) => self.choose_sender(&st, Some(a), &[], "send permission")?,
             None => {
@@ -466,7 +482,7 @@ impl Node {
             script_pubkey: script::pay_to(to, &metadata),
         }];
         outputs.extend(extra);
-        self.build_and_accept(&mut st, &sender, Spend { outputs, assets })
+        self.build_and_accept(st, &sender, Spend { outputs, assets })
     }
 
     /// Does the address hold at least `native` and `assets` in unlocked outputs?
@@ -495,7 +511,7 @@ impl Node {
         from: Option<Address>,
         items: &[(Entity, ItemSpec)],
     ) -> Result<Txid, NodeError> {
-        let mut st = self.state.write();
+        let st = self.state.write();
         let mut needs = Vec::new();
         for (stream, _) in items {
             if stream.restricted_permissions() as u32 & permission::WRITE != 0 {
@@ -508,7 +524,7 @@ impl Node {
             .map(|(stream, item)| item_output(stream.short_id(), item))
             .collect();
         self.build_and_accept(
-            &mut st,
+            st,
             &sender,
             Spend {
                 outputs,

@@ -4,6 +4,7 @@
 use crate::chain::state::{Delta, TxEffects};
 use bitcoin::{Transaction, Txid};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 pub struct MempoolEntry {
     pub tx: Transaction,
@@ -16,7 +17,8 @@ pub struct MempoolEntry {
 
 #[derive(Default)]
 pub struct Mempool {
-    entries: Vec<MempoolEntry>,
+    // Shared so the miner can take a block's worth without copying under the lock.
+    entries: Vec<Arc<MempoolEntry>>,
     index: HashMap<Txid, usize>,
     pub delta: Delta,
     bytes: usize,
@@ -27,7 +29,7 @@ impl Mempool {
         self.delta.apply(&entry.effects);
         self.bytes += entry.size;
         self.index.insert(entry.txid, self.entries.len());
-        self.entries.push(entry);
+        self.entries.push(Arc::new(entry));
     }
 
     pub fn contains(&self, txid: &Txid) -> bool {
@@ -35,7 +37,7 @@ impl Mempool {
     }
 
     pub fn get(&self, txid: &Txid) -> Option<&MempoolEntry> {
-        self.index.get(txid).map(|i| &self.entries[*i])
+        self.index.get(txid).map(|i| &*self.entries[*i])
     }
 
     pub fn len(&self) -> usize {
@@ -50,7 +52,7 @@ impl Mempool {
         self.bytes
     }
 
-    pub fn entries(&self) -> &[MempoolEntry] {
+    pub fn entries(&self) -> &[Arc<MempoolEntry>] {
         &self.entries
     }
 
@@ -69,8 +71,8 @@ impl Mempool {
     /// Removes the first `n` entries (they were mined) and rebuilds the delta of the rest,
     /// which stays valid on top of the new confirmed state because the mined prefix came
     /// before them.
-    pub fn remove_prefix(&mut self, n: usize) -> Vec<MempoolEntry> {
-        let removed: Vec<MempoolEntry> = self.entries.drain(..n).collect();
+    pub fn remove_prefix(&mut self, n: usize) -> Vec<Arc<MempoolEntry>> {
+        let removed: Vec<Arc<MempoolEntry>> = self.entries.drain(..n).collect();
         self.index.clear();
         self.delta = Delta::default();
         self.bytes = 0;
@@ -83,7 +85,7 @@ impl Mempool {
     }
 
     /// Empties the pool, returning what it held.
-    pub fn take_all(&mut self) -> Vec<MempoolEntry> {
+    pub fn take_all(&mut self) -> Vec<Arc<MempoolEntry>> {
         self.index.clear();
         self.delta = Delta::default();
         self.bytes = 0;

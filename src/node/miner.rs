@@ -47,25 +47,39 @@ impl Node {
     }
 
     /// Makes and connects one block now, if this node may mine. Returns its hash.
+    ///
+    /// Publishers keep going meanwhile: the block's transactions are taken (shared, not
+    /// copied) under a short read lock, the block is built and its ledger batch prepared
+    /// with no lock, and only writing the batch and applying it hold the state.
     pub fn mine_block(&self) -> Result<Option<BlockHash>, NodeError> {
-        let mut st = self.state.write();
-        let Some(miner) = self.miner_address(&st) else {
-            return Ok(None);
+        let _commit = self.commit_lock.lock();
+        let (miner, key, height, tip, entries, stats) = {
+            let st = self.state.read();
+            let Some(miner) = self.miner_address(&st) else {
+                return Ok(None);
+            };
+            let key = *st
+                .wallet
+                .key(&miner)
+                .expect("miner address is in the wallet");
+            let count = st
+                .mempool
+                .prefix_fitting(self.rules.max_block_size.saturating_sub(COINBASE_ALLOWANCE));
+            (
+                miner,
+                key,
+                st.next_height(),
+                st.tip().clone(),
+                st.mempool.entries()[..count].to_vec(),
+                st.streams.stats.clone(),
+            )
         };
-        let key = *st
-            .wallet
-            .key(&miner)
-            .expect("miner address is in the wallet");
-        let height = st.next_height();
-        let count = st
-            .mempool
-            .prefix_fitting(self.rules.max_block_size.saturating_sub(COINBASE_ALLOWANCE));
-        let entries = &st.mempool.entries()[..count];
+        let count = entries.len();
         let fees: u64 = entries.iter().map(|e| e.fee).sum();
         let txs = entries.iter().map(|e| e.tx.clone()).collect();
         let mut delta = Delta::default();
         let mut tx_effects = Vec::with_capacity(count + 1);
-        for e in entries {
+        for e in &entries {
             let mut effects = e.effects.clone();
             for (_, c) in effects.created.iter_mut() {
                 c.height = Some(height);
@@ -75,7 +89,6 @@ impl Node {
         }
         let coinbase =
             block::unsigned_coinbase(height, &miner, self.rules.block_reward(height) + fees);
-        let tip = st.tip();
         let time = unix_now().max(tip.time);
         let started = std::time::Instant::now();
         let b = block::assemble_block(
@@ -98,16 +111,21 @@ impl Node {
         delta.apply(&cb_effects);
         tx_effects.insert(0, cb_effects);
         let mut times: Vec<u32> = vec![b.header.time];
-        times.extend(st.mempool.entries()[..count].iter().map(|e| e.time));
+        times.extend(entries.iter().map(|e| e.time));
+        drop(entries);
         let effects = BlockEffects {
             miner: Some(miner),
             txs: tx_effects,
             delta,
             times,
         };
-        st.empty_rounds = if count == 0 { st.empty_rounds + 1 } else { 0 };
         let hash = b.block_hash();
-        self.commit_locked(&mut st, &b, effects, count)?;
+        let prepared = self.prepare_commit(height, &b, effects, stats)?;
+        self.finish_commit(&b, prepared, count)?;
+        {
+            let mut st = self.state.write();
+            st.empty_rounds = if count == 0 { st.empty_rounds + 1 } else { 0 };
+        }
         tracing::debug!(height, txs = count, "mined block {hash}");
         Ok(Some(hash))
     }

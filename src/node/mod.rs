@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod mempool;
 pub mod miner;
+pub mod state_lock;
 pub mod streams;
 
 use crate::chain::block::{self, check_block, coinbase_effects, BlockContext, BlockEffects};
@@ -25,7 +26,8 @@ use crate::wallet::Wallet;
 use bitcoin::hashes::Hash;
 use bitcoin::{Block, BlockHash, Transaction, Txid};
 use mempool::{Mempool, MempoolEntry};
-use parking_lot::RwLock;
+use state_lock::StateLock;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -45,6 +47,30 @@ pub enum NodeError {
     Io(#[from] std::io::Error),
     #[error(transparent)]
     Refused(#[from] actions::Refusal),
+}
+
+/// A block ready to be written: its summary, effects, ledger batch and the stream counts
+/// after it.
+struct PreparedBlock {
+    height: u32,
+    info: BlockInfo,
+    effects: BlockEffects,
+    batch: rocksdb::WriteBatch,
+    stats: HashMap<[u8; 16], crate::ledger::streams::StreamStats>,
+}
+
+/// What a block took out of the in-memory state, to be freed after the lock is released.
+#[derive(Default)]
+struct Leftovers {
+    entries: Vec<std::sync::Arc<MempoolEntry>>,
+    pending: HashMap<[u8; 16], streams::PendingStream>,
+}
+
+/// Ledger writes an accepted transaction still needs: its mempool copy and wallet record.
+#[derive(Debug, Default)]
+pub struct Unpersisted {
+    mempool: Option<(u64, Transaction)>,
+    wallet: Option<(u64, crate::wallet::history::WalletTx)>,
 }
 
 /// Where a transaction offered to the mempool comes from.
@@ -212,7 +238,10 @@ pub struct Node {
     pub chain_dir: PathBuf,
     pub options: Options,
     pub ledger: Ledger,
-    pub state: RwLock<NodeState>,
+    pub state: StateLock,
+    /// Held by whoever connects a block (miner, incoming block, mempool clearing), so the
+    /// mempool prefix a block is made from stays put until the block is applied.
+    pub commit_lock: parking_lot::Mutex<()>,
     pub mining_paused: AtomicBool,
     pub incoming_paused: AtomicBool,
     pub stopping: AtomicBool,
@@ -317,7 +346,8 @@ impl Node {
             chain_dir: chain_dir.to_path_buf(),
             options,
             ledger,
-            state: RwLock::new(NodeState {
+            commit_lock: parking_lot::Mutex::new(()),
+            state: StateLock::new(NodeState {
                 chain: loaded.state,
                 blocks: loaded.blocks,
                 mempool: Mempool::default(),
@@ -434,7 +464,10 @@ impl Node {
             delta,
             times: vec![block.header.time],
         };
-        self.commit(block, block_effects, 0)?;
+        {
+            let _commit = self.commit_lock.lock();
+            self.commit(block, block_effects, 0)?;
+        }
         if let Some(id) = root_id {
             self.subscribe(&id)?;
         }
@@ -461,24 +494,30 @@ impl Node {
     }
 
     /// Writes a checked block and applies it in memory; mined mempool entries leave the pool.
+    /// The caller holds `commit_lock`.
     fn commit(
         &self,
         block: &Block,
         effects: BlockEffects,
         mined_from_pool: usize,
     ) -> Result<(), NodeError> {
-        let mut st = self.state.write();
-        self.commit_locked(&mut st, block, effects, mined_from_pool)
+        let (height, stats) = {
+            let st = self.state.read();
+            (st.next_height(), st.streams.stats.clone())
+        };
+        let prepared = self.prepare_commit(height, block, effects, stats)?;
+        self.finish_commit(block, prepared, mined_from_pool)
     }
 
-    fn commit_locked(
+    /// Everything about writing a block that needs no lock: entity positions, the block's
+    /// summary and its ledger batch (with the stream counts it leads to).
+    fn prepare_commit(
         &self,
-        st: &mut NodeState,
+        height: u32,
         block: &Block,
         mut effects: BlockEffects,
-        mined_from_pool: usize,
-    ) -> Result<(), NodeError> {
-        let height = st.next_height();
+        mut stats: HashMap<[u8; 16], crate::ledger::streams::StreamStats>,
+    ) -> Result<PreparedBlock, NodeError> {
         Self::place_entities(block, height, &mut effects);
         let info = BlockInfo {
             hash: block.block_hash(),
@@ -487,15 +526,67 @@ impl Node {
             tx_count: block.txdata.len() as u32,
             size: bitcoin::consensus::encode::serialize(block).len() as u32,
         };
-        self.ledger
-            .commit_block(height, block, &info, &effects, &mut st.streams.stats)?;
+        let batch = self
+            .ledger
+            .block_batch(height, block, &info, &effects, &mut stats)?;
+        Ok(PreparedBlock {
+            height,
+            info,
+            effects,
+            batch,
+            stats,
+        })
+    }
+
+    /// Writes the batch and applies the block in memory with readers held at the gate, then
+    /// waits for the disk with no lock held: one fsync per block.
+    fn finish_commit(
+        &self,
+        block: &Block,
+        prepared: PreparedBlock,
+        mined_from_pool: usize,
+    ) -> Result<(), NodeError> {
+        let PreparedBlock {
+            height,
+            info,
+            effects,
+            batch,
+            stats,
+        } = prepared;
+        {
+            let _gate = self.state.close_gate();
+            self.ledger.write_unsynced(batch)?;
+            let mut st = self.state.write();
+            st.streams.stats = stats;
+            let leftovers =
+                self.apply_block(&mut st, height, block, info, &effects, mined_from_pool)?;
+            drop(st);
+            // Freeing a block's worth of entries takes milliseconds: not under the lock.
+            drop(leftovers);
+        }
+        drop(effects);
+        self.ledger.sync()?;
+        Ok(())
+    }
+
+    fn apply_block(
+        &self,
+        st: &mut NodeState,
+        height: u32,
+        block: &Block,
+        info: BlockInfo,
+        effects: &BlockEffects,
+        mined_from_pool: usize,
+    ) -> Result<Leftovers, NodeError> {
         st.chain.absorb(&effects.delta);
         if height > 0 {
             st.rewards += self.rules.block_reward(height);
         }
         st.blocks.push(info);
+        let mut leftovers = Leftovers::default();
         if mined_from_pool > 0 {
-            st.mempool.remove_prefix(mined_from_pool);
+            leftovers.entries = st.mempool.remove_prefix(mined_from_pool);
+            leftovers.pending = std::mem::take(&mut st.streams.pending);
             st.rebuild_pending_items();
         }
         // Coinbase outputs are new to the wallet; the rest it saw at mempool acceptance.
@@ -514,21 +605,38 @@ impl Node {
         if mined_from_pool == 0 && block.txdata.len() > 1 {
             st.rescan_wallet_coins();
         }
-        Ok(())
+        Ok(leftovers)
     }
 
     /// Validates `tx` against chain + mempool and adds it to the mempool.
     pub fn accept_transaction(&self, tx: Transaction) -> Result<Txid, NodeError> {
-        let mut st = self.state.write();
-        self.accept_locked(&mut st, tx, Origin::Outside)
+        let (txid, unpersisted) = {
+            let mut st = self.state.write();
+            self.accept_locked(&mut st, tx, Origin::Outside)?
+        };
+        self.persist(unpersisted)?;
+        Ok(txid)
     }
 
+    /// Stores what acceptance left to write. Called after the state lock is released, so
+    /// concurrent requests' writes are grouped by RocksDB instead of queueing on the lock;
+    /// the caller answers its client only afterwards.
+    pub(crate) fn persist(&self, u: Unpersisted) -> Result<(), NodeError> {
+        self.ledger.put_accepted_tx(
+            u.mempool.as_ref().map(|(seq, tx)| (*seq, tx)),
+            u.wallet.as_ref().map(|(seq, r)| (*seq, r)),
+        )?;
+        Ok(())
+    }
+
+    /// Checks `tx` and adds it to the in-memory mempool and wallet; returns what is still
+    /// to be written to the ledger (see `persist`).
     pub(crate) fn accept_locked(
         &self,
         st: &mut NodeState,
         tx: Transaction,
         origin: Origin,
-    ) -> Result<Txid, NodeError> {
+    ) -> Result<(Txid, Unpersisted), NodeError> {
         let txid = tx.compute_txid();
         if st.mempool.contains(&txid) {
             return Err(TxReject::duplicate("txn-already-in-mempool").into());
@@ -552,17 +660,12 @@ impl Node {
         let now = unix_now();
         let record =
             self.wallet_record(st, &tx, &checked.effects, now, origin != Origin::Wallet)?;
-        if origin != Origin::Reload {
-            // One write per accepted transaction: the mempool copy and the wallet history.
-            self.ledger.put_accepted_tx(
-                st.mempool_seq,
-                &tx,
-                record.as_ref().map(|r| (st.wallet_seq, r)),
-            )?;
-        } else if let Some(r) = &record {
-            self.ledger.put_wallet_tx(st.wallet_seq, r)?;
-        }
-        if record.is_some() {
+        let unpersisted = Unpersisted {
+            // A reloaded transaction is already stored.
+            mempool: (origin != Origin::Reload).then(|| (st.mempool_seq, tx.clone())),
+            wallet: record.map(|r| (st.wallet_seq, r)),
+        };
+        if unpersisted.wallet.is_some() {
             st.wallet_seq += 1;
         }
         st.track_wallet_coins(&checked.effects);
@@ -575,7 +678,7 @@ impl Node {
             size,
             time: now,
         });
-        Ok(txid)
+        Ok((txid, unpersisted))
     }
 
     /// Adds a transaction to the wallet history if it involves the wallet and is new there.
@@ -621,9 +724,12 @@ impl Node {
         let mut dropped = Vec::new();
         for tx in txs {
             let txid = tx.compute_txid();
-            if let Err(e) = self.accept_locked(&mut st, tx, Origin::Reload) {
-                tracing::warn!("dropping stored mempool transaction {txid}: {e}");
-                dropped.push(txid);
+            match self.accept_locked(&mut st, tx, Origin::Reload) {
+                Ok((_, u)) => self.persist(u)?,
+                Err(e) => {
+                    tracing::warn!("dropping stored mempool transaction {txid}: {e}");
+                    dropped.push(txid);
+                }
             }
         }
         st.mempool_seq = st.mempool.len() as u64 + 1;
@@ -636,6 +742,7 @@ impl Node {
 
     /// Connects a block received from elsewhere (full validation).
     pub fn submit_block(&self, block: &Block) -> Result<(), NodeError> {
+        let _commit = self.commit_lock.lock();
         let effects = {
             let st = self.state.read();
             let recent: Vec<Address> = st
@@ -667,8 +774,9 @@ impl Node {
         let mut gone = Vec::new();
         st.streams.pending.clear();
         for e in pending {
-            if self.accept_locked(&mut st, e.tx, Origin::Reload).is_err() {
-                gone.push(e.txid);
+            match self.accept_locked(&mut st, e.tx.clone(), Origin::Reload) {
+                Ok((_, u)) => self.persist(u)?,
+                Err(_) => gone.push(e.txid),
             }
         }
         st.rescan_wallet_coins();
@@ -722,6 +830,7 @@ impl Node {
 
     /// Drops every mempool transaction (`clearmempool`).
     pub fn clear_mempool(&self) -> Result<(), NodeError> {
+        let _commit = self.commit_lock.lock();
         let mut st = self.state.write();
         let gone: Vec<Txid> = st.mempool.take_all().into_iter().map(|e| e.txid).collect();
         st.streams.pending.clear();

@@ -14,6 +14,8 @@ pub fn secp() -> &'static Secp256k1<All> {
 pub struct PrivateKey {
     pub secret: SecretKey,
     pub compressed: bool,
+    /// Derived once: computing it costs as much as a signature.
+    public: PublicKey,
 }
 
 impl std::fmt::Debug for PrivateKey {
@@ -24,16 +26,20 @@ impl std::fmt::Debug for PrivateKey {
 }
 
 impl PrivateKey {
-    pub fn generate() -> Self {
-        let secret = SecretKey::new(&mut rand::thread_rng());
+    pub fn new(secret: SecretKey, compressed: bool) -> Self {
         PrivateKey {
             secret,
-            compressed: true,
+            compressed,
+            public: PublicKey::from_secret_key(secp(), &secret),
         }
     }
 
+    pub fn generate() -> Self {
+        Self::new(SecretKey::new(&mut rand::thread_rng()), true)
+    }
+
     pub fn public_key(&self) -> PublicKey {
-        PublicKey::from_secret_key(secp(), &self.secret)
+        self.public
     }
 
     /// The serialized public key (33 bytes compressed, 65 uncompressed).
@@ -69,7 +75,7 @@ impl PrivateKey {
             _ => return Err(DecodeError::Length),
         };
         let secret = SecretKey::from_slice(&payload[..32]).map_err(|_| DecodeError::Length)?;
-        Ok(PrivateKey { secret, compressed })
+        Ok(PrivateKey::new(secret, compressed))
     }
 }
 
@@ -93,10 +99,10 @@ mod tests {
     }
 
     fn key(hex_secret: &str, compressed: bool) -> PrivateKey {
-        PrivateKey {
-            secret: SecretKey::from_slice(&hex::decode(hex_secret).unwrap()).unwrap(),
+        PrivateKey::new(
+            SecretKey::from_slice(&hex::decode(hex_secret).unwrap()).unwrap(),
             compressed,
-        }
+        )
     }
 
     #[test]

@@ -683,19 +683,21 @@ fn publish_common(
     from: Option<Option<Address>>,
 ) -> RpcResult<Value> {
     let off = from.is_some() as usize;
-    let stream = {
-        let st = ctx.node.state.read();
-        stream_param(&st, &args.values[off])?
-    };
     let from = from.flatten();
-    check_publisher(ctx, &stream, from)?;
-    let keys = parse_keys(&args.values[off + 1])?;
-    publish_options(args.get(off + 3))?;
-    let (format, data) = parse_data(&args.values[off + 2])?;
-    check_publishable(&stream)?;
-    let txid = ctx
-        .node
-        .publish(from, &stream, &[ItemSpec { keys, format, data }])?;
+    // Parsed before taking the lock; reported in MultiChain's order (stream errors first).
+    let item = parse_keys(&args.values[off + 1]).and_then(|keys| {
+        publish_options(args.get(off + 3))?;
+        let (format, data) = parse_data(&args.values[off + 2])?;
+        Ok(ItemSpec { keys, format, data })
+    });
+    // One lock for checking and publishing: under load every extra acquisition waits.
+    let txid = ctx.node.publish_with(from, |st| -> RpcResult<_> {
+        let stream = stream_param(st, &args.values[off])?;
+        check_publisher_in(ctx, st, &stream, from)?;
+        let item = item?;
+        check_publishable(&stream)?;
+        Ok((stream, vec![item]))
+    })?;
     Ok(json!(txid.to_string()))
 }
 
@@ -717,8 +719,16 @@ fn check_publishable(stream: &Entity) -> RpcResult<()> {
 
 /// MultiChain's publish-permission messages, checked before building anything.
 fn check_publisher(ctx: &RpcContext, stream: &Entity, from: Option<Address>) -> RpcResult<()> {
+    check_publisher_in(ctx, &ctx.node.state.read(), stream, from)
+}
+
+fn check_publisher_in(
+    ctx: &RpcContext,
+    st: &NodeState,
+    stream: &Entity,
+    from: Option<Address>,
+) -> RpcResult<()> {
     let node = &ctx.node;
-    let st = node.state.read();
     let id = stream.short_id();
     let closed = stream.restricted_permissions() as u32 & permission::WRITE != 0;
     let can_write = |a: &Address| {

@@ -52,10 +52,7 @@ impl Wallet {
             let secret = SecretKey::from_slice(&stored.secret)
                 .map_err(|_| LedgerError::Corrupt("wallet_keys"))?;
             let wk = WalletKey {
-                key: PrivateKey {
-                    secret,
-                    compressed: stored.compressed,
-                },
+                key: PrivateKey::new(secret, stored.compressed),
                 seq: stored.seq,
                 created: stored.created,
             };
