@@ -34,6 +34,9 @@ struct Args {
     /// Seconds of the getinfo benchmark.
     #[arg(long, default_value_t = 3)]
     getinfo_seconds: u64,
+    /// Extra multichaind option, e.g. `--node-arg=-rpcthreads=8` (repeatable).
+    #[arg(long = "node-arg", allow_hyphen_values = true)]
+    node_args: Vec<String>,
     /// Keep the data directory (printed) instead of deleting it.
     #[arg(long)]
     keep: bool,
@@ -50,7 +53,7 @@ fn main() {
         .to_path_buf();
     let datadir = std::env::temp_dir().join(format!("mcnode-bench-{}", std::process::id()));
     std::fs::create_dir_all(&datadir).unwrap();
-    let mut node = BenchNode::start(&bin_dir, &datadir);
+    let mut node = BenchNode::start(&bin_dir, &datadir, &args.node_args);
     println!(
         "node pid {} on 127.0.0.1:{}, chain {CHAIN} in {}",
         node.child.id(),
@@ -66,28 +69,35 @@ fn main() {
         "\n== publish: {} items of {} bytes, {} keys, {} clients ==",
         args.items, args.item_size, args.keys, args.clients
     );
+    let cpu_before = (node.cpu_seconds(), process_cpu_seconds());
+    let started = Instant::now();
     publish_phase(&node, &args);
+    let wall = started.elapsed().as_secs_f64();
+    // The first connection sat idle through the publishing and may have been closed.
+    let client = node.client();
+    println!(
+        "CPU during publishing: node {:.2} cores ({:.0} µs per item), load generator {:.2} cores",
+        (node.cpu_seconds() - cpu_before.0) / wall,
+        (node.cpu_seconds() - cpu_before.0) * 1e6 / args.items as f64,
+        (process_cpu_seconds() - cpu_before.1) / wall
+    );
     node.wait_mined(&client);
     let rss_after_publish = node.rss_mb();
 
     println!("\n== stream queries on a {}-item stream ==", args.items);
     let items = args.items;
     let keys = args.keys;
-    query_phase(
-        &node,
-        &args,
-        "liststreamkeyitems (last 10 of a key)",
-        move |i| format!(r#"["bench","key-{}",false,10]"#, (i * 7919) % keys),
-    );
-    query_phase(
-        &node,
-        &args,
-        "liststreamitems (10 from any position)",
-        move |i| {
-            let start = (i * 104_729) % items.saturating_sub(10).max(1);
-            format!(r#"["bench",false,10,{start}]"#)
-        },
-    );
+    let key_query = move |i: u64| format!(r#"["bench","key-{}",false,10]"#, (i * 7919) % keys);
+    let position_query = move |i: u64| {
+        let start = (i * 104_729) % items.saturating_sub(10).max(1);
+        format!(r#"["bench",false,10,{start}]"#)
+    };
+    for clients in [1, args.clients] {
+        let label = format!("liststreamkeyitems (last 10 of a key), {clients} client(s)");
+        query_phase(&node, &args, clients, &label, key_query);
+        let label = format!("liststreamitems (10 from any position), {clients} client(s)");
+        query_phase(&node, &args, clients, &label, position_query);
+    }
 
     println!(
         "\n== getinfo for {} s, {} clients ==",
@@ -101,7 +111,7 @@ fn main() {
     let disk = dir_size(&datadir.join(CHAIN));
     println!("data directory: {:.1} MB", disk as f64 / 1e6);
 
-    node.stop(&client);
+    node.stop(&node.client());
     if args.keep {
         println!("kept {}", datadir.display());
     } else {
@@ -202,12 +212,18 @@ fn publish_phase(node: &BenchNode, args: &Args) {
     );
 }
 
-fn query_phase(node: &BenchNode, args: &Args, label: &str, params: impl Fn(u64) -> String + Sync) {
+fn query_phase(
+    node: &BenchNode,
+    args: &Args,
+    clients: usize,
+    label: &str,
+    params: impl Fn(u64) -> String + Sync,
+) {
     let method = label.split_whitespace().next().unwrap();
     let next = AtomicU64::new(0);
     let start = Instant::now();
     let lat: Vec<u32> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..args.clients)
+        let handles: Vec<_> = (0..clients)
             .map(|_| {
                 let client = node.client();
                 let (next, params) = (&next, &params);
@@ -310,7 +326,7 @@ struct BenchNode {
 }
 
 impl BenchNode {
-    fn start(bin_dir: &Path, datadir: &Path) -> BenchNode {
+    fn start(bin_dir: &Path, datadir: &Path, node_args: &[String]) -> BenchNode {
         let port = free_port();
         let p2p = free_port();
         let util = Command::new(bin_dir.join("multichain-util"))
@@ -327,6 +343,7 @@ impl BenchNode {
             .arg(format!("-datadir={}", datadir.display()))
             .arg(format!("-rpcport={port}"))
             .arg(format!("-port={p2p}"))
+            .args(node_args)
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(datadir.join("node-stderr.log")).unwrap())
             .spawn()
@@ -370,6 +387,11 @@ impl BenchNode {
         }
     }
 
+    /// User + system CPU seconds the node has used (Linux).
+    fn cpu_seconds(&self) -> f64 {
+        cpu_seconds_of(&format!("/proc/{}/stat", self.child.id()))
+    }
+
     /// Resident set size of the node process (Linux).
     fn rss_mb(&self) -> f64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
@@ -386,6 +408,25 @@ impl BenchNode {
         client.call("stop", "[]");
         let _ = self.child.wait();
     }
+}
+
+fn process_cpu_seconds() -> f64 {
+    cpu_seconds_of("/proc/self/stat")
+}
+
+/// utime + stime from a /proc stat file, in seconds (clock ticks are 1/100 s on Linux).
+fn cpu_seconds_of(path: &str) -> f64 {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    let rest = text.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let tick = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (tick(11) + tick(12)) / 100.0
 }
 
 fn free_port() -> u16 {

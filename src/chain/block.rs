@@ -21,7 +21,8 @@ use bitcoin::script::{Builder, PushBytesBuf};
 use bitcoin::secp256k1::{ecdsa::Signature, Message, PublicKey};
 use bitcoin::transaction::Version as TxVersion;
 use bitcoin::{
-    Amount, Block, BlockHash, OutPoint, Sequence, Transaction, TxIn, TxMerkleNode, TxOut, Witness,
+    Amount, Block, BlockHash, OutPoint, Sequence, Transaction, TxIn, TxMerkleNode, TxOut, Txid,
+    Witness,
 };
 
 pub const GENESIS_VERSION: i32 = 1;
@@ -89,16 +90,24 @@ pub fn unsigned_coinbase(height: u32, miner: &Address, reward: u64) -> Transacti
 }
 
 fn merkle_root(txs: &[Transaction]) -> TxMerkleNode {
-    bitcoin::merkle_tree::calculate_root(txs.iter().map(|t| t.compute_txid().to_raw_hash()))
+    merkle_root_of(txs.iter().map(|t| t.compute_txid()))
+}
+
+fn merkle_root_of(txids: impl Iterator<Item = Txid>) -> TxMerkleNode {
+    bitcoin::merkle_tree::calculate_root(txids.map(|t| t.to_raw_hash()))
         .map(TxMerkleNode::from_raw_hash)
         .unwrap_or_else(TxMerkleNode::all_zeros)
 }
 
 /// The hash the miner signs: header with nonce 0 and the merkle root without the signature.
 fn signing_hash(header: &Header, unsigned_txs: &[Transaction]) -> Message {
+    signing_hash_of(header, unsigned_txs.iter().map(|t| t.compute_txid()))
+}
+
+fn signing_hash_of(header: &Header, unsigned_txids: impl Iterator<Item = Txid>) -> Message {
     let mut h = *header;
     h.nonce = 0;
-    h.merkle_root = merkle_root(unsigned_txs);
+    h.merkle_root = merkle_root_of(unsigned_txids);
     Message::from_digest(h.block_hash().to_byte_array())
 }
 
@@ -112,6 +121,8 @@ pub fn assemble_block(
     miner_key: &PrivateKey,
     skip_pow: bool,
 ) -> Block {
+    // Every txid but the coinbase's is the same before and after signing: hash them once.
+    let txids: Vec<Txid> = transactions.iter().map(|t| t.compute_txid()).collect();
     let mut txdata = Vec::with_capacity(transactions.len() + 1);
     txdata.push(coinbase);
     txdata.extend(transactions);
@@ -123,7 +134,10 @@ pub fn assemble_block(
         bits,
         nonce: 0,
     };
-    let msg = signing_hash(&header, &txdata);
+    let msg = signing_hash_of(
+        &header,
+        std::iter::once(txdata[0].compute_txid()).chain(txids.iter().copied()),
+    );
     let sig = secp()
         .sign_ecdsa(&msg, &miner_key.secret)
         .serialize_der()
@@ -139,7 +153,8 @@ pub fn assemble_block(
         value: Amount::ZERO,
         script_pubkey: script::null_data(&[], Some(&element)),
     });
-    header.merkle_root = merkle_root(&txdata);
+    header.merkle_root =
+        merkle_root_of(std::iter::once(txdata[0].compute_txid()).chain(txids.iter().copied()));
     let target = Target::from_compact(bits);
     if !skip_pow {
         while !target.is_met_by(header.block_hash()) {

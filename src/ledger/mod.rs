@@ -51,9 +51,9 @@ fn sync_writes() -> WriteOptions {
 }
 
 /// Bytes all memtables may hold together.
-const MEMTABLE_BUDGET: usize = 96 << 20;
+const MEMTABLE_BUDGET: usize = 32 << 20;
 /// Bytes of table blocks, indexes and filters kept in memory.
-const BLOCK_CACHE: usize = 32 << 20;
+const BLOCK_CACHE: usize = 16 << 20;
 
 impl Ledger {
     pub fn open(path: &Path) -> Result<Ledger, LedgerError> {
@@ -259,7 +259,7 @@ impl Ledger {
         for (i, (tx, txid)) in block.txdata.iter().zip(&txids).enumerate() {
             self.put::<Txs>(&mut batch, txid, &(height, i as u32, tx.clone()));
         }
-        self.put::<Blocks>(&mut batch, &height, &(block.header, txids));
+        self.put::<Blocks>(&mut batch, &height, &(block.header, txids.clone()));
         self.put::<BlockIndex>(&mut batch, &height, info);
         let mut undo = BlockUndo::default();
         for e in &effects.txs {
@@ -280,9 +280,9 @@ impl Ledger {
         for (id, e) in &effects.delta.entities {
             self.put::<Entities>(&mut batch, id, e);
         }
-        self.write_items(&mut batch, height, block, effects, stream_stats)?;
-        for tx in &block.txdata {
-            self.delete::<MempoolTxs>(&mut batch, &tx.compute_txid());
+        self.write_items(&mut batch, height, block, &txids, effects, stream_stats)?;
+        for txid in &txids {
+            self.delete::<MempoolTxs>(&mut batch, txid);
         }
         self.put::<Undo>(&mut batch, &height, &undo);
         let mut tip = height.to_le_bytes().to_vec();
@@ -298,16 +298,17 @@ impl Ledger {
         batch: &mut WriteBatch,
         height: u32,
         block: &Block,
+        txids: &[Txid],
         effects: &BlockEffects,
         stream_stats: &mut HashMap<[u8; 16], StreamStats>,
     ) -> Result<(), LedgerError> {
         let mut index_stats: HashMap<([u8; 16], IndexOf), IndexStats> = HashMap::new();
         let mut touched = Vec::new();
-        for (i, (tx, e)) in block.txdata.iter().zip(&effects.txs).enumerate() {
+        for (i, e) in effects.txs.iter().enumerate() {
             if e.items.is_empty() {
                 continue;
             }
-            let txid = tx.compute_txid();
+            let txid = txids[i];
             let time = effects.times.get(i).copied().unwrap_or(block.header.time);
             let mut placed = Vec::with_capacity(e.items.len());
             for item in &e.items {
@@ -587,15 +588,15 @@ impl Ledger {
     /// record: one write, so both survive a crash together.
     pub fn put_accepted_tx(
         &self,
-        mempool: Option<(u64, &bitcoin::Transaction)>,
+        mempool: Option<(u64, &Txid, &bitcoin::Transaction)>,
         wallet: Option<(u64, &crate::wallet::history::WalletTx)>,
     ) -> Result<(), LedgerError> {
         if mempool.is_none() && wallet.is_none() {
             return Ok(());
         }
         let mut batch = WriteBatch::default();
-        if let Some((seq, tx)) = mempool {
-            self.put::<MempoolTxs>(&mut batch, &tx.compute_txid(), &(seq, tx.clone()));
+        if let Some((seq, txid, tx)) = mempool {
+            self.put::<MempoolTxs>(&mut batch, txid, &(seq, tx.clone()));
         }
         if let Some((wseq, record)) = wallet {
             self.put::<WalletTxs>(&mut batch, &wseq, record);

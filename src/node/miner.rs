@@ -104,7 +104,7 @@ impl Node {
             let secs = started.elapsed().as_secs_f64().max(1e-6);
             let mut stats = self.stats.lock();
             stats.hashes_per_sec = ((b.header.nonce as f64 + 1.0) / secs) as u64;
-            stats.last_block_size = bitcoin::consensus::encode::serialize(&b).len() as u64;
+            stats.last_block_size = b.total_size() as u64;
             stats.last_block_tx = count as u64;
         }
         let cb_effects = coinbase_effects(&b.txdata[0], height);
@@ -152,6 +152,7 @@ pub fn spawn(node: Arc<Node>) -> std::thread::JoinHandle<()> {
     std::thread::Builder::new()
         .name("miner".into())
         .spawn(move || {
+            lower_thread_priority();
             let enabled = node.options.flag("gen", true);
             while !node.is_stopping() {
                 if enabled && node.block_due() {
@@ -163,4 +164,15 @@ pub fn spawn(node: Arc<Node>) -> std::thread::JoinHandle<()> {
             }
         })
         .expect("spawn miner thread")
+}
+
+/// Building and writing a block is throughput work; answering clients is latency work. On
+/// Linux a thread has its own nice value, so the miner yields the CPU to RPC threads.
+fn lower_thread_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority on the calling thread (tid from gettid) has no memory effects.
+    unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, tid, 10);
+    }
 }

@@ -49,6 +49,12 @@ pub enum NodeError {
     Refused(#[from] actions::Refusal),
 }
 
+/// MultiChain's default `-maxshowndata`.
+const MAX_SHOWN_DATA: i64 = 16384;
+
+/// Addresses whose text `Node::address_string` keeps.
+const ADDRESS_TEXT_CACHE: usize = 65536;
+
 /// A block ready to be written: its summary, effects, ledger batch and the stream counts
 /// after it.
 struct PreparedBlock {
@@ -69,7 +75,7 @@ struct Leftovers {
 /// Ledger writes an accepted transaction still needs: its mempool copy and wallet record.
 #[derive(Debug, Default)]
 pub struct Unpersisted {
-    mempool: Option<(u64, Transaction)>,
+    mempool: Option<(u64, Txid, Transaction)>,
     wallet: Option<(u64, crate::wallet::history::WalletTx)>,
 }
 
@@ -247,6 +253,11 @@ pub struct Node {
     pub stopping: AtomicBool,
     pub burn_address: String,
     pub stats: parking_lot::Mutex<MiningStats>,
+    /// Base58 text of addresses already shown: item listings show the same few publishers
+    /// over and over, and encoding one costs more than the rest of the item.
+    address_text: parking_lot::RwLock<HashMap<Address, String>>,
+    /// `-maxshowndata`: larger item data is shown as a reference (read once at start).
+    pub max_shown_data: i64,
 }
 
 /// Figures `getmininginfo` reports about this node's mining.
@@ -339,6 +350,7 @@ impl Node {
         };
 
         let rules = RuleParams::from_params(&params);
+        let max_shown_data = options.int("maxshowndata", MAX_SHOWN_DATA);
         let node = Node {
             burn_address: format.burn_address(),
             format,
@@ -363,6 +375,8 @@ impl Node {
                 wallet_seq: 0,
             }),
             stats: parking_lot::Mutex::new(MiningStats::default()),
+            address_text: Default::default(),
+            max_shown_data,
             mining_paused: AtomicBool::new(false),
             incoming_paused: AtomicBool::new(false),
             stopping: AtomicBool::new(false),
@@ -524,7 +538,7 @@ impl Node {
             time: block.header.time,
             miner: effects.miner,
             tx_count: block.txdata.len() as u32,
-            size: bitcoin::consensus::encode::serialize(block).len() as u32,
+            size: block.total_size() as u32,
         };
         let batch = self
             .ledger
@@ -566,6 +580,7 @@ impl Node {
         }
         drop(effects);
         self.ledger.sync()?;
+        release_freed_memory();
         Ok(())
     }
 
@@ -623,7 +638,7 @@ impl Node {
     /// the caller answers its client only afterwards.
     pub(crate) fn persist(&self, u: Unpersisted) -> Result<(), NodeError> {
         self.ledger.put_accepted_tx(
-            u.mempool.as_ref().map(|(seq, tx)| (*seq, tx)),
+            u.mempool.as_ref().map(|(seq, txid, tx)| (*seq, txid, tx)),
             u.wallet.as_ref().map(|(seq, r)| (*seq, r)),
         )?;
         Ok(())
@@ -655,14 +670,14 @@ impl Node {
             let view = st.view();
             check_transaction(&view, &ctx, &tx)?
         };
-        let size = bitcoin::consensus::encode::serialize(&tx).len();
+        let size = tx.total_size();
         st.mempool_seq += 1;
         let now = unix_now();
         let record =
             self.wallet_record(st, &tx, &checked.effects, now, origin != Origin::Wallet)?;
         let unpersisted = Unpersisted {
             // A reloaded transaction is already stored.
-            mempool: (origin != Origin::Reload).then(|| (st.mempool_seq, tx.clone())),
+            mempool: (origin != Origin::Reload).then(|| (st.mempool_seq, txid, tx.clone())),
             wallet: record.map(|r| (st.wallet_seq, r)),
         };
         if unpersisted.wallet.is_some() {
@@ -787,6 +802,10 @@ impl Node {
 
     /// Gives confirmed positions to entities created in a block.
     fn place_entities(block: &Block, height: u32, effects: &mut BlockEffects) {
+        let creates = |t: &TxEffects| !t.entities.is_empty();
+        if !effects.txs.iter().any(creates) && effects.delta.entities.is_empty() {
+            return;
+        }
         let mut offset = 80 + compact_size_len(block.txdata.len() as u64);
         let mut positions = std::collections::HashMap::new();
         for tx in &block.txdata {
@@ -822,6 +841,20 @@ impl Node {
             .filter(|(k, r)| k.entity.is_none() && k.bit == permission::MINE && r.active_at(h))
             .count()
             .max(1)
+    }
+
+    /// An address in this chain's Base58 form (memoised; bounded).
+    pub fn address_string(&self, address: &Address) -> String {
+        if let Some(text) = self.address_text.read().get(address) {
+            return text.clone();
+        }
+        let text = self.format.encode_address(address);
+        let mut cache = self.address_text.write();
+        if cache.len() >= ADDRESS_TEXT_CACHE {
+            cache.clear();
+        }
+        cache.insert(*address, text.clone());
+        text
     }
 
     pub fn mining_stats(&self) -> MiningStats {
@@ -882,4 +915,14 @@ pub fn write_params(chain_dir: &Path, params: &ChainParams) -> Result<(), NodeEr
     std::fs::File::open(&tmp)?.sync_all()?;
     std::fs::rename(&tmp, chain_dir.join("params.dat"))?;
     Ok(())
+}
+
+/// A block's work allocates and frees tens of megabytes; hand the freed pages back to the
+/// system so the node's resident size follows what it really holds.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free heap pages to the kernel.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }

@@ -3,6 +3,7 @@
 
 pub mod address;
 pub mod entity;
+pub mod hextext;
 pub mod keys;
 pub mod permission;
 pub mod script;
@@ -10,4 +11,5 @@ pub mod tx;
 pub mod ubjson;
 
 pub use address::{Address, AddressFormat};
+pub use hextext::{hex_text, txid_text};
 pub use keys::PrivateKey;

@@ -99,7 +99,7 @@ pub fn stream_restrict(e: &Entity) -> Value {
 pub fn addresses(ctx: &RpcContext, list: &[crate::primitives::address::Address]) -> Value {
     Value::Array(
         list.iter()
-            .map(|a| json!(ctx.node.format.encode_address(a)))
+            .map(|a| json!(ctx.node.address_string(a)))
             .collect(),
     )
 }

@@ -44,9 +44,6 @@ pub const METHODS: [(&str, Handler); 21] = [
 
 /// Item keys are at most 256 bytes.
 const MAX_KEY: usize = 256;
-/// `-maxshowndata` default.
-const MAX_SHOWN_DATA: i64 = 16384;
-
 fn invalid(msg: &str) -> RpcError {
     RpcError::invalid_parameter(msg)
 }
@@ -159,7 +156,7 @@ fn format_name(format: u8) -> &'static str {
 
 /// An item's `data`: inline, or a reference when larger than `-maxshowndata`.
 pub fn shown_data(ctx: &RpcContext, txid: &str, vout: u32, format: u8, data: &[u8]) -> Value {
-    let max = ctx.node.options.int("maxshowndata", MAX_SHOWN_DATA);
+    let max = ctx.node.max_shown_data;
     if data.len() as i64 > max {
         return json!({"txid": txid, "vout": vout, "format": format_name(format), "size": data.len()});
     }
@@ -170,7 +167,7 @@ fn data_inline(format: u8, data: &[u8]) -> Value {
     match format {
         FORMAT_TEXT => json!({"text": std::str::from_utf8(data).ok()}),
         FORMAT_JSON => json!({"json": ubjson::decode(data).ok()}),
-        _ => json!(hex::encode(data)),
+        _ => json!(crate::primitives::hex_text(data)),
     }
 }
 
@@ -180,7 +177,7 @@ fn key_text(k: &[u8]) -> String {
 
 pub fn item_json(ctx: &RpcContext, st: &NodeState, item: &Item, verbose: bool) -> Value {
     let tip = st.tip_height();
-    let txid = item.txid.to_string();
+    let txid = crate::primitives::txid_text(&item.txid);
     let mut m = Map::new();
     m.insert(
         "publishers".into(),
