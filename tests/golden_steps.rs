@@ -1,7 +1,6 @@
-//! The golden MultiChain 2.3 session replayed on our binaries: every step that issue #2
-//! covers must give the same fields, types and messages as the real node's transcript.
-//! (Steps 07–17 and 29–35 — assets, streams, wallet history — wait for issue #4; they are
-//! listed in compat-tests/expected-failures.txt.)
+//! The golden MultiChain 2.3 session replayed on our binaries: every step, 01–41 (node and
+//! permissions from issue #2; assets, streams and wallet history, 07–17 and 29–35, from issue
+//! #4), must give the same fields, types and messages as the real node's transcript.
 
 mod common;
 

@@ -399,8 +399,13 @@ impl Ledger {
             return Ok(out);
         }
         let start = StreamItems::key(&(*stream, from));
+        let mut options = rocksdb::ReadOptions::default();
+        options.set_iterate_upper_bound(StreamItems::key(&(*stream, from.saturating_add(count))));
         let mode = rocksdb::IteratorMode::From(&start, rocksdb::Direction::Forward);
-        for item in self.db.iterator_cf(self.cf(StreamItems::CF), mode) {
+        for item in self
+            .db
+            .iterator_cf_opt(self.cf(StreamItems::CF), options, mode)
+        {
             let (k, v) = item?;
             if !k.starts_with(stream) || out.len() as u64 >= count {
                 break;
@@ -433,17 +438,27 @@ impl Ledger {
         let prefix = StreamIndex::key(&(*stream, of.clone(), 0));
         let prefix = &prefix[..prefix.len() - 8];
         let start = StreamIndex::key(&(*stream, of.clone(), from));
+        // The scan stops at the index's end without looking at the next key's entries.
+        let end = StreamIndex::key(&(*stream, of.clone(), from.saturating_add(count)));
+        let mut options = rocksdb::ReadOptions::default();
+        options.set_iterate_upper_bound(end);
         let mode = rocksdb::IteratorMode::From(&start, rocksdb::Direction::Forward);
-        for entry in self.db.iterator_cf(self.cf(StreamIndex::CF), mode) {
+        let mut item_keys = Vec::new();
+        for entry in self
+            .db
+            .iterator_cf_opt(self.cf(StreamIndex::CF), options, mode)
+        {
             let (k, v) = entry?;
-            if !k.starts_with(prefix) || k.len() != prefix.len() + 8 || out.len() as u64 >= count {
+            if !k.starts_with(prefix) || k.len() != prefix.len() + 8 {
                 break;
             }
-            let seq = StreamIndex::decode(&v)?;
-            let item = self
-                .stream_item(stream, seq)?
-                .ok_or(LedgerError::Corrupt("stream_index"))?;
-            out.push(item);
+            item_keys.push(StreamItems::key(&(*stream, StreamIndex::decode(&v)?)));
+        }
+        // One batched lookup for the items themselves.
+        let cf = self.cf(StreamItems::CF);
+        for found in self.db.batched_multi_get_cf(cf, &item_keys, false) {
+            let bytes = found?.ok_or(LedgerError::Corrupt("stream_index"))?;
+            out.push(StreamItems::decode(&bytes)?);
         }
         Ok(out)
     }
