@@ -221,60 +221,53 @@ fn query_phase(
 ) {
     let method = label.split_whitespace().next().unwrap();
     let next = AtomicU64::new(0);
-    let start = Instant::now();
-    let lat: Vec<u32> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..clients)
-            .map(|_| {
-                let client = node.client();
-                let (next, params) = (&next, &params);
-                s.spawn(move || {
-                    let mut lat = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        if i >= args.queries {
-                            return lat;
-                        }
-                        let p = params(i);
-                        let t = Instant::now();
-                        let reply = client.call(method, &p);
-                        lat.push(t.elapsed().as_nanos().min(u32::MAX as u128) as u32);
-                        if i == 0 {
-                            assert!(reply.contains("\"txid\""), "no items in {reply}");
-                        }
-                    }
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap())
-            .collect()
+    timed_calls(node, clients, label, |client| {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        if i >= args.queries {
+            return false;
+        }
+        let reply = client.call(method, &params(i));
+        if i == 0 {
+            assert!(reply.contains("\"txid\""), "no items in {reply}");
+        }
+        true
     });
-    let mut lat = lat;
-    lat.sort_unstable();
-    println!(
-        "{label}: {:.0}/s, p50 {:.3} ms, p99 {:.3} ms",
-        lat.len() as f64 / start.elapsed().as_secs_f64(),
-        pct(&lat, 0.50),
-        pct(&lat, 0.99)
-    );
 }
 
 fn getinfo_phase(node: &BenchNode, args: &Args) {
     let stop = Instant::now() + Duration::from_secs(args.getinfo_seconds);
+    timed_calls(node, args.clients, "getinfo", |client| {
+        if Instant::now() >= stop {
+            return false;
+        }
+        client.call("getinfo", "[]");
+        true
+    });
+}
+
+/// Runs `call` from `clients` connections until it returns false; prints the rate and the
+/// latency percentiles of the calls made.
+fn timed_calls(
+    node: &BenchNode,
+    clients: usize,
+    label: &str,
+    call: impl Fn(&Client) -> bool + Sync,
+) {
     let start = Instant::now();
-    let lat: Vec<u32> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..args.clients)
+    let mut lat: Vec<u32> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..clients)
             .map(|_| {
                 let client = node.client();
+                let call = &call;
                 s.spawn(move || {
                     let mut lat = Vec::new();
-                    while Instant::now() < stop {
+                    loop {
                         let t = Instant::now();
-                        client.call("getinfo", "[]");
+                        if !call(&client) {
+                            return lat;
+                        }
                         lat.push(t.elapsed().as_nanos().min(u32::MAX as u128) as u32);
                     }
-                    lat
                 })
             })
             .collect();
@@ -283,10 +276,9 @@ fn getinfo_phase(node: &BenchNode, args: &Args) {
             .flat_map(|h| h.join().unwrap())
             .collect()
     });
-    let mut lat = lat;
     lat.sort_unstable();
     println!(
-        "getinfo: {:.0}/s, p50 {:.3} ms, p99 {:.3} ms",
+        "{label}: {:.0}/s, p50 {:.3} ms, p99 {:.3} ms",
         lat.len() as f64 / start.elapsed().as_secs_f64(),
         pct(&lat, 0.50),
         pct(&lat, 0.99)

@@ -116,3 +116,27 @@ pub fn object(pairs: Vec<(&str, Value)>) -> Value {
     }
     Value::Object(m)
 }
+
+/// The `for` object naming an entity: `{"type", "name", "issuetxid"|"createtxid"?,
+/// "assetref"|"streamref"}`; decoded transactions show the txid, permission listings do not.
+pub fn for_json(e: &Entity, with_txid: bool) -> Value {
+    let mut m = serde_json::Map::new();
+    m.insert(
+        "type".into(),
+        json!(if e.is_asset() { "asset" } else { "stream" }),
+    );
+    let name = e.name();
+    if !name.is_empty() {
+        m.insert("name".into(), json!(name));
+    }
+    let (txid_key, ref_key) = if e.is_asset() {
+        ("issuetxid", "assetref")
+    } else {
+        ("createtxid", "streamref")
+    };
+    if with_txid {
+        m.insert(txid_key.into(), json!(e.txid.to_string()));
+    }
+    m.insert(ref_key.into(), reference_json(e));
+    Value::Object(m)
+}

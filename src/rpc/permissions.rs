@@ -8,26 +8,6 @@ use crate::node::actions::GrantRequest;
 use crate::primitives::permission;
 use serde_json::{json, Map, Value};
 
-/// `for` of an entity permission: `{"type","name","streamref"|"assetref"}`.
-fn entity_for_json(e: &Entity) -> Value {
-    let mut m = Map::new();
-    m.insert(
-        "type".into(),
-        json!(if e.is_asset() { "asset" } else { "stream" }),
-    );
-    let name = e.name();
-    if !name.is_empty() {
-        m.insert("name".into(), json!(name));
-    }
-    let key = if e.is_asset() {
-        "assetref"
-    } else {
-        "streamref"
-    };
-    m.insert(key.into(), super::entities::reference_json(e));
-    Value::Object(m)
-}
-
 pub const METHODS: [(&str, Handler); 6] = [
     ("grant", grant),
     ("grantfrom", grantfrom),
@@ -224,7 +204,7 @@ fn listpermissions(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
         m.insert(
             "for".into(),
             match &entity {
-                Some(e) => entity_for_json(e),
+                Some(e) => super::entities::for_json(e, false),
                 None => Value::Null,
             },
         );

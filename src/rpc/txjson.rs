@@ -153,43 +153,18 @@ pub fn signers(tx: &Transaction) -> Vec<crate::primitives::address::Address> {
     out
 }
 
-fn entity_for(ctx: &RpcContext, st: &NodeState, id: &[u8; 16]) -> Value {
-    match st.view().entity(id) {
-        Some(e) => {
-            let mut m = Map::new();
-            m.insert(
-                "type".into(),
-                json!(if e.is_asset() { "asset" } else { "stream" }),
-            );
-            let name = e.name();
-            if !name.is_empty() {
-                m.insert("name".into(), json!(name));
-            }
-            let (txid_key, ref_key) = if e.is_asset() {
-                ("issuetxid", "assetref")
-            } else {
-                ("createtxid", "streamref")
-            };
-            m.insert(txid_key.into(), json!(e.txid.to_string()));
-            m.insert(ref_key.into(), super::entities::reference_json(&e));
-            let _ = ctx;
-            Value::Object(m)
-        }
-        None => Value::Null,
-    }
+fn entity_for(st: &NodeState, id: &[u8; 16]) -> Value {
+    st.view()
+        .entity(id)
+        .map_or(Value::Null, |e| super::entities::for_json(&e, true))
 }
 
 /// A permission grant for an entity, with only the keys meaningful for it.
-fn entity_grant_json(
-    ctx: &RpcContext,
-    st: &NodeState,
-    id: &[u8; 16],
-    g: &script::PermissionGrant,
-) -> Value {
+fn entity_grant_json(st: &NodeState, id: &[u8; 16], g: &script::PermissionGrant) -> Value {
     let e = st.view().entity(id);
     let flag = |bit| json!(g.bits & bit != 0);
     let mut m = Map::new();
-    m.insert("for".into(), entity_for(ctx, st, id));
+    m.insert("for".into(), entity_for(st, id));
     if e.as_ref().is_some_and(|e| e.is_stream()) {
         m.insert("write".into(), flag(perm::WRITE));
         m.insert("read".into(), flag(perm::READ));
@@ -301,7 +276,7 @@ pub fn tx_to_json(ctx: &RpcContext, st: &NodeState, tx: &Transaction) -> Value {
                         .iter()
                         .map(|(e, g)| match e {
                             None => grant_json(g),
-                            Some(id) => entity_grant_json(ctx, st, id, g),
+                            Some(id) => entity_grant_json(st, id, g),
                         })
                         .collect();
                     if !perms.is_empty() {
@@ -316,7 +291,7 @@ pub fn tx_to_json(ctx: &RpcContext, st: &NodeState, tx: &Transaction) -> Value {
                 }) => {
                     let mut item = Map::new();
                     item.insert("type".into(), json!("stream"));
-                    if let Value::Object(f) = entity_for(ctx, st, stream) {
+                    if let Value::Object(f) = entity_for(st, stream) {
                         for k in ["name", "createtxid", "streamref"] {
                             if let Some(v) = f.get(k) {
                                 item.insert(k.into(), v.clone());
