@@ -24,6 +24,7 @@ use bitcoin::{
     Amount, Block, BlockHash, OutPoint, Sequence, Transaction, TxIn, TxMerkleNode, TxOut, Txid,
     Witness,
 };
+use std::sync::Arc;
 
 pub const GENESIS_VERSION: i32 = 1;
 pub const BLOCK_VERSION: i32 = 3;
@@ -290,7 +291,8 @@ pub fn block_miner(block: &Block) -> Result<Address, BlockReject> {
 #[derive(Debug, Default)]
 pub struct BlockEffects {
     pub miner: Option<Address>,
-    pub txs: Vec<TxEffects>,
+    /// Shared with the mempool entries a locally mined block was made from.
+    pub txs: Vec<Arc<TxEffects>>,
     pub delta: Delta,
     /// When this node first saw each transaction (block time if it came with the block).
     pub times: Vec<u32>,
@@ -376,7 +378,7 @@ pub fn check_block<V: StateView + ?Sized>(
         }
         fees += checked.fee;
         effects.delta.apply(&checked.effects);
-        effects.txs.push(checked.effects);
+        effects.txs.push(Arc::new(checked.effects));
     }
     let paid: u64 = coinbase.output.iter().map(|o| o.value.to_sat()).sum();
     if paid > rules.block_reward(ctx.height) + fees {
@@ -386,7 +388,7 @@ pub fn check_block<V: StateView + ?Sized>(
     }
     let coinbase_effects = coinbase_effects(coinbase, ctx.height);
     effects.delta.apply(&coinbase_effects);
-    effects.txs.insert(0, coinbase_effects);
+    effects.txs.insert(0, Arc::new(coinbase_effects));
     effects.times = vec![block.header.time; block.txdata.len()];
     Ok(effects)
 }

@@ -135,7 +135,13 @@ pub struct TxEffects {
 impl Delta {
     pub fn apply(&mut self, effects: &TxEffects) {
         for (op, _) in &effects.spent {
-            self.coins.insert(*op, None);
+            // A coin created and spent within the delta leaves no trace: the base never had
+            // it, so there is nothing to mark spent (nor to delete from the ledger).
+            if let Some(Some(_)) = self.coins.get(op) {
+                self.coins.remove(op);
+            } else {
+                self.coins.insert(*op, None);
+            }
         }
         for (op, coin) in &effects.created {
             self.coins.insert(*op, Some(coin.clone()));
@@ -327,4 +333,51 @@ pub fn has_global<V: StateView + ?Sized>(
         bit,
     })
     .is_some_and(|r| r.active_at(height))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bitcoin::hashes::Hash;
+
+    fn coin() -> Coin {
+        Coin {
+            output: TxOut::NULL,
+            height: None,
+            coinbase: false,
+        }
+    }
+
+    fn op(n: u8) -> OutPoint {
+        OutPoint::new(bitcoin::Txid::from_byte_array([n; 32]), 0)
+    }
+
+    /// A coin created and spent within one delta (a chain of publishes in one block) leaves
+    /// nothing behind; a coin of the base that is spent is marked spent.
+    #[test]
+    fn coins_created_and_spent_in_a_delta_vanish() {
+        let mut delta = Delta::default();
+        delta.apply(&TxEffects {
+            spent: vec![(op(1), coin())],
+            created: vec![(op(2), coin())],
+            ..Default::default()
+        });
+        delta.apply(&TxEffects {
+            spent: vec![(op(2), coin())],
+            created: vec![(op(3), coin())],
+            ..Default::default()
+        });
+        assert_eq!(delta.coins.get(&op(1)), Some(&None));
+        assert_eq!(delta.coins.get(&op(2)), None);
+        assert_eq!(delta.coins.get(&op(3)), Some(&Some(coin())));
+        let mut base = ChainState::default();
+        base.coins.insert(op(1), coin());
+        let view = Overlay {
+            base: &base,
+            delta: &delta,
+        };
+        assert!(view.coin(&op(1)).is_none());
+        assert!(view.coin(&op(2)).is_none());
+        assert!(view.coin(&op(3)).is_some());
+    }
 }

@@ -263,7 +263,12 @@ impl Ledger {
         self.put::<BlockIndex>(&mut batch, &height, info);
         let mut undo = BlockUndo::default();
         for e in &effects.txs {
-            undo.spent.extend(e.spent.iter().cloned());
+            // Coins created and spent inside the block never reached the ledger: nothing to
+            // restore for them (the delta no longer mentions them).
+            let from_before =
+                |(op, _): &&(bitcoin::OutPoint, _)| effects.delta.coins.get(op) == Some(&None);
+            undo.spent
+                .extend(e.spent.iter().filter(from_before).cloned());
             for (k, prev, _) in &e.permissions {
                 undo.permissions.push((*k, prev.clone()));
             }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 pub struct MempoolEntry {
     pub tx: Transaction,
     pub txid: Txid,
-    pub effects: TxEffects,
+    pub effects: Arc<TxEffects>,
     pub fee: u64,
     pub size: usize,
     pub time: u32,

@@ -80,12 +80,12 @@ impl Node {
         let mut delta = Delta::default();
         let mut tx_effects = Vec::with_capacity(count + 1);
         for e in &entries {
-            let mut effects = e.effects.clone();
-            for (_, c) in effects.created.iter_mut() {
-                c.height = Some(height);
-            }
-            delta.apply(&effects);
-            tx_effects.push(effects);
+            delta.apply(&e.effects);
+            tx_effects.push(e.effects.clone());
+        }
+        // Coins the mempool created have no height yet; in the block they get this one.
+        for coin in delta.coins.values_mut().flatten() {
+            coin.height.get_or_insert(height);
         }
         let coinbase =
             block::unsigned_coinbase(height, &miner, self.rules.block_reward(height) + fees);
@@ -109,7 +109,7 @@ impl Node {
         }
         let cb_effects = coinbase_effects(&b.txdata[0], height);
         delta.apply(&cb_effects);
-        tx_effects.insert(0, cb_effects);
+        tx_effects.insert(0, std::sync::Arc::new(cb_effects));
         let mut times: Vec<u32> = vec![b.header.time];
         times.extend(entries.iter().map(|e| e.time));
         drop(entries);

@@ -474,7 +474,7 @@ impl Node {
         delta.apply(&effects);
         let block_effects = BlockEffects {
             miner: Some(admin),
-            txs: vec![effects],
+            txs: vec![std::sync::Arc::new(effects)],
             delta,
             times: vec![block.header.time],
         };
@@ -688,7 +688,7 @@ impl Node {
         st.mempool.add(MempoolEntry {
             tx,
             txid,
-            effects: checked.effects,
+            effects: std::sync::Arc::new(checked.effects),
             fee: checked.fee,
             size,
             time: now,
@@ -802,7 +802,7 @@ impl Node {
 
     /// Gives confirmed positions to entities created in a block.
     fn place_entities(block: &Block, height: u32, effects: &mut BlockEffects) {
-        let creates = |t: &TxEffects| !t.entities.is_empty();
+        let creates = |t: &std::sync::Arc<TxEffects>| !t.entities.is_empty();
         if !effects.txs.iter().any(creates) && effects.delta.entities.is_empty() {
             return;
         }
@@ -822,8 +822,9 @@ impl Node {
                 }
             }
         };
-        for t in effects.txs.iter_mut() {
-            for (_, _, e) in t.entities.iter_mut() {
+        for t in effects.txs.iter_mut().filter(|t| !t.entities.is_empty()) {
+            // Shared with the mempool entry: copied only here, for the rare entity creation.
+            for (_, _, e) in std::sync::Arc::make_mut(t).entities.iter_mut() {
                 place(e);
             }
         }
