@@ -269,28 +269,14 @@ impl Node {
         details: Details,
     ) -> Result<Txid, NodeError> {
         let st = self.state.write();
-        if let Some(name) = details.name() {
-            if st.view().entity_by_name(&name).is_some() {
-                return Err(Refusal::DuplicateName.into());
-            }
-        }
+        ensure_name_free(&st, &details)?;
         let sender = self.choose_sender(
             &st,
             from,
             &[Need::Global(permission::CREATE)],
             "create permission",
         )?;
-        let out = TxOut {
-            value: Amount::ZERO,
-            script_pubkey: script::null_data(
-                &[Element::NewEntity {
-                    kind: entity::KIND_STREAM,
-                    details: details.encode(),
-                }
-                .encode()],
-                None,
-            ),
-        };
+        let out = creation_output(entity::KIND_STREAM, &details);
         self.build_and_accept(
             st,
             &sender,
@@ -348,11 +334,7 @@ impl Node {
         native: u64,
     ) -> Result<Txid, NodeError> {
         let st = self.state.write();
-        if let Some(name) = details.name() {
-            if st.view().entity_by_name(&name).is_some() {
-                return Err(Refusal::DuplicateName.into());
-            }
-        }
+        ensure_name_free(&st, &details)?;
         let sender = self.choose_sender(
             &st,
             from,
@@ -364,17 +346,7 @@ impl Node {
                 value: Amount::from_sat(native),
                 script_pubkey: script::pay_to(to, &[Element::Genesis(raw).encode()]),
             },
-            TxOut {
-                value: Amount::ZERO,
-                script_pubkey: script::null_data(
-                    &[Element::NewEntity {
-                        kind: entity::KIND_ASSET,
-                        details: details.encode(),
-                    }
-                    .encode()],
-                    None,
-                ),
-            },
+            creation_output(entity::KIND_ASSET, &details),
         ];
         self.build_and_accept(
             st,
@@ -546,5 +518,28 @@ pub fn item_output(id: [u8; 16], item: &ItemSpec) -> TxOut {
     TxOut {
         value: Amount::ZERO,
         script_pubkey: script::null_data(&elements, Some(&item.data)),
+    }
+}
+
+/// Refuses a new asset or stream whose name is taken (confirmed or pending).
+fn ensure_name_free(st: &NodeState, details: &Details) -> Result<(), Refusal> {
+    match details.name() {
+        Some(name) if st.view().entity_by_name(&name).is_some() => Err(Refusal::DuplicateName),
+        _ => Ok(()),
+    }
+}
+
+/// The `OP_RETURN` output that creates an asset or stream with `details`.
+pub fn creation_output(kind: u8, details: &Details) -> TxOut {
+    TxOut {
+        value: Amount::ZERO,
+        script_pubkey: script::null_data(
+            &[Element::NewEntity {
+                kind,
+                details: details.encode(),
+            }
+            .encode()],
+            None,
+        ),
     }
 }

@@ -130,31 +130,14 @@ impl StreamIndexes {
         start: u64,
         count: u64,
     ) -> Result<Vec<Item>, LedgerError> {
-        let confirmed = self.confirmed(id).items;
-        let mut out: Vec<Item> = Vec::new();
-        if start < confirmed {
-            let n = count.min(confirmed - start);
-            out.extend(
-                ledger
-                    .stream_items(id, start, n)?
-                    .into_iter()
-                    .map(Item::from),
-            );
-        }
-        let taken = out.len() as u64;
-        if taken < count {
-            let from = start.max(confirmed) - confirmed;
-            if let Some(p) = self.pending.get(id) {
-                out.extend(
-                    p.items
-                        .iter()
-                        .skip(from as usize)
-                        .take((count - taken) as usize)
-                        .cloned(),
-                );
-            }
-        }
-        Ok(out)
+        let pending = self.pending.get(id).map(|p| p.items.iter());
+        window(
+            self.confirmed(id).items,
+            start,
+            count,
+            pending,
+            |from, n| ledger.stream_items(id, from, n),
+        )
     }
 
     pub fn total(&self, id: &[u8; 16]) -> u64 {
@@ -183,29 +166,10 @@ impl StreamIndexes {
         count: u64,
     ) -> Result<Vec<Item>, LedgerError> {
         let (confirmed, _) = self.index_counts(ledger, id, of)?;
-        let mut out: Vec<Item> = Vec::new();
-        if start < confirmed {
-            let n = count.min(confirmed - start);
-            out.extend(
-                ledger
-                    .stream_index_items(id, of, start, n)?
-                    .into_iter()
-                    .map(Item::from),
-            );
-        }
-        let taken = out.len() as u64;
-        if taken < count {
-            let from = start.max(confirmed) - confirmed;
-            if let Some(p) = self.pending.get(id) {
-                out.extend(
-                    p.items_of(of)
-                        .skip(from as usize)
-                        .take((count - taken) as usize)
-                        .cloned(),
-                );
-            }
-        }
-        Ok(out)
+        let pending = self.pending.get(id).map(|p| p.items_of(of));
+        window(confirmed, start, count, pending, |from, n| {
+            ledger.stream_index_items(id, of, from, n)
+        })
     }
 
     /// Keys or publishers of a stream in order of first appearance: confirmed ones, then the
@@ -232,4 +196,34 @@ impl StreamIndexes {
         }
         Ok(all)
     }
+}
+
+/// Items `start..start+count` of a sequence made of `confirmed` items in the ledger (read by
+/// `load(from, n)`) followed by `pending` ones in memory.
+fn window<'a>(
+    confirmed: u64,
+    start: u64,
+    count: u64,
+    pending: Option<impl Iterator<Item = &'a Item>>,
+    load: impl FnOnce(u64, u64) -> Result<Vec<StoredItem>, LedgerError>,
+) -> Result<Vec<Item>, LedgerError> {
+    let mut out: Vec<Item> = Vec::new();
+    if start < confirmed {
+        out.extend(
+            load(start, count.min(confirmed - start))?
+                .into_iter()
+                .map(Item::from),
+        );
+    }
+    let taken = out.len() as u64;
+    if let (true, Some(pending)) = (taken < count, pending) {
+        let from = start.max(confirmed) - confirmed;
+        out.extend(
+            pending
+                .skip(from as usize)
+                .take((count - taken) as usize)
+                .cloned(),
+        );
+    }
+    Ok(out)
 }

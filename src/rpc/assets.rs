@@ -115,6 +115,13 @@ fn qty(e: &Entity, raw: i64) -> Value {
     double(raw as f64 / e.multiple() as f64)
 }
 
+/// `{"name"?, "assetref", "qty"}`: an amount of an asset in balances and history.
+pub(super) fn asset_qty_row(e: &Entity, raw: i64) -> Value {
+    let mut m = entities::asset_ident(e, false);
+    m.insert("qty".into(), qty(e, raw));
+    Value::Object(m)
+}
+
 /// The genesis details of an asset as decoderawtransaction shows them.
 pub fn issue_details_json(e: &Entity, kind: &str) -> Value {
     let mut m = Map::new();
@@ -187,14 +194,7 @@ fn balance_rows(st: &NodeState, amounts: &AssetAmounts) -> Value {
         .iter()
         .filter_map(|(id, q)| {
             let e = view.entity(id)?;
-            let mut m = Map::new();
-            let name = e.name();
-            if !name.is_empty() {
-                m.insert("name".into(), json!(name));
-            }
-            m.insert("assetref".into(), entities::reference_json(&e));
-            m.insert("qty".into(), qty(&e, *q));
-            Some((e.seq, Value::Object(m)))
+            Some((e.seq, asset_qty_row(&e, *q)))
         })
         .collect();
     rows.sort_by_key(|(s, _)| *s);
@@ -456,23 +456,6 @@ fn issuemore_common(
 // ----------------------------------------------------------------------------------------
 // listassets / getassetinfo
 
-fn all_assets(st: &NodeState) -> Vec<Entity> {
-    let view = st.view();
-    let mut ids: Vec<(u64, [u8; 16])> = st
-        .chain
-        .entities
-        .values()
-        .chain(st.mempool.delta.entities.values())
-        .filter(|e| e.is_asset())
-        .map(|e| (e.seq, e.short_id()))
-        .collect();
-    ids.sort();
-    ids.dedup();
-    ids.into_iter()
-        .filter_map(|(_, id)| view.entity(&id))
-        .collect()
-}
-
 fn strict_verbose(args: &Args, i: usize) -> RpcResult<bool> {
     match args.get(i) {
         None => Ok(false),
@@ -499,8 +482,8 @@ fn listassets(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     };
     let st = ctx.node.state.read();
     let list: Vec<Entity> = match args.get(0) {
-        None | Some(Value::Null) => all_assets(&st),
-        Some(Value::String(s)) if s == "*" => all_assets(&st),
+        None | Some(Value::Null) => entities::all_of(&st, entities::Kind::Asset),
+        Some(Value::String(s)) if s == "*" => entities::all_of(&st, entities::Kind::Asset),
         Some(Value::String(s)) if s.is_empty() => return Ok(json!([])),
         Some(v @ Value::String(_)) => vec![asset_param(&st, v)?],
         Some(v @ Value::Array(_)) => {
@@ -864,40 +847,23 @@ fn asset_rows_full(st: &NodeState, amounts: &AssetAmounts) -> Vec<Value> {
     let view = st.view();
     amounts
         .iter()
-        .filter_map(|(id, q)| {
-            let e = view.entity(id)?;
-            let mut m = Map::new();
-            let name = e.name();
-            if !name.is_empty() {
-                m.insert("name".into(), json!(name));
-            }
-            m.insert("assetref".into(), entities::reference_json(&e));
-            m.insert("qty".into(), qty(&e, *q));
-            Some(Value::Object(m))
-        })
+        .filter_map(|(id, q)| Some(asset_qty_row(&view.entity(id)?, *q)))
         .collect()
 }
 
 fn listunspent(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     args.arity(0, 3)?;
-    let minconf = match args.get(0) {
-        None => 1,
+    let int_or = |i: usize, default: i64| match args.get(i) {
+        None => Ok(default),
         Some(v) => super::args::int_of(v).map_err(|_| {
             RpcError::new(
                 RPC_TYPE_ERROR,
                 format!("Expected type int, got {}", type_name(v)),
             )
-        })?,
+        }),
     };
-    let maxconf = match args.get(1) {
-        None => 9_999_999,
-        Some(v) => super::args::int_of(v).map_err(|_| {
-            RpcError::new(
-                RPC_TYPE_ERROR,
-                format!("Expected type int, got {}", type_name(v)),
-            )
-        })?,
-    };
+    let minconf = int_or(0, 1)?;
+    let maxconf = int_or(1, 9_999_999)?;
     let filter = match args.get(2) {
         None => None,
         Some(v @ Value::Array(_)) => Some(address_list(v, &ctx.node.format)?),
@@ -1077,13 +1043,7 @@ fn gettxout(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
             .iter()
             .filter_map(|(id, q)| {
                 let e = view.entity(id)?;
-                let mut r = Map::new();
-                let name = e.name();
-                if !name.is_empty() {
-                    r.insert("name".into(), json!(name));
-                }
-                r.insert("issuetxid".into(), json!(e.txid.to_string()));
-                r.insert("assetref".into(), entities::reference_json(&e));
+                let mut r = entities::asset_ident(&e, true);
                 r.insert("qty".into(), qty(&e, *q));
                 r.insert("raw".into(), json!(q));
                 if e.txid == txid {

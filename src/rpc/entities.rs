@@ -140,3 +140,39 @@ pub fn for_json(e: &Entity, with_txid: bool) -> Value {
     m.insert(ref_key.into(), reference_json(e));
     Value::Object(m)
 }
+
+/// How results name an asset: `{"name"?, "issuetxid"?, "assetref"}`; callers add the
+/// amounts or details after these members.
+pub fn asset_ident(e: &Entity, with_issuetxid: bool) -> Map<String, Value> {
+    let mut m = Map::new();
+    let name = e.name();
+    if !name.is_empty() {
+        m.insert("name".into(), json!(name));
+    }
+    if with_issuetxid {
+        m.insert("issuetxid".into(), json!(e.txid.to_string()));
+    }
+    m.insert("assetref".into(), reference_json(e));
+    m
+}
+
+/// Every asset or stream, confirmed or pending, in creation order.
+pub fn all_of(st: &NodeState, kind: Kind) -> Vec<Entity> {
+    let view = st.view();
+    let mut ids: Vec<(u64, [u8; 16])> = st
+        .chain
+        .entities
+        .values()
+        .chain(st.mempool.delta.entities.values())
+        .filter(|e| match kind {
+            Kind::Asset => e.is_asset(),
+            Kind::Stream => e.is_stream(),
+        })
+        .map(|e| (e.seq, e.short_id()))
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids.into_iter()
+        .filter_map(|(_, id)| view.entity(&id))
+        .collect()
+}

@@ -12,7 +12,7 @@ use crate::chain::metadata::{self, AssetAmounts};
 use crate::chain::state::StateView;
 use crate::chain::verify::{sign_input_with, verify_input};
 use crate::chain::TxReject;
-use crate::node::actions::{item_output, ItemSpec};
+use crate::node::actions::{creation_output, item_output, ItemSpec};
 use crate::node::{NodeError, NodeState};
 use crate::primitives::address::Address;
 use crate::primitives::entity::{self as ent, Details};
@@ -327,14 +327,7 @@ fn data_output(ctx: &RpcContext, st: &NodeState, v: &Value, kinds: DataKinds) ->
             } else {
                 ent::KIND_STREAM
             };
-            Ok(out(script::null_data(
-                &[Element::NewEntity {
-                    kind,
-                    details: details.encode(),
-                }
-                .encode()],
-                None,
-            )))
+            Ok(creation_output(kind, &details))
         }
         Some("update") if kinds.entities => {
             let asset = match obj.get("update") {
@@ -1491,20 +1484,7 @@ fn rows(st: &NodeState, amounts: &AssetAmounts) -> Value {
     Value::Array(
         amounts
             .iter()
-            .filter_map(|(id, q)| {
-                let e = view.entity(id)?;
-                let mut m = Map::new();
-                let name = e.name();
-                if !name.is_empty() {
-                    m.insert("name".into(), json!(name));
-                }
-                m.insert("assetref".into(), super::entities::reference_json(&e));
-                m.insert(
-                    "qty".into(),
-                    crate::jsonfmt::double(*q as f64 / e.multiple() as f64),
-                );
-                Some(Value::Object(m))
-            })
+            .filter_map(|(id, q)| Some(super::assets::asset_qty_row(&view.entity(id)?, *q)))
             .collect(),
     )
 }

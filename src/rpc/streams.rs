@@ -448,8 +448,8 @@ fn liststreams(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     let start = start_param(args, 3)?;
     let st = ctx.node.state.read();
     let mut list: Vec<Entity> = match args.get(0) {
-        None | Some(Value::Null) => all_streams(&st),
-        Some(Value::String(s)) if s == "*" => all_streams(&st),
+        None | Some(Value::Null) => entities::all_of(&st, entities::Kind::Stream),
+        Some(Value::String(s)) if s == "*" => entities::all_of(&st, entities::Kind::Stream),
         Some(Value::String(s)) if s.is_empty() => return Ok(json!([])),
         Some(v @ Value::String(_)) => vec![stream_param(&st, v)?],
         Some(v @ Value::Array(_)) => {
@@ -474,23 +474,6 @@ fn liststreams(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
         .map(|e| stream_json(ctx, &st, e, verbose, true))
         .collect::<RpcResult<Vec<_>>>()?;
     Ok(Value::Array(out))
-}
-
-fn all_streams(st: &NodeState) -> Vec<Entity> {
-    let view = st.view();
-    let mut ids: Vec<(u64, [u8; 16])> = st
-        .chain
-        .entities
-        .values()
-        .chain(st.mempool.delta.entities.values())
-        .filter(|e| e.is_stream())
-        .map(|e| (e.seq, e.short_id()))
-        .collect();
-    ids.sort();
-    ids.dedup();
-    ids.into_iter()
-        .filter_map(|(_, id)| view.entity(&id))
-        .collect()
 }
 
 fn getstreaminfo(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {

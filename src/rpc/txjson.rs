@@ -186,13 +186,7 @@ fn entity_grant_json(st: &NodeState, id: &[u8; 16], g: &script::PermissionGrant)
 fn asset_row(ctx: &RpcContext, st: &NodeState, id: &[u8; 16], raw: i64, kind: &str) -> Value {
     match st.view().entity(id) {
         Some(e) => {
-            let mut m = Map::new();
-            let name = e.name();
-            if !name.is_empty() {
-                m.insert("name".into(), json!(name));
-            }
-            m.insert("issuetxid".into(), json!(e.txid.to_string()));
-            m.insert("assetref".into(), super::entities::reference_json(&e));
+            let mut m = super::entities::asset_ident(&e, true);
             m.insert("qty".into(), double(raw as f64 / e.multiple() as f64));
             m.insert("raw".into(), json!(raw));
             m.insert("type".into(), json!(kind));
@@ -348,12 +342,7 @@ pub fn tx_to_json(ctx: &RpcContext, st: &NodeState, tx: &Transaction) -> Value {
                     let mut d = Map::new();
                     d.insert("type".into(), json!("issuemore"));
                     if let Some(e) = st.view().entity(entity) {
-                        let name = e.name();
-                        if !name.is_empty() {
-                            d.insert("name".into(), json!(name));
-                        }
-                        d.insert("issuetxid".into(), json!(e.txid.to_string()));
-                        d.insert("assetref".into(), super::entities::reference_json(&e));
+                        d.extend(super::entities::asset_ident(&e, true));
                     }
                     d.insert("details".into(), details.json());
                     follow_on_details = Some(Value::Object(d));

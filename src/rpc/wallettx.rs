@@ -86,17 +86,7 @@ fn entry_json(
     let asset_rows: Vec<Value> = rec
         .assets
         .iter()
-        .filter_map(|(id, q)| {
-            let e = view.entity(id)?;
-            let mut r = Map::new();
-            let name = e.name();
-            if !name.is_empty() {
-                r.insert("name".into(), json!(name));
-            }
-            r.insert("assetref".into(), entities::reference_json(&e));
-            r.insert("qty".into(), double(*q as f64 / e.multiple() as f64));
-            Some(Value::Object(r))
-        })
+        .filter_map(|(id, q)| Some(super::assets::asset_qty_row(&view.entity(id)?, *q)))
         .collect();
     let multiple = ctx.node.params.int("native-currency-multiple").max(1) as f64;
     m.insert(
@@ -148,12 +138,7 @@ fn entry_json(
                         .and_then(|(id, q)| view.entity(id).map(|e| (e, *q, false)))
                 };
                 if let Some((e, raw, first)) = issued {
-                    let mut i = Map::new();
-                    let name = e.name();
-                    if !name.is_empty() {
-                        i.insert("name".into(), json!(name));
-                    }
-                    i.insert("assetref".into(), entities::reference_json(&e));
+                    let mut i = entities::asset_ident(&e, false);
                     if first {
                         if let Value::Object(d) =
                             super::assets::issue_details_json(&e, "issuefirst")
