@@ -25,11 +25,14 @@ pub struct Mempool {
 }
 
 impl Mempool {
-    pub fn add(&mut self, entry: MempoolEntry) {
+    /// Adds an entry; returns it shared (for writing it to the ledger after the lock).
+    pub fn add(&mut self, entry: MempoolEntry) -> Arc<MempoolEntry> {
         self.delta.apply(&entry.effects);
         self.bytes += entry.size;
         self.index.insert(entry.txid, self.entries.len());
-        self.entries.push(Arc::new(entry));
+        let entry = Arc::new(entry);
+        self.entries.push(entry.clone());
+        entry
     }
 
     pub fn contains(&self, txid: &Txid) -> bool {

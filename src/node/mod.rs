@@ -73,9 +73,9 @@ struct Leftovers {
 }
 
 /// Ledger writes an accepted transaction still needs: its mempool copy and wallet record.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Unpersisted {
-    mempool: Option<(u64, Txid, Transaction)>,
+    mempool: Option<(u64, std::sync::Arc<MempoolEntry>)>,
     wallet: Option<(u64, crate::wallet::history::WalletTx)>,
 }
 
@@ -638,7 +638,7 @@ impl Node {
     /// the caller answers its client only afterwards.
     pub(crate) fn persist(&self, u: Unpersisted) -> Result<(), NodeError> {
         self.ledger.put_accepted_tx(
-            u.mempool.as_ref().map(|(seq, txid, tx)| (*seq, txid, tx)),
+            u.mempool.as_ref().map(|(seq, e)| (*seq, &e.txid, &e.tx)),
             u.wallet.as_ref().map(|(seq, r)| (*seq, r)),
         )?;
         Ok(())
@@ -675,17 +675,13 @@ impl Node {
         let now = unix_now();
         let record =
             self.wallet_record(st, &tx, &checked.effects, now, origin != Origin::Wallet)?;
-        let unpersisted = Unpersisted {
-            // A reloaded transaction is already stored.
-            mempool: (origin != Origin::Reload).then(|| (st.mempool_seq, txid, tx.clone())),
-            wallet: record.map(|r| (st.wallet_seq, r)),
-        };
-        if unpersisted.wallet.is_some() {
+        let wallet = record.map(|r| (st.wallet_seq, r));
+        if wallet.is_some() {
             st.wallet_seq += 1;
         }
         st.track_wallet_coins(&checked.effects);
         st.streams.add_pending(txid, now, &checked.effects.items);
-        st.mempool.add(MempoolEntry {
+        let entry = st.mempool.add(MempoolEntry {
             tx,
             txid,
             effects: std::sync::Arc::new(checked.effects),
@@ -693,6 +689,11 @@ impl Node {
             size,
             time: now,
         });
+        let unpersisted = Unpersisted {
+            // A reloaded transaction is already stored.
+            mempool: (origin != Origin::Reload).then_some((st.mempool_seq, entry)),
+            wallet,
+        };
         Ok((txid, unpersisted))
     }
 
