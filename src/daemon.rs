@@ -385,8 +385,8 @@ pub fn local_addresses() -> Vec<IpAddr> {
     v
 }
 
-/// glibc gives each busy thread its own heap arena; with RPC, miner and RocksDB threads the
-/// freed memory of one block's work stays spread over many arenas. Two arenas keep the
+/// glibc gives each busy thread its own heap arena; RocksDB's C++ allocations (Rust's go to
+/// mimalloc in `multichaind`) would stay spread over many arenas. Two arenas keep the
 /// resident size close to what is really in use.
 fn limit_malloc_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]

@@ -391,3 +391,32 @@ fn malformed_requests_get_errors_and_the_node_survives() {
         true
     );
 }
+
+/// getinfo's result is kept between calls while the node state is unchanged; every change it
+/// shows must still appear at once.
+#[test]
+fn getinfo_follows_every_change_it_shows() {
+    let node = TestNode::create("getinfochain", &["-target-block-time=2"]);
+    let before = node.rpc("getinfo", json!([]));
+    assert_eq!(node.rpc("getinfo", json!([])), before);
+    assert_eq!(before["result"]["miningpaused"], json!(false));
+
+    node.rpc("pause", json!(["mining,incoming"]));
+    let paused = node.rpc("getinfo", json!([]))["result"].clone();
+    assert_eq!(paused["miningpaused"], json!(true));
+    assert_eq!(paused["incomingpaused"], json!(true));
+    node.rpc("resume", json!(["mining,incoming"]));
+    let resumed = node.rpc("getinfo", json!([]))["result"].clone();
+    assert_eq!(resumed["miningpaused"], json!(false));
+    assert_eq!(resumed["incomingpaused"], json!(false));
+
+    // A transaction and the block that holds it.
+    let address = node.rpc("getnewaddress", json!([]))["result"].clone();
+    node.rpc("grant", json!([address, "receive"]));
+    let height = before["result"]["blocks"].as_u64().unwrap();
+    node.wait_height(height + 1);
+    let later = node.rpc("getinfo", json!([]))["result"].clone();
+    assert!(later["blocks"].as_u64().unwrap() > height, "{later}");
+    // Arguments are still checked, cache or not.
+    assert_eq!(node.rpc("getinfo", json!([1]))["error"]["code"], json!(-1));
+}

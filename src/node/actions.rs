@@ -1,5 +1,6 @@
 //! Wallet operations that create transactions (grant, revoke) or keys.
 
+use super::state_lock::StateWrite;
 use super::{unix_now, Node, NodeError, NodeState};
 use crate::chain::entities::Entity;
 use crate::chain::metadata::AssetAmounts;
@@ -10,7 +11,6 @@ use crate::primitives::permission;
 use crate::primitives::script::{self, Element, PermissionGrant};
 use crate::wallet::builder::{build_from, BuildError, Spend};
 use bitcoin::{Amount, TxOut, Txid};
-use parking_lot::RwLockWriteGuard;
 
 /// Why the wallet may not act, in MultiChain's words (mapped to -704/-701/-709 at the RPC edge).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -162,7 +162,7 @@ impl Node {
     /// Builds, signs and accepts a wallet transaction from `from`.
     pub(crate) fn build_and_accept(
         &self,
-        mut st: RwLockWriteGuard<'_, NodeState>,
+        mut st: StateWrite<'_>,
         from: &Address,
         spend: Spend,
     ) -> Result<Txid, NodeError> {

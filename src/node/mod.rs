@@ -919,8 +919,8 @@ pub fn write_params(chain_dir: &Path, params: &ChainParams) -> Result<(), NodeEr
     Ok(())
 }
 
-/// A block's work allocates and frees tens of megabytes; hand the freed pages back to the
-/// system so the node's resident size follows what it really holds.
+/// A block's work allocates and frees tens of megabytes, some of it in RocksDB's glibc heap;
+/// hand those freed pages back to the system so the resident size follows what is held.
 fn release_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only returns free heap pages to the kernel.

@@ -9,11 +9,42 @@
 
 use super::NodeState;
 use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
-use std::ops::Deref;
+use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 pub struct StateLock {
     gate: RwLock<()>,
     inner: RwLock<NodeState>,
+    /// Counts releases of write access; a result computed from the state is still current
+    /// while this has not moved (see [`StateLock::generation`]).
+    generation: AtomicU64,
+}
+
+/// Exclusive access to the state; releasing it moves the generation on.
+pub struct StateWrite<'a> {
+    state: RwLockWriteGuard<'a, NodeState>,
+    generation: &'a AtomicU64,
+}
+
+impl Deref for StateWrite<'_> {
+    type Target = NodeState;
+    fn deref(&self) -> &NodeState {
+        &self.state
+    }
+}
+
+impl DerefMut for StateWrite<'_> {
+    fn deref_mut(&mut self) -> &mut NodeState {
+        &mut self.state
+    }
+}
+
+impl Drop for StateWrite<'_> {
+    fn drop(&mut self) {
+        // Still under the lock: a reader that sees the new number then waits for the lock
+        // and reads the changed state.
+        self.generation.fetch_add(1, Ordering::Release);
+    }
 }
 
 /// Shared access to the state, consistent with the ledger.
@@ -35,6 +66,7 @@ impl StateLock {
         StateLock {
             gate: RwLock::new(()),
             inner: RwLock::new(state),
+            generation: AtomicU64::new(0),
         }
     }
 
@@ -47,8 +79,22 @@ impl StateLock {
     }
 
     /// Exclusive access for changing the in-memory state (does not pass the gate).
-    pub fn write(&self) -> RwLockWriteGuard<'_, NodeState> {
-        self.inner.write()
+    pub fn write(&self) -> StateWrite<'_> {
+        StateWrite {
+            state: self.inner.write(),
+            generation: &self.generation,
+        }
+    }
+
+    /// Read before computing a result from the state: if it is unchanged later, no write
+    /// access was released in between and the result still holds.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Marks a change made outside the lock (node flags a cached result depends on).
+    pub fn touch(&self) {
+        self.generation.fetch_add(1, Ordering::Release);
     }
 
     /// Closes the gate to readers while a block's rows are written and applied.

@@ -238,6 +238,8 @@ fn pause(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     if mining {
         ctx.node.mining_paused.store(true, Ordering::SeqCst);
     }
+    // getinfo shows the flags.
+    ctx.node.state.touch();
     Ok(json!("Paused"))
 }
 
@@ -250,6 +252,7 @@ fn resume(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     if mining {
         ctx.node.mining_paused.store(false, Ordering::SeqCst);
     }
+    ctx.node.state.touch();
     Ok(json!("Resumed"))
 }
 

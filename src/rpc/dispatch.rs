@@ -55,19 +55,45 @@ fn render(v: &Value) -> Box<RawValue> {
     RawValue::from_string(crate::jsonfmt::to_compact(v)).expect("our writer emits valid JSON")
 }
 
+/// Commands whose argument-free result is computed from the node state alone. Monitoring
+/// tools poll them in tight loops, so the rendered result is kept until the state changes.
+const STATE_CACHED: [&str; 1] = ["getinfo"];
+
+/// A rendered result and the state generation it was computed at.
+type CachedResult = parking_lot::Mutex<Option<(u64, Box<RawValue>)>>;
+
 pub fn build_module(ctx: Arc<RpcContext>) -> RpcModule<RpcContext> {
     let ctx = Arc::try_unwrap(ctx).unwrap_or_else(|_| panic!("context is built for one module"));
     let mut module = RpcModule::new(ctx);
     for (name, handler) in methods() {
+        let cache: Option<CachedResult> = STATE_CACHED
+            .contains(&name)
+            .then(|| parking_lot::Mutex::new(None));
         module
             .register_method(name, move |params, ctx: &RpcContext, _| {
                 let values: Vec<Value> = params.parse().unwrap_or_default();
+                let cache = cache.as_ref().filter(|_| values.is_empty());
+                // Read before computing: a change during the call makes the entry stale.
+                let generation = ctx.node.state.generation();
+                if let Some(cache) = cache {
+                    if let Some((g, text)) = cache.lock().as_ref() {
+                        if *g == generation {
+                            return Ok(text.clone());
+                        }
+                    }
+                }
                 let args = Args {
                     method: name,
                     values,
                 };
                 match handler(ctx, &args) {
-                    Ok(v) => Ok(render(&v)),
+                    Ok(v) => {
+                        let text = render(&v);
+                        if let Some(cache) = cache {
+                            *cache.lock() = Some((generation, text.clone()));
+                        }
+                        Ok(text)
+                    }
                     Err(e) => Err(to_error_object(ctx, name, e)),
                 }
             })

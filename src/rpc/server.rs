@@ -19,6 +19,7 @@ use jsonrpsee::RpcModule;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -274,6 +275,16 @@ impl RpcServer {
 
     /// Body → (HTTP status, reply JSON).
     pub async fn process(&self, body: &[u8]) -> (u16, String) {
+        // The common case, one request object, is read without building a tree of its
+        // params; anything unusual (duplicate members, say) takes the general path.
+        let first = body.iter().find(|b| !b.is_ascii_whitespace());
+        if first == Some(&b'{') {
+            if let Ok(envelope) = serde_json::from_slice::<Envelope>(body) {
+                let out = self.call(Some(envelope.parts()), true).await;
+                let status = out.error.as_ref().map_or(200, |e| e.http_status());
+                return (status, out.text);
+            }
+        }
         let value: Value = match serde_json::from_slice(body) {
             Ok(v) => v,
             Err(_) => {
@@ -283,7 +294,7 @@ impl RpcServer {
         };
         match &value {
             Value::Object(_) => {
-                let out = self.call(&value, true).await;
+                let out = self.call(RequestParts::of_value(&value), true).await;
                 let status = out.error.as_ref().map_or(200, |e| e.http_status());
                 (status, out.text)
             }
@@ -293,7 +304,7 @@ impl RpcServer {
                     if i > 0 {
                         s.push(',');
                     }
-                    s.push_str(&self.call(item, false).await.text);
+                    s.push_str(&self.call(RequestParts::of_value(item), false).await.text);
                 }
                 s.push(']');
                 (200, s)
@@ -307,20 +318,20 @@ impl RpcServer {
 
     /// One request object. Envelope errors of a single request answer with id 0 (MultiChain's
     /// quirk); inside a batch they carry the element's id.
-    async fn call(&self, request: &Value, single: bool) -> CallOutcome {
+    async fn call(&self, request: Option<RequestParts<'_>>, single: bool) -> CallOutcome {
         let fail = |e: RpcError, id: &Value| CallOutcome {
             text: error_text(&e, id),
             error: Some(e),
         };
-        let Value::Object(obj) = request else {
+        let Some(request) = request else {
             return fail(
                 RpcError::new(RPC_INVALID_REQUEST, "Invalid Request object"),
                 &Value::Null,
             );
         };
-        let id = obj.get("id").cloned().unwrap_or(Value::Null);
+        let id = request.id;
         let envelope_id = if single { Value::from(0) } else { id.clone() };
-        let method = match obj.get("method") {
+        let method = match &request.method {
             None | Some(Value::Null) => {
                 return fail(
                     RpcError::new(RPC_INVALID_REQUEST, "Missing method"),
@@ -335,7 +346,7 @@ impl RpcServer {
                 )
             }
         };
-        match obj.get("chain_name") {
+        match &request.chain_name {
             None | Some(Value::Null) => {}
             Some(Value::String(c)) if *c == self.config.chain_name => {}
             Some(Value::String(_)) => {
@@ -351,15 +362,11 @@ impl RpcServer {
                 )
             }
         }
-        let params = match obj.get("params") {
-            None | Some(Value::Null) => Value::Array(Vec::new()),
-            Some(p @ Value::Array(_)) => p.clone(),
-            Some(_) => {
-                return fail(
-                    RpcError::new(RPC_INVALID_REQUEST, "Params must be an array"),
-                    &envelope_id,
-                )
-            }
+        let Some(params) = request.params else {
+            return fail(
+                RpcError::new(RPC_INVALID_REQUEST, "Params must be an array"),
+                &envelope_id,
+            );
         };
         if !self.config.allowed_methods.is_empty()
             && method != "help"
@@ -373,15 +380,28 @@ impl RpcServer {
                 &id,
             );
         }
-        let mut request = String::from("{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":");
-        request.push_str(&serde_json::to_string(method).unwrap_or_default());
-        request.push_str(",\"params\":");
-        request.push_str(&serde_json::to_string(&params).unwrap_or_else(|_| "[]".into()));
-        request.push('}');
-        let raw = match self.module.raw_json_request(&request, 1).await {
+        let mut call = String::with_capacity(params.len() + method.len() + 48);
+        call.push_str("{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":");
+        jsonfmt::write_string(&mut call, method);
+        call.push_str(",\"params\":");
+        call.push_str(&params);
+        call.push('}');
+        let raw = match self.module.raw_json_request(&call, 1).await {
             Ok((raw, _)) => raw,
             Err(e) => return fail(RpcError::new(RPC_PARSE_ERROR, e.to_string()), &id),
         };
+        // jsonrpsee writes a success as exactly this prefix, the result and `}`; the result
+        // is taken as it is rather than read through again.
+        if let Some(result) = raw
+            .get()
+            .strip_prefix(MODULE_SUCCESS_PREFIX)
+            .and_then(|r| r.strip_suffix('}'))
+        {
+            return CallOutcome {
+                text: success_text(result, &id),
+                error: None,
+            };
+        }
         match serde_json::from_str::<ModuleResponse>(raw.get()) {
             Ok(ModuleResponse {
                 error: Some(err), ..
@@ -402,6 +422,71 @@ impl RpcServer {
                 &id,
             ),
         }
+    }
+}
+
+/// How jsonrpsee begins a successful reply to the request `call` builds.
+const MODULE_SUCCESS_PREFIX: &str = "{\"jsonrpc\":\"2.0\",\"id\":0,\"result\":";
+
+/// The members of a single request object, borrowed from the body (`null` reads as absent).
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow, default)]
+    method: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    params: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    chain_name: Option<&'a RawValue>,
+}
+
+/// What `call` needs of a request object.
+struct RequestParts<'a> {
+    id: Value,
+    method: Option<Value>,
+    chain_name: Option<Value>,
+    /// The params array's JSON text; `None` when params is not an array.
+    params: Option<Cow<'a, str>>,
+}
+
+impl<'a> Envelope<'a> {
+    fn parts(&self) -> RequestParts<'a> {
+        // id, method and chain_name are small; params, the bulk, stays as text.
+        let small = |raw: Option<&RawValue>| raw.and_then(|r| serde_json::from_str(r.get()).ok());
+        let params = match self.params {
+            None => Some(Cow::Borrowed("[]")),
+            Some(p) if p.get().starts_with('[') => Some(Cow::Borrowed(p.get())),
+            Some(_) => None,
+        };
+        RequestParts {
+            id: small(self.id).unwrap_or(Value::Null),
+            method: small(self.method),
+            chain_name: small(self.chain_name),
+            params,
+        }
+    }
+}
+
+impl RequestParts<'static> {
+    /// `None` when the request is not an object.
+    fn of_value(request: &Value) -> Option<Self> {
+        let Value::Object(obj) = request else {
+            return None;
+        };
+        let params = match obj.get("params") {
+            None | Some(Value::Null) => Some(Cow::Borrowed("[]")),
+            Some(p @ Value::Array(_)) => Some(Cow::Owned(
+                serde_json::to_string(p).unwrap_or_else(|_| "[]".into()),
+            )),
+            Some(_) => None,
+        };
+        Some(RequestParts {
+            id: obj.get("id").cloned().unwrap_or(Value::Null),
+            method: obj.get("method").cloned(),
+            chain_name: obj.get("chain_name").cloned(),
+            params,
+        })
     }
 }
 
@@ -451,6 +536,46 @@ pub async fn serve(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn parts_of(body: &str) -> RequestParts<'_> {
+        serde_json::from_str::<Envelope>(body).unwrap().parts()
+    }
+
+    #[test]
+    fn envelope_members_read_as_the_general_path_does() {
+        let p = parts_of(r#"{"method":"publish","params":["s", "k", {"json":[1,2]}],"id":7}"#);
+        assert_eq!(p.method, Some(Value::from("publish")));
+        assert_eq!(p.params.as_deref(), Some(r#"["s", "k", {"json":[1,2]}]"#));
+        assert_eq!(p.id, Value::from(7));
+        // null and absent params are both no params; other kinds are refused.
+        assert_eq!(
+            parts_of(r#"{"method":"x","params":null}"#)
+                .params
+                .as_deref(),
+            Some("[]")
+        );
+        assert_eq!(parts_of(r#"{"method":"x"}"#).params.as_deref(), Some("[]"));
+        assert_eq!(parts_of(r#"{"method":"x","params":{}}"#).params, None);
+        assert_eq!(parts_of(r#"{"method":null,"id":null}"#).method, None);
+        assert_eq!(parts_of(r#"{"method":"x","id":null}"#).id, Value::Null);
+        // Duplicate members are left to the general path (the last one counts there).
+        assert!(serde_json::from_str::<Envelope>(r#"{"method":"a","method":"b"}"#).is_err());
+    }
+
+    #[tokio::test]
+    async fn module_success_replies_begin_with_the_expected_prefix() {
+        let mut module = RpcModule::new(());
+        module
+            .register_method("x", |_, _, _| {
+                Ok::<_, jsonrpsee::types::ErrorObjectOwned>(
+                    RawValue::from_string("{\"a\":[1]}".to_string()).unwrap(),
+                )
+            })
+            .unwrap();
+        let call = "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"x\",\"params\":[]}";
+        let (raw, _) = module.raw_json_request(call, 1).await.unwrap();
+        assert_eq!(raw.get(), format!("{MODULE_SUCCESS_PREFIX}{{\"a\":[1]}}}}"));
+    }
 
     #[test]
     fn allow_list_forms() {
