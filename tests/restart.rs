@@ -78,6 +78,51 @@ fn restarted_node_keeps_chain_wallet_and_permissions() {
     assert_eq!(mined.as_array().unwrap().len(), 1);
 }
 
+/// What a node acknowledged survives it being killed: mempool transactions (from the journal)
+/// and their wallet history, then mined as usual.
+#[test]
+fn acknowledged_transactions_survive_a_kill() {
+    let mut node = TestNode::create("killchain", &["-target-block-time=2"]);
+    node.cli(&["create", "stream", "s1", "true"]).line();
+    node.wait_mined();
+    node.cli(&["subscribe", "s1"]);
+    // One mined block's rotation, then transactions that wait in the journal.
+    let first = node.cli(&["publish", "s1", "k", "01"]).line();
+    node.wait_mined();
+    node.cli(&["pause", "mining"]).line();
+    let waiting: Vec<String> = (0..20)
+        .map(|i| {
+            node.cli(&["publish", "s1", "k", &format!("{i:02x}")])
+                .line()
+        })
+        .collect();
+    let history = node.cli_json(&["listwallettransactions", "100"]);
+    node.kill();
+    node.start();
+
+    let mempool = node.cli_json(&["getrawmempool"]);
+    for txid in &waiting {
+        assert!(
+            mempool.as_array().unwrap().contains(&txid.as_str().into()),
+            "lost {txid}"
+        );
+    }
+    let again = node.cli_json(&["listwallettransactions", "100"]);
+    let txids = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["txid"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(txids(&again), txids(&history));
+    assert!(txids(&again).contains(&first));
+    // Mining resumes after a restart; every waiting item reaches the chain.
+    node.wait_mined();
+    let items = node.cli_json(&["liststreamkeyitems", "s1", "k", "false", "100"]);
+    assert_eq!(items.as_array().unwrap().len(), 21);
+}
+
 #[test]
 fn two_nodes_cannot_share_a_data_directory() {
     let node = TestNode::create("lockchain", &["-target-block-time=2"]);

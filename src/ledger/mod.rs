@@ -2,6 +2,7 @@
 //! one synced `WriteBatch` that also moves the tip, so a crash leaves either the old tip with
 //! its state or the new one with its state, never a mix.
 
+pub mod journal;
 pub mod streams;
 pub mod tables;
 
@@ -25,6 +26,8 @@ const KEY_TIP: &str = "tip";
 pub enum LedgerError {
     #[error("database error: {0}")]
     Db(#[from] rocksdb::Error),
+    #[error("file error: {0}")]
+    Io(#[from] std::io::Error),
     #[error("corrupt record in {0}")]
     Corrupt(&'static str),
     #[error("this chain's database has format version {found}, but this node reads version {expected}; remove the chain's ledger directory and start again to rebuild it")]
@@ -33,6 +36,9 @@ pub enum LedgerError {
 
 pub struct Ledger {
     db: DB,
+    journal: journal::Journal,
+    /// Mempool transactions an earlier run left, until the node takes them to re-check.
+    recovered_txs: parking_lot::Mutex<Vec<bitcoin::Transaction>>,
 }
 
 /// Everything the node keeps in memory, as stored.
@@ -88,7 +94,12 @@ impl Ledger {
             .iter()
             .map(|name| ColumnFamilyDescriptor::new(*name, cf_options()));
         let db = DB::open_cf_descriptors(&opts, path, cfs)?;
-        let ledger = Ledger { db };
+        let (journal, recovered) = journal::Journal::open(path)?;
+        let ledger = Ledger {
+            db,
+            journal,
+            recovered_txs: Default::default(),
+        };
         match ledger.get::<Meta>(&KEY_FORMAT)? {
             None => {
                 let mut batch = WriteBatch::default();
@@ -113,7 +124,35 @@ impl Ledger {
                 }
             }
         }
+        ledger.recover(recovered)?;
         Ok(ledger)
+    }
+
+    /// Stores the journal's wallet records and keeps its transactions for the node, after
+    /// any a version that kept them in the `mempool` table left there.
+    fn recover(&self, recovered: journal::Recovered) -> Result<(), LedgerError> {
+        let mut batch = WriteBatch::default();
+        for (seq, record) in &recovered.wallet {
+            self.put::<WalletTxs>(&mut batch, seq, record);
+            self.put::<WalletTxIndex>(&mut batch, &record.txid, seq);
+        }
+        let mut legacy = Vec::new();
+        for item in self.scan::<MempoolTxs>() {
+            let (key, value) = item?;
+            batch.delete_cf(self.cf(MempoolTxs::CF), key);
+            legacy.push(value);
+        }
+        legacy.sort_by_key(|(seq, _)| *seq);
+        let mut txs: Vec<_> = legacy.into_iter().map(|(_, tx)| tx).collect();
+        txs.extend(recovered.txs);
+        self.db.write_opt(batch, &sync_writes())?;
+        *self.recovered_txs.lock() = txs;
+        Ok(())
+    }
+
+    /// The mempool transactions earlier runs accepted, in order (once).
+    pub fn take_recovered_txs(&self) -> Vec<bitcoin::Transaction> {
+        std::mem::take(&mut *self.recovered_txs.lock())
     }
 
     fn cf(&self, name: &str) -> &rocksdb::ColumnFamily {
@@ -286,9 +325,6 @@ impl Ledger {
             self.put::<Entities>(&mut batch, id, e);
         }
         self.write_items(&mut batch, height, block, &txids, effects, stream_stats)?;
-        for txid in &txids {
-            self.delete::<MempoolTxs>(&mut batch, txid);
-        }
         self.put::<Undo>(&mut batch, &height, &undo);
         let mut tip = height.to_le_bytes().to_vec();
         tip.extend_from_slice(&info.hash.to_byte_array());
@@ -602,47 +638,42 @@ impl Ledger {
         Ok(out)
     }
 
-    /// Records an accepted mempool transaction. Not synced: it reaches the OS at once (so it
-    /// survives the process) and the disk with the next block's synced batch.
-    /// A transaction accepted into the mempool and, when it involves the wallet, its history
-    /// record: one write, so both survive a crash together.
+    /// Records an accepted mempool transaction and, when it involves the wallet, its history
+    /// record: appended to the mempool journal, in the OS at once (a killed node keeps it) and
+    /// on disk by the next rotation.
     pub fn put_accepted_tx(
         &self,
         mempool: Option<(u64, &Txid, &bitcoin::Transaction)>,
         wallet: Option<(u64, &crate::wallet::history::WalletTx)>,
     ) -> Result<(), LedgerError> {
-        if mempool.is_none() && wallet.is_none() {
-            return Ok(());
-        }
-        let mut batch = WriteBatch::default();
-        if let Some((seq, txid, tx)) = mempool {
-            self.put::<MempoolTxs>(&mut batch, txid, &(seq, tx.clone()));
-        }
-        if let Some((wseq, record)) = wallet {
-            self.put::<WalletTxs>(&mut batch, &wseq, record);
-            self.put::<WalletTxIndex>(&mut batch, &record.txid, &wseq);
-        }
-        self.db.write(batch)?;
-        Ok(())
+        self.journal.append(mempool, wallet)
     }
 
-    pub fn remove_mempool_txs(&self, txids: &[Txid]) -> Result<(), LedgerError> {
-        let mut batch = WriteBatch::default();
-        for t in txids {
-            self.delete::<MempoolTxs>(&mut batch, t);
+    /// Starts rotating the mempool journal (after a block, or any change of the mempool
+    /// other than additions): new arrivals go to a new file, and the wallet records of the
+    /// old one are stored here. Finish with [`Ledger::finish_journal_rotation`].
+    pub fn begin_journal_rotation(&self) -> Result<journal::Rotation, LedgerError> {
+        let rotation = self.journal.begin_rotation()?;
+        let records = self.journal.flushing_wallet();
+        if !records.is_empty() {
+            let mut batch = WriteBatch::default();
+            for (seq, record) in &records {
+                self.put::<WalletTxs>(&mut batch, seq, record);
+                self.put::<WalletTxIndex>(&mut batch, &record.txid, seq);
+            }
+            self.db.write(batch)?;
         }
-        self.db.write(batch)?;
-        Ok(())
+        Ok(rotation)
     }
 
-    /// Stored mempool transactions in arrival order.
-    pub fn mempool_txs(&self) -> Result<Vec<bitcoin::Transaction>, LedgerError> {
-        let mut out = Vec::new();
-        for item in self.scan::<MempoolTxs>() {
-            out.push(item?.1);
-        }
-        out.sort_by_key(|(seq, _)| *seq);
-        Ok(out.into_iter().map(|(_, t)| t).collect())
+    /// Writes the transactions still waiting (the mempool, in order) to the new journal
+    /// file, syncs it and removes the old ones.
+    pub fn finish_journal_rotation<'a>(
+        &self,
+        rotation: journal::Rotation,
+        waiting: impl Iterator<Item = (u64, &'a Txid, &'a bitcoin::Transaction)>,
+    ) -> Result<(), LedgerError> {
+        self.journal.finish_rotation(rotation, waiting)
     }
 
     /// Appends to the wallet history (unsynced, like mempool transactions).
@@ -658,19 +689,32 @@ impl Ledger {
         Ok(())
     }
 
+    // Wallet records are looked for in the journal first: a rotation stores them here
+    // before it lets the journal forget them.
     pub fn wallet_tx_seq(&self, txid: &Txid) -> Result<Option<u64>, LedgerError> {
-        self.get::<WalletTxIndex>(txid)
+        match self.journal.wallet_seq(txid) {
+            Some(seq) => Ok(Some(seq)),
+            None => self.get::<WalletTxIndex>(txid),
+        }
     }
 
     pub fn wallet_tx(
         &self,
         seq: u64,
     ) -> Result<Option<crate::wallet::history::WalletTx>, LedgerError> {
-        self.get::<WalletTxs>(&seq)
+        match self.journal.wallet_tx(seq) {
+            Some(record) => Ok(Some(record)),
+            None => self.get::<WalletTxs>(&seq),
+        }
     }
 
     /// Number of history entries (the next sequence number).
     pub fn wallet_tx_count(&self) -> Result<u64, LedgerError> {
+        let in_journal = self.journal.wallet_end();
+        Ok(self.stored_wallet_tx_count()?.max(in_journal))
+    }
+
+    fn stored_wallet_tx_count(&self) -> Result<u64, LedgerError> {
         let mut it = self
             .db
             .iterator_cf(self.cf(WalletTxs::CF), rocksdb::IteratorMode::End);

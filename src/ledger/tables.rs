@@ -424,8 +424,8 @@ impl Table for WatchOnly {
     }
 }
 
-/// Mempool transactions, kept so a restart does not lose what was accepted: txid → (arrival
-/// order, raw transaction).
+/// Mempool transactions as an earlier layout kept them: txid → (arrival order, raw
+/// transaction). Now only read once at open and emptied; the mempool journal holds them.
 pub struct MempoolTxs;
 impl Table for MempoolTxs {
     const CF: &'static str = "mempool";

@@ -7,6 +7,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 pub struct MempoolEntry {
+    /// Acceptance order, kept across rotations of the mempool journal.
+    pub seq: u64,
     pub tx: Transaction,
     pub txid: Txid,
     pub effects: Arc<TxEffects>,

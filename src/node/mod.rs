@@ -75,7 +75,7 @@ struct Leftovers {
 /// Ledger writes an accepted transaction still needs: its mempool copy and wallet record.
 #[derive(Default)]
 pub struct Unpersisted {
-    mempool: Option<(u64, std::sync::Arc<MempoolEntry>)>,
+    mempool: Option<std::sync::Arc<MempoolEntry>>,
     wallet: Option<(u64, crate::wallet::history::WalletTx)>,
 }
 
@@ -580,6 +580,7 @@ impl Node {
         }
         drop(effects);
         self.ledger.sync()?;
+        self.rotate_journal()?;
         release_freed_memory();
         Ok(())
     }
@@ -638,7 +639,7 @@ impl Node {
     /// the caller answers its client only afterwards.
     pub(crate) fn persist(&self, u: Unpersisted) -> Result<(), NodeError> {
         self.ledger.put_accepted_tx(
-            u.mempool.as_ref().map(|(seq, e)| (*seq, &e.txid, &e.tx)),
+            u.mempool.as_ref().map(|e| (e.seq, &e.txid, &e.tx)),
             u.wallet.as_ref().map(|(seq, r)| (*seq, r)),
         )?;
         Ok(())
@@ -682,6 +683,7 @@ impl Node {
         st.track_wallet_coins(&checked.effects);
         st.streams.add_pending(txid, now, &checked.effects.items);
         let entry = st.mempool.add(MempoolEntry {
+            seq: st.mempool_seq,
             tx,
             txid,
             effects: std::sync::Arc::new(checked.effects),
@@ -691,7 +693,7 @@ impl Node {
         });
         let unpersisted = Unpersisted {
             // A reloaded transaction is already stored.
-            mempool: (origin != Origin::Reload).then_some((st.mempool_seq, entry)),
+            mempool: (origin != Origin::Reload).then_some(entry),
             wallet,
         };
         Ok((txid, unpersisted))
@@ -735,24 +737,28 @@ impl Node {
 
     /// Re-validates the transactions a previous run accepted but did not mine.
     fn reload_mempool(&self) -> Result<(), NodeError> {
-        let txs = self.ledger.mempool_txs()?;
+        let txs = self.ledger.take_recovered_txs();
         let mut st = self.state.write();
-        let mut dropped = Vec::new();
         for tx in txs {
             let txid = tx.compute_txid();
             match self.accept_locked(&mut st, tx, Origin::Reload) {
                 Ok((_, u)) => self.persist(u)?,
-                Err(e) => {
-                    tracing::warn!("dropping stored mempool transaction {txid}: {e}");
-                    dropped.push(txid);
-                }
+                Err(e) => tracing::warn!("dropping stored mempool transaction {txid}: {e}"),
             }
         }
-        st.mempool_seq = st.mempool.len() as u64 + 1;
         drop(st);
-        if !dropped.is_empty() {
-            self.ledger.remove_mempool_txs(&dropped)?;
-        }
+        self.rotate_journal()
+    }
+
+    /// Starts a new mempool journal holding exactly the mempool: after a block, or when
+    /// transactions left the mempool some other way.
+    fn rotate_journal(&self) -> Result<(), NodeError> {
+        let rotation = self.ledger.begin_journal_rotation()?;
+        // Taken after the rotation began: a transaction accepted later goes to the new
+        // file by itself.
+        let waiting = self.state.read().mempool.entries().to_vec();
+        self.ledger
+            .finish_journal_rotation(rotation, waiting.iter().map(|e| (e.seq, &e.txid, &e.tx)))?;
         Ok(())
     }
 
@@ -787,18 +793,15 @@ impl Node {
         let pending = self.state.write().mempool.take_all();
         self.commit(block, effects, 0)?;
         let mut st = self.state.write();
-        let mut gone = Vec::new();
         st.streams.pending.clear();
         for e in pending {
-            match self.accept_locked(&mut st, e.tx.clone(), Origin::Reload) {
-                Ok((_, u)) => self.persist(u)?,
-                Err(_) => gone.push(e.txid),
+            if let Ok((_, u)) = self.accept_locked(&mut st, e.tx.clone(), Origin::Reload) {
+                self.persist(u)?;
             }
         }
         st.rescan_wallet_coins();
         drop(st);
-        self.ledger.remove_mempool_txs(&gone)?;
-        Ok(())
+        self.rotate_journal()
     }
 
     /// Gives confirmed positions to entities created in a block.
@@ -867,12 +870,12 @@ impl Node {
     pub fn clear_mempool(&self) -> Result<(), NodeError> {
         let _commit = self.commit_lock.lock();
         let mut st = self.state.write();
-        let gone: Vec<Txid> = st.mempool.take_all().into_iter().map(|e| e.txid).collect();
+        let gone = st.mempool.take_all();
         st.streams.pending.clear();
         st.rescan_wallet_coins();
         drop(st);
-        self.ledger.remove_mempool_txs(&gone)?;
-        Ok(())
+        drop(gone);
+        self.rotate_journal()
     }
 
     pub fn block(&self, height: u32) -> Result<Option<Block>, NodeError> {

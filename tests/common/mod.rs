@@ -157,6 +157,26 @@ impl TestNode {
         out
     }
 
+    /// Kills the node with SIGKILL (no shutdown at all), as a crash would.
+    pub fn kill(&mut self) {
+        assert!(self.running, "node is not running");
+        let pid_file = self.dir.path().join(&self.chain).join("multichain.pid");
+        let pid = std::fs::read_to_string(&pid_file).unwrap();
+        let status = Command::new("kill")
+            .args(["-9", pid.trim()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", self.rpc_port)).is_ok() {
+            assert!(Instant::now() < deadline, "node did not die");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // The pid file stays behind, as after a crash.
+        let _ = std::fs::remove_file(pid_file);
+        self.running = false;
+    }
+
     /// multichaind removes its pid file when it has shut down.
     fn lock_held(&self) -> bool {
         self.dir

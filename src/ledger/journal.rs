@@ -1,0 +1,390 @@
+//! The mempool journal: transactions accepted but not yet in a block, and the wallet history
+//! records they made, appended to a plain file with one `write` per transaction.
+//!
+//! Acceptance must reach the operating system before the client hears the txid (a killed
+//! node keeps what it acknowledged), but these rows are short-lived: a block makes the
+//! transactions part of the ledger a few seconds later. Writing them through RocksDB cost a
+//! WAL write plus three memtable inserts per transaction, and a flush and a compaction later;
+//! here it is one append. After each block the journal is rotated: a new file gets the
+//! transactions still waiting, the wallet records move into RocksDB, and the old file goes.
+//! The new file is synced then, so the journal, like the ledger, is on disk once per block.
+//!
+//! A file is a run of records `tag u8, length u32 LE, payload`:
+//! - tag 1, a transaction: mempool sequence `u64 LE`, txid (32 bytes), the transaction;
+//! - tag 2, a wallet history record: its sequence `u64 LE`, then as in `WalletTxs`.
+//!
+//! Reading stops at the first record that is cut short or does not match its txid (the tail
+//! of a write the system never finished).
+
+use super::tables::{Reader, Table, WalletTxs};
+use super::LedgerError;
+use crate::wallet::history::WalletTx;
+use bitcoin::consensus::encode::{deserialize, serialize};
+use bitcoin::hashes::Hash;
+use bitcoin::{Transaction, Txid};
+use parking_lot::{Mutex, RwLock};
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+const TAG_TX: u8 = 1;
+const TAG_WALLET: u8 = 2;
+const PREFIX: &str = "mempool-";
+const SUFFIX: &str = ".journal";
+
+/// What earlier runs left in the journal.
+#[derive(Default)]
+pub struct Recovered {
+    /// Transactions in acceptance order (by mempool sequence), without repeats.
+    pub txs: Vec<Transaction>,
+    /// Wallet history records by sequence.
+    pub wallet: Vec<(u64, WalletTx)>,
+}
+
+/// Wallet records appended since the last rotation, readable until they are in RocksDB.
+#[derive(Default)]
+struct PendingWallet {
+    current: HashMap<u64, WalletTx>,
+    /// Taken out of `current` by a rotation that is writing them to RocksDB.
+    flushing: HashMap<u64, WalletTx>,
+    index: HashMap<Txid, u64>,
+}
+
+struct CurrentFile {
+    number: u64,
+    file: File,
+}
+
+pub struct Journal {
+    dir: PathBuf,
+    file: Mutex<CurrentFile>,
+    wallet: RwLock<PendingWallet>,
+}
+
+/// A rotation under way: appends already go to the new file.
+pub struct Rotation {
+    number: u64,
+}
+
+impl Journal {
+    /// Opens the journal in `dir`: reads every file left there and starts a new one. The old
+    /// files stay until the first rotation, which happens once their contents are safe.
+    pub fn open(dir: &Path) -> Result<(Journal, Recovered), LedgerError> {
+        let mut numbers = journal_files(dir)?;
+        numbers.sort_unstable();
+        let mut txs: Vec<(u64, Transaction)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut wallet = Vec::new();
+        for n in &numbers {
+            let bytes = std::fs::read(file_path(dir, *n))?;
+            for record in parse(&bytes) {
+                match record {
+                    Record::Tx(seq, txid, tx) => {
+                        if seen.insert(txid) {
+                            txs.push((seq, tx));
+                        }
+                    }
+                    Record::Wallet(seq, rec) => wallet.push((seq, rec)),
+                }
+            }
+        }
+        // A rotation writes the waiting transactions after newer arrivals: sequence order
+        // puts every transaction after those it spends.
+        txs.sort_by_key(|(seq, _)| *seq);
+        let number = numbers.last().map_or(1, |n| n + 1);
+        let journal = Journal {
+            dir: dir.to_path_buf(),
+            file: Mutex::new(CurrentFile {
+                number,
+                file: create(dir, number)?,
+            }),
+            wallet: RwLock::new(PendingWallet::default()),
+        };
+        let recovered = Recovered {
+            txs: txs.into_iter().map(|(_, tx)| tx).collect(),
+            wallet,
+        };
+        Ok((journal, recovered))
+    }
+
+    /// Appends an accepted transaction and its wallet record in one write.
+    pub fn append(
+        &self,
+        tx: Option<(u64, &Txid, &Transaction)>,
+        wallet: Option<(u64, &WalletTx)>,
+    ) -> Result<(), LedgerError> {
+        let mut buf = Vec::with_capacity(512);
+        if let Some((seq, txid, tx)) = tx {
+            encode_tx(&mut buf, seq, txid, tx);
+        }
+        if let Some((seq, rec)) = wallet {
+            encode_wallet(&mut buf, seq, rec);
+        }
+        if buf.is_empty() {
+            return Ok(());
+        }
+        let mut current = self.file.lock();
+        current.file.write_all(&buf)?;
+        if let Some((seq, rec)) = wallet {
+            let mut w = self.wallet.write();
+            w.index.insert(rec.txid, seq);
+            w.current.insert(seq, rec.clone());
+        }
+        Ok(())
+    }
+
+    /// Starts a rotation: later appends go to a new file, and the wallet records so far are
+    /// handed over (see [`Journal::flushing_wallet`]).
+    pub fn begin_rotation(&self) -> Result<Rotation, LedgerError> {
+        let mut current = self.file.lock();
+        let number = current.number + 1;
+        current.file = create(&self.dir, number)?;
+        current.number = number;
+        let mut w = self.wallet.write();
+        let taken = std::mem::take(&mut w.current);
+        w.flushing.extend(taken);
+        Ok(Rotation { number })
+    }
+
+    /// The wallet records a rotation must store before it finishes.
+    pub fn flushing_wallet(&self) -> Vec<(u64, WalletTx)> {
+        let w = self.wallet.read();
+        let mut out: Vec<_> = w.flushing.iter().map(|(s, r)| (*s, r.clone())).collect();
+        out.sort_unstable_by_key(|(s, _)| *s);
+        out
+    }
+
+    /// Ends a rotation: `waiting` (the mempool now, in order) joins the new file, which is
+    /// synced; older files are removed and the stored wallet records leave memory.
+    pub fn finish_rotation<'a>(
+        &self,
+        rotation: Rotation,
+        waiting: impl Iterator<Item = (u64, &'a Txid, &'a Transaction)>,
+    ) -> Result<(), LedgerError> {
+        let mut buf = Vec::new();
+        for (seq, txid, tx) in waiting {
+            encode_tx(&mut buf, seq, txid, tx);
+        }
+        {
+            let mut current = self.file.lock();
+            // A second rotation may have begun since; then its file holds these too.
+            if current.number == rotation.number {
+                current.file.write_all(&buf)?;
+                current.file.sync_data()?;
+            }
+        }
+        for n in journal_files(&self.dir)? {
+            if n < rotation.number {
+                std::fs::remove_file(file_path(&self.dir, n))?;
+            }
+        }
+        let mut w = self.wallet.write();
+        let PendingWallet {
+            flushing, index, ..
+        } = &mut *w;
+        for rec in flushing.values() {
+            index.remove(&rec.txid);
+        }
+        flushing.clear();
+        Ok(())
+    }
+
+    /// A wallet record not yet in RocksDB, by transaction.
+    pub fn wallet_seq(&self, txid: &Txid) -> Option<u64> {
+        self.wallet.read().index.get(txid).copied()
+    }
+
+    /// A wallet record not yet in RocksDB, by sequence.
+    pub fn wallet_tx(&self, seq: u64) -> Option<WalletTx> {
+        let w = self.wallet.read();
+        w.current
+            .get(&seq)
+            .or_else(|| w.flushing.get(&seq))
+            .cloned()
+    }
+
+    /// One past the highest wallet sequence held here (0 when none).
+    pub fn wallet_end(&self) -> u64 {
+        let w = self.wallet.read();
+        w.current
+            .keys()
+            .chain(w.flushing.keys())
+            .max()
+            .map_or(0, |s| s + 1)
+    }
+}
+
+enum Record {
+    Tx(u64, Txid, Transaction),
+    Wallet(u64, WalletTx),
+}
+
+fn encode_tx(buf: &mut Vec<u8>, seq: u64, txid: &Txid, tx: &Transaction) {
+    let body = serialize(tx);
+    buf.push(TAG_TX);
+    buf.extend_from_slice(&((8 + 32 + body.len()) as u32).to_le_bytes());
+    buf.extend_from_slice(&seq.to_le_bytes());
+    buf.extend_from_slice(&txid.to_byte_array());
+    buf.extend_from_slice(&body);
+}
+
+fn encode_wallet(buf: &mut Vec<u8>, seq: u64, rec: &WalletTx) {
+    let body = WalletTxs::encode(rec);
+    buf.push(TAG_WALLET);
+    buf.extend_from_slice(&((8 + body.len()) as u32).to_le_bytes());
+    buf.extend_from_slice(&seq.to_le_bytes());
+    buf.extend_from_slice(&body);
+}
+
+/// The whole records of one file, up to the first damaged one.
+fn parse(bytes: &[u8]) -> Vec<Record> {
+    let mut out = Vec::new();
+    let mut r = Reader::new(bytes, "mempool journal");
+    while let Ok(record) = next_record(&mut r) {
+        match record {
+            Some(rec) => out.push(rec),
+            None => break,
+        }
+    }
+    out
+}
+
+fn next_record(r: &mut Reader) -> Result<Option<Record>, LedgerError> {
+    let Ok(tag) = r.u8() else {
+        return Ok(None);
+    };
+    let mut body = Reader::new(r.bytes_with_len()?, "mempool journal");
+    let seq = body.u64()?;
+    let record = match tag {
+        TAG_TX => {
+            let txid = Txid::from_slice(body.take(32)?)
+                .map_err(|_| LedgerError::Corrupt("mempool journal"))?;
+            let tx: Transaction =
+                deserialize(body.rest()).map_err(|_| LedgerError::Corrupt("mempool journal"))?;
+            if tx.compute_txid() != txid {
+                return Err(LedgerError::Corrupt("mempool journal"));
+            }
+            Record::Tx(seq, txid, tx)
+        }
+        TAG_WALLET => Record::Wallet(seq, WalletTxs::decode(body.rest())?),
+        _ => return Err(LedgerError::Corrupt("mempool journal")),
+    };
+    Ok(Some(record))
+}
+
+fn file_path(dir: &Path, number: u64) -> PathBuf {
+    dir.join(format!("{PREFIX}{number}{SUFFIX}"))
+}
+
+fn create(dir: &Path, number: u64) -> Result<File, LedgerError> {
+    Ok(OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(file_path(dir, number))?)
+}
+
+fn journal_files(dir: &Path) -> Result<Vec<u64>, LedgerError> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let name = entry?.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if let Some(n) = name
+            .strip_prefix(PREFIX)
+            .and_then(|s| s.strip_suffix(SUFFIX))
+            .and_then(|s| s.parse::<u64>().ok())
+        {
+            out.push(n);
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bitcoin::{absolute::LockTime, transaction::Version, Amount, ScriptBuf, TxOut};
+
+    fn tx(n: u64) -> Transaction {
+        Transaction {
+            version: Version::ONE,
+            lock_time: LockTime::ZERO,
+            input: vec![],
+            output: vec![TxOut {
+                value: Amount::from_sat(n),
+                script_pubkey: ScriptBuf::new(),
+            }],
+        }
+    }
+
+    fn record(t: &Transaction) -> WalletTx {
+        WalletTx {
+            txid: t.compute_txid(),
+            time: 7,
+            native: 1,
+            assets: Default::default(),
+            mine: vec![],
+            others: vec![],
+            coinbase: false,
+        }
+    }
+
+    #[test]
+    fn appended_records_come_back_in_sequence_order_after_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let (j, rec) = Journal::open(dir.path()).unwrap();
+        assert!(rec.txs.is_empty() && rec.wallet.is_empty());
+        let (a, b) = (tx(1), tx(2));
+        j.append(Some((2, &b.compute_txid(), &b)), None).unwrap();
+        j.append(Some((1, &a.compute_txid(), &a)), Some((0, &record(&a))))
+            .unwrap();
+        assert_eq!(j.wallet_seq(&a.compute_txid()), Some(0));
+        assert_eq!(j.wallet_end(), 1);
+        drop(j);
+        let (_, rec) = Journal::open(dir.path()).unwrap();
+        assert_eq!(rec.txs, vec![a.clone(), b]);
+        assert_eq!(rec.wallet, vec![(0, record(&a))]);
+    }
+
+    #[test]
+    fn rotation_keeps_waiting_transactions_and_drops_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let (j, _) = Journal::open(dir.path()).unwrap();
+        let (mined, waiting, late) = (tx(1), tx(2), tx(3));
+        for (s, t) in [(1, &mined), (2, &waiting)] {
+            j.append(Some((s, &t.compute_txid(), t)), Some((s, &record(t))))
+                .unwrap();
+        }
+        let rotation = j.begin_rotation().unwrap();
+        // Arrives during the rotation: goes to the new file directly.
+        j.append(Some((3, &late.compute_txid(), &late)), None)
+            .unwrap();
+        assert_eq!(j.flushing_wallet().len(), 2);
+        assert_eq!(j.wallet_tx(2), Some(record(&waiting)));
+        let id = waiting.compute_txid();
+        j.finish_rotation(rotation, [(2, &id, &waiting)].into_iter())
+            .unwrap();
+        assert_eq!(j.wallet_tx(2), None);
+        assert_eq!(j.wallet_seq(&id), None);
+        drop(j);
+        let (_, rec) = Journal::open(dir.path()).unwrap();
+        assert_eq!(rec.txs, vec![waiting, late]);
+        assert!(rec.wallet.is_empty());
+    }
+
+    #[test]
+    fn a_torn_tail_is_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let (j, _) = Journal::open(dir.path()).unwrap();
+        let a = tx(1);
+        j.append(Some((1, &a.compute_txid(), &a)), None).unwrap();
+        drop(j);
+        let path = file_path(dir.path(), 1);
+        let mut bytes = std::fs::read(&path).unwrap();
+        let whole = bytes.len();
+        bytes.extend_from_slice(&bytes[..whole - 3].to_vec());
+        std::fs::write(&path, &bytes).unwrap();
+        let (_, rec) = Journal::open(dir.path()).unwrap();
+        assert_eq!(rec.txs, vec![a]);
+    }
+}
