@@ -382,7 +382,8 @@ mod tests {
         let path = file_path(dir.path(), 1);
         let mut bytes = std::fs::read(&path).unwrap();
         let whole = bytes.len();
-        bytes.extend_from_slice(&bytes[..whole - 3].to_vec());
+        let torn = bytes[..whole - 3].to_vec();
+        bytes.extend_from_slice(&torn);
         std::fs::write(&path, &bytes).unwrap();
         let (_, rec) = Journal::open(dir.path()).unwrap();
         assert_eq!(rec.txs, vec![a]);
