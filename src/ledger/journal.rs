@@ -27,6 +27,7 @@ use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 const TAG_TX: u8 = 1;
 const TAG_WALLET: u8 = 2;
@@ -42,13 +43,27 @@ pub struct Recovered {
     pub wallet: Vec<(u64, WalletTx)>,
 }
 
+/// Wallet history records by sequence and by transaction.
+#[derive(Default, Clone)]
+pub struct WalletRecords {
+    pub by_seq: HashMap<u64, WalletTx>,
+    by_txid: HashMap<Txid, u64>,
+}
+
+impl WalletRecords {
+    fn insert(&mut self, seq: u64, rec: WalletTx) {
+        self.by_txid.insert(rec.txid, seq);
+        self.by_seq.insert(seq, rec);
+    }
+}
+
 /// Wallet records appended since the last rotation, readable until they are in RocksDB.
 #[derive(Default)]
 struct PendingWallet {
-    current: HashMap<u64, WalletTx>,
-    /// Taken out of `current` by a rotation that is writing them to RocksDB.
-    flushing: HashMap<u64, WalletTx>,
-    index: HashMap<Txid, u64>,
+    current: WalletRecords,
+    /// Taken out of `current` by a rotation that is writing them to RocksDB; shared so the
+    /// rotation reads them without holding up appends.
+    flushing: Arc<WalletRecords>,
 }
 
 struct CurrentFile {
@@ -65,6 +80,8 @@ pub struct Journal {
 /// A rotation under way: appends already go to the new file.
 pub struct Rotation {
     number: u64,
+    /// The wallet records to store before the rotation finishes.
+    pub wallet: Arc<WalletRecords>,
 }
 
 impl Journal {
@@ -127,15 +144,13 @@ impl Journal {
         let mut current = self.file.lock();
         current.file.write_all(&buf)?;
         if let Some((seq, rec)) = wallet {
-            let mut w = self.wallet.write();
-            w.index.insert(rec.txid, seq);
-            w.current.insert(seq, rec.clone());
+            self.wallet.write().current.insert(seq, rec.clone());
         }
         Ok(())
     }
 
     /// Starts a rotation: later appends go to a new file, and the wallet records so far are
-    /// handed over (see [`Journal::flushing_wallet`]).
+    /// handed over in [`Rotation::wallet`].
     pub fn begin_rotation(&self) -> Result<Rotation, LedgerError> {
         let mut current = self.file.lock();
         let number = current.number + 1;
@@ -143,16 +158,19 @@ impl Journal {
         current.number = number;
         let mut w = self.wallet.write();
         let taken = std::mem::take(&mut w.current);
-        w.flushing.extend(taken);
-        Ok(Rotation { number })
-    }
-
-    /// The wallet records a rotation must store before it finishes.
-    pub fn flushing_wallet(&self) -> Vec<(u64, WalletTx)> {
-        let w = self.wallet.read();
-        let mut out: Vec<_> = w.flushing.iter().map(|(s, r)| (*s, r.clone())).collect();
-        out.sort_unstable_by_key(|(s, _)| *s);
-        out
+        if w.flushing.by_seq.is_empty() {
+            w.flushing = Arc::new(taken);
+        } else {
+            // An earlier rotation failed before storing its records: they go with these.
+            let flushing = Arc::make_mut(&mut w.flushing);
+            for (seq, rec) in taken.by_seq {
+                flushing.insert(seq, rec);
+            }
+        }
+        Ok(Rotation {
+            number,
+            wallet: w.flushing.clone(),
+        })
     }
 
     /// Ends a rotation: `waiting` (the mempool now, in order) joins the new file, which is
@@ -166,50 +184,52 @@ impl Journal {
         for (seq, txid, tx) in waiting {
             encode_tx(&mut buf, seq, txid, tx);
         }
-        {
+        let written = {
             let mut current = self.file.lock();
             // A second rotation may have begun since; then its file holds these too.
             if current.number == rotation.number {
                 current.file.write_all(&buf)?;
-                current.file.sync_data()?;
+                Some(current.file.try_clone()?)
+            } else {
+                None
             }
+        };
+        // Synced without the lock: appends go on meanwhile.
+        if let Some(file) = written {
+            file.sync_data()?;
         }
         for n in journal_files(&self.dir)? {
             if n < rotation.number {
                 std::fs::remove_file(file_path(&self.dir, n))?;
             }
         }
-        let mut w = self.wallet.write();
-        let PendingWallet {
-            flushing, index, ..
-        } = &mut *w;
-        for rec in flushing.values() {
-            index.remove(&rec.txid);
-        }
-        flushing.clear();
+        let stored = std::mem::take(&mut self.wallet.write().flushing);
+        // Freed here, not under the lock.
+        drop(stored);
         Ok(())
     }
 
     /// A wallet record not yet in RocksDB, by transaction.
     pub fn wallet_seq(&self, txid: &Txid) -> Option<u64> {
-        self.wallet.read().index.get(txid).copied()
+        let w = self.wallet.read();
+        let found = w.current.by_txid.get(txid);
+        found.or_else(|| w.flushing.by_txid.get(txid)).copied()
     }
 
     /// A wallet record not yet in RocksDB, by sequence.
     pub fn wallet_tx(&self, seq: u64) -> Option<WalletTx> {
         let w = self.wallet.read();
-        w.current
-            .get(&seq)
-            .or_else(|| w.flushing.get(&seq))
-            .cloned()
+        let found = w.current.by_seq.get(&seq);
+        found.or_else(|| w.flushing.by_seq.get(&seq)).cloned()
     }
 
     /// One past the highest wallet sequence held here (0 when none).
     pub fn wallet_end(&self) -> u64 {
         let w = self.wallet.read();
         w.current
+            .by_seq
             .keys()
-            .chain(w.flushing.keys())
+            .chain(w.flushing.by_seq.keys())
             .max()
             .map_or(0, |s| s + 1)
     }
@@ -359,7 +379,7 @@ mod tests {
         // Arrives during the rotation: goes to the new file directly.
         j.append(Some((3, &late.compute_txid(), &late)), None)
             .unwrap();
-        assert_eq!(j.flushing_wallet().len(), 2);
+        assert_eq!(rotation.wallet.by_seq.len(), 2);
         assert_eq!(j.wallet_tx(2), Some(record(&waiting)));
         let id = waiting.compute_txid();
         j.finish_rotation(rotation, [(2, &id, &waiting)].into_iter())

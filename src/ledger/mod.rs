@@ -69,6 +69,12 @@ impl Ledger {
         opts.set_compression_type(rocksdb::DBCompressionType::Lz4);
         opts.set_max_open_files(256);
         opts.increase_parallelism(2);
+        // Flushes and compactions are background work: they yield the CPU to the threads
+        // answering clients (a client waits whenever a lock holder is preempted).
+        let mut env = rocksdb::Env::new()?;
+        env.lower_thread_pool_cpu_priority();
+        env.lower_high_priority_thread_pool_cpu_priority();
+        opts.set_env(&env);
         // A block's batch is large; transaction writes that arrive meanwhile go into the
         // memtables beside it instead of queueing behind it (readers never see a block's
         // rows before the node applies it: see node::state_lock).
@@ -654,10 +660,9 @@ impl Ledger {
     /// old one are stored here. Finish with [`Ledger::finish_journal_rotation`].
     pub fn begin_journal_rotation(&self) -> Result<journal::Rotation, LedgerError> {
         let rotation = self.journal.begin_rotation()?;
-        let records = self.journal.flushing_wallet();
-        if !records.is_empty() {
+        if !rotation.wallet.by_seq.is_empty() {
             let mut batch = WriteBatch::default();
-            for (seq, record) in &records {
+            for (seq, record) in &rotation.wallet.by_seq {
                 self.put::<WalletTxs>(&mut batch, seq, record);
                 self.put::<WalletTxIndex>(&mut batch, &record.txid, seq);
             }
