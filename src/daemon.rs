@@ -220,8 +220,11 @@ fn start(
         .filter(|m| !m.is_empty())
         .collect();
 
+    // One thread serves the connections and the inline commands; the rest run on a pool of
+    // `-rpcthreads` call threads (see rpc::dispatch).
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(rpc_worker_threads(options.int("rpcthreads", 4)))
+        .worker_threads(1)
+        .max_blocking_threads(rpc_call_threads(options.int("rpcthreads", 4)))
         .enable_all()
         .build()
         .map_err(|e| format!("Error: {e}"))?;
@@ -396,11 +399,8 @@ fn limit_malloc_arenas() {
     }
 }
 
-/// Threads serving RPC calls: `-rpcthreads` (MultiChain's default 4), but no more than the
-/// machine's cores, and at least two so one slow call never holds up the rest. Handlers use
-/// the CPU and the node's locks; threads beyond the cores only contend (measured with
-/// `bench`: on 2 cores, 2 threads give higher throughput and half the p99 of 4).
-fn rpc_worker_threads(rpcthreads: i64) -> usize {
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    (rpcthreads.clamp(1, 64) as usize).min(cores).max(2)
+/// Threads running RPC calls besides the connection thread: `-rpcthreads` (MultiChain's
+/// default 4). Calls that wait on a lock sleep, so more threads than cores is harmless.
+fn rpc_call_threads(rpcthreads: i64) -> usize {
+    rpcthreads.clamp(1, 64) as usize
 }

@@ -9,7 +9,7 @@ use super::{
     addresses, assets, blockchain, control, mining, network, permissions, raw, streams, wallettx,
 };
 use crate::node::Node;
-use jsonrpsee::types::ErrorObjectOwned;
+use jsonrpsee::types::{ErrorObjectOwned, Params};
 use jsonrpsee::RpcModule;
 use serde_json::value::RawValue;
 use serde_json::Value;
@@ -59,45 +59,80 @@ fn render(v: &Value) -> Box<RawValue> {
 /// tools poll them in tight loops, so the rendered result is kept until the state changes.
 const STATE_CACHED: [&str; 1] = ["getinfo"];
 
+/// Commands run on the connection thread itself: frequent, and bounded in cost (one
+/// transaction, or a cached answer). Publishes change the state under its one lock, so more
+/// threads would only queue on it; run in place they cost no thread hand-offs. Every other
+/// command runs on the call pool (`-rpcthreads`), so a long one never holds up the rest.
+const INLINE: [&str; 5] = [
+    "getinfo",
+    "publish",
+    "publishfrom",
+    "publishmulti",
+    "publishmultifrom",
+];
+
 /// A rendered result and the state generation it was computed at.
 type CachedResult = parking_lot::Mutex<Option<(u64, Box<RawValue>)>>;
+
+/// One command: its handler, and its result cache if it has one.
+#[derive(Clone)]
+struct Command {
+    name: &'static str,
+    handler: Handler,
+    cache: Option<Arc<CachedResult>>,
+}
+
+impl Command {
+    fn call(&self, params: Params, ctx: &RpcContext) -> Result<Box<RawValue>, ErrorObjectOwned> {
+        let values: Vec<Value> = params.parse().unwrap_or_default();
+        let cache = self.cache.as_ref().filter(|_| values.is_empty());
+        // Read before computing: a change during the call makes the entry stale.
+        let generation = ctx.node.state.generation();
+        if let Some(cache) = cache {
+            if let Some((g, text)) = cache.lock().as_ref() {
+                if *g == generation {
+                    return Ok(text.clone());
+                }
+            }
+        }
+        let args = Args {
+            method: self.name,
+            values,
+        };
+        match (self.handler)(ctx, &args) {
+            Ok(v) => {
+                let text = render(&v);
+                if let Some(cache) = cache {
+                    *cache.lock() = Some((generation, text.clone()));
+                }
+                Ok(text)
+            }
+            Err(e) => Err(to_error_object(ctx, self.name, e)),
+        }
+    }
+}
 
 pub fn build_module(ctx: Arc<RpcContext>) -> RpcModule<RpcContext> {
     let ctx = Arc::try_unwrap(ctx).unwrap_or_else(|_| panic!("context is built for one module"));
     let mut module = RpcModule::new(ctx);
     for (name, handler) in methods() {
-        let cache: Option<CachedResult> = STATE_CACHED
-            .contains(&name)
-            .then(|| parking_lot::Mutex::new(None));
-        module
-            .register_method(name, move |params, ctx: &RpcContext, _| {
-                let values: Vec<Value> = params.parse().unwrap_or_default();
-                let cache = cache.as_ref().filter(|_| values.is_empty());
-                // Read before computing: a change during the call makes the entry stale.
-                let generation = ctx.node.state.generation();
-                if let Some(cache) = cache {
-                    if let Some((g, text)) = cache.lock().as_ref() {
-                        if *g == generation {
-                            return Ok(text.clone());
-                        }
-                    }
-                }
-                let args = Args {
-                    method: name,
-                    values,
-                };
-                match handler(ctx, &args) {
-                    Ok(v) => {
-                        let text = render(&v);
-                        if let Some(cache) = cache {
-                            *cache.lock() = Some((generation, text.clone()));
-                        }
-                        Ok(text)
-                    }
-                    Err(e) => Err(to_error_object(ctx, name, e)),
-                }
+        let command = Command {
+            name,
+            handler,
+            cache: STATE_CACHED
+                .contains(&name)
+                .then(|| Arc::new(parking_lot::Mutex::new(None))),
+        };
+        let registered = if INLINE.contains(&name) {
+            module.register_method(name, move |params, ctx: &RpcContext, _| {
+                command.call(params, ctx)
             })
-            .expect("each method is registered once");
+        } else {
+            module.register_blocking_method(name, move |params, ctx: Arc<RpcContext>, _| {
+                command.call(params, &ctx)
+            })
+        };
+        registered.expect("each method is registered once");
     }
     module
 }
