@@ -59,17 +59,44 @@ fn render(v: &Value) -> Box<RawValue> {
 /// tools poll them in tight loops, so the rendered result is kept until the state changes.
 const STATE_CACHED: [&str; 1] = ["getinfo"];
 
-/// Commands run on the connection thread itself: frequent, and bounded in cost (one
-/// transaction, or a cached answer). Publishes change the state under its one lock, so more
-/// threads would only queue on it; run in place they cost no thread hand-offs. Every other
-/// command runs on the call pool (`-rpcthreads`), so a long one never holds up the rest.
-const INLINE: [&str; 5] = [
-    "getinfo",
-    "publish",
-    "publishfrom",
-    "publishmulti",
-    "publishmultifrom",
-];
+/// Where a command runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Lane {
+    /// On the connection thread itself: a cached answer.
+    Inline,
+    /// On the one publishing thread, in arrival order: frequent wallet transactions. They
+    /// change the state under its one lock, so parallel threads would only queue on it; one
+    /// thread runs them back to back while the connection thread reads and answers requests.
+    Serial,
+    /// On the pool of `-rpcthreads` call threads, so a long call never holds up the rest.
+    Pool,
+}
+
+fn lane(method: &str) -> Lane {
+    match method {
+        "getinfo" => Lane::Inline,
+        "publish" | "publishfrom" | "publishmulti" | "publishmultifrom" => Lane::Serial,
+        _ => Lane::Pool,
+    }
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Starts the publishing thread; it ends when every sender is dropped (with the module).
+fn spawn_serial_lane() -> std::sync::mpsc::Sender<Job> {
+    let (tx, rx) = std::sync::mpsc::channel::<Job>();
+    std::thread::Builder::new()
+        .name("rpc-serial".into())
+        .spawn(move || {
+            for job in rx {
+                // A panicking call answers as an internal error (its result sender is
+                // dropped); the thread goes on with the next.
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+            }
+        })
+        .expect("spawn the publishing thread");
+    tx
+}
 
 /// A rendered result and the state generation it was computed at.
 type CachedResult = parking_lot::Mutex<Option<(u64, Box<RawValue>)>>;
@@ -115,6 +142,7 @@ impl Command {
 pub fn build_module(ctx: Arc<RpcContext>) -> RpcModule<RpcContext> {
     let ctx = Arc::try_unwrap(ctx).unwrap_or_else(|_| panic!("context is built for one module"));
     let mut module = RpcModule::new(ctx);
+    let serial = spawn_serial_lane();
     for (name, handler) in methods() {
         let command = Command {
             name,
@@ -123,18 +151,43 @@ pub fn build_module(ctx: Arc<RpcContext>) -> RpcModule<RpcContext> {
                 .contains(&name)
                 .then(|| Arc::new(parking_lot::Mutex::new(None))),
         };
-        let registered = if INLINE.contains(&name) {
-            module.register_method(name, move |params, ctx: &RpcContext, _| {
+        let registered = match lane(name) {
+            Lane::Inline => module.register_method(name, move |params, ctx: &RpcContext, _| {
                 command.call(params, ctx)
-            })
-        } else {
-            module.register_blocking_method(name, move |params, ctx: Arc<RpcContext>, _| {
-                command.call(params, &ctx)
-            })
+            }),
+            Lane::Serial => {
+                let serial = serial.clone();
+                module.register_async_method(name, move |params, ctx: Arc<RpcContext>, _| {
+                    let (done, result) = tokio::sync::oneshot::channel();
+                    let command = command.clone();
+                    let sent = serial.send(Box::new(move || {
+                        let _ = done.send(command.call(params, &ctx));
+                    }));
+                    async move {
+                        if sent.is_err() {
+                            return Err(stopped());
+                        }
+                        result.await.unwrap_or_else(|_| Err(stopped()))
+                    }
+                })
+            }
+            Lane::Pool => module
+                .register_blocking_method(name, move |params, ctx: Arc<RpcContext>, _| {
+                    command.call(params, &ctx)
+                }),
         };
         registered.expect("each method is registered once");
     }
     module
+}
+
+/// The call ended without a result (it panicked).
+fn stopped() -> ErrorObjectOwned {
+    ErrorObjectOwned::owned(
+        super::errors::RPC_INTERNAL_ERROR,
+        "Internal error",
+        None::<()>,
+    )
 }
 
 fn to_error_object(ctx: &RpcContext, method: &str, e: RpcError) -> ErrorObjectOwned {
