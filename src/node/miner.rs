@@ -75,57 +75,52 @@ impl Node {
             )
         };
         let count = entries.len();
-        // Building the block and its ledger batch is CPU work that needs no lock: done at
-        // low priority so clients are answered first.
-        let (b, prepared) = at_low_priority(|| -> Result<_, NodeError> {
-            let fees: u64 = entries.iter().map(|e| e.fee).sum();
-            let txs = entries.iter().map(|e| e.tx.clone()).collect();
-            let mut delta = Delta::default();
-            let mut tx_effects = Vec::with_capacity(count + 1);
-            for e in &entries {
-                delta.apply(&e.effects);
-                tx_effects.push(e.effects.clone());
-            }
-            // Coins the mempool created have no height yet; in the block they get this one.
-            for coin in delta.coins.values_mut().flatten() {
-                coin.height.get_or_insert(height);
-            }
-            let coinbase =
-                block::unsigned_coinbase(height, &miner, self.rules.block_reward(height) + fees);
-            let time = unix_now().max(tip.time);
-            let started = std::time::Instant::now();
-            let b = block::assemble_block(
-                tip.hash,
-                time,
-                block::pow_limit(self.rules.pow_bits),
-                coinbase,
-                txs,
-                &key,
-                self.rules.skip_pow,
-            );
-            {
-                let secs = started.elapsed().as_secs_f64().max(1e-6);
-                let mut stats = self.stats.lock();
-                stats.hashes_per_sec = ((b.header.nonce as f64 + 1.0) / secs) as u64;
-                stats.last_block_size = b.total_size() as u64;
-                stats.last_block_tx = count as u64;
-            }
-            let cb_effects = coinbase_effects(&b.txdata[0], height);
-            delta.apply(&cb_effects);
-            tx_effects.insert(0, std::sync::Arc::new(cb_effects));
-            let mut times: Vec<u32> = vec![b.header.time];
-            times.extend(entries.iter().map(|e| e.time));
-            drop(entries);
-            let effects = BlockEffects {
-                miner: Some(miner),
-                txs: tx_effects,
-                delta,
-                times,
-            };
-            let prepared = self.prepare_commit(height, &b, effects, stats)?;
-            Ok((b, prepared))
-        })?;
+        let fees: u64 = entries.iter().map(|e| e.fee).sum();
+        let txs = entries.iter().map(|e| e.tx.clone()).collect();
+        let mut delta = Delta::default();
+        let mut tx_effects = Vec::with_capacity(count + 1);
+        for e in &entries {
+            delta.apply(&e.effects);
+            tx_effects.push(e.effects.clone());
+        }
+        // Coins the mempool created have no height yet; in the block they get this one.
+        for coin in delta.coins.values_mut().flatten() {
+            coin.height.get_or_insert(height);
+        }
+        let coinbase =
+            block::unsigned_coinbase(height, &miner, self.rules.block_reward(height) + fees);
+        let time = unix_now().max(tip.time);
+        let started = std::time::Instant::now();
+        let b = block::assemble_block(
+            tip.hash,
+            time,
+            block::pow_limit(self.rules.pow_bits),
+            coinbase,
+            txs,
+            &key,
+            self.rules.skip_pow,
+        );
+        {
+            let secs = started.elapsed().as_secs_f64().max(1e-6);
+            let mut stats = self.stats.lock();
+            stats.hashes_per_sec = ((b.header.nonce as f64 + 1.0) / secs) as u64;
+            stats.last_block_size = b.total_size() as u64;
+            stats.last_block_tx = count as u64;
+        }
+        let cb_effects = coinbase_effects(&b.txdata[0], height);
+        delta.apply(&cb_effects);
+        tx_effects.insert(0, std::sync::Arc::new(cb_effects));
+        let mut times: Vec<u32> = vec![b.header.time];
+        times.extend(entries.iter().map(|e| e.time));
+        drop(entries);
+        let effects = BlockEffects {
+            miner: Some(miner),
+            txs: tx_effects,
+            delta,
+            times,
+        };
         let hash = b.block_hash();
+        let prepared = self.prepare_commit(height, &b, effects, stats)?;
         self.finish_commit(&b, prepared, count)?;
         {
             let mut st = self.state.write();
@@ -168,31 +163,4 @@ pub fn spawn(node: Arc<Node>) -> std::thread::JoinHandle<()> {
             }
         })
         .expect("spawn miner thread")
-}
-
-/// Runs `work` on a short-lived thread of lower priority and waits for it.
-///
-/// Building and writing a block is throughput work; answering clients is latency work. On
-/// Linux a thread has its own nice value, so such work yields the CPU to RPC threads. The
-/// miner itself keeps normal priority: it also holds the state lock for a moment per block,
-/// and a low-priority holder would keep publishers waiting while it is preempted.
-pub(super) fn at_low_priority<R: Send>(work: impl FnOnce() -> R + Send) -> R {
-    std::thread::scope(|s| {
-        let worker = s.spawn(|| {
-            lower_thread_priority();
-            work()
-        });
-        worker
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-    })
-}
-
-fn lower_thread_priority() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: setpriority on the calling thread (tid from gettid) has no memory effects.
-    unsafe {
-        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
-        libc::setpriority(libc::PRIO_PROCESS, tid, 10);
-    }
 }

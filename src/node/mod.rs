@@ -569,7 +569,7 @@ impl Node {
         } = prepared;
         {
             let _gate = self.state.close_gate();
-            miner::at_low_priority(|| self.ledger.write_unsynced(batch))?;
+            self.ledger.write_unsynced(batch)?;
             let mut st = self.state.write();
             st.streams.stats = stats;
             let leftovers =
@@ -578,13 +578,11 @@ impl Node {
             // Freeing a block's worth of entries takes milliseconds: not under the lock.
             drop(leftovers);
         }
-        miner::at_low_priority(|| -> Result<(), NodeError> {
-            drop(effects);
-            self.ledger.sync()?;
-            self.rotate_journal()?;
-            release_freed_memory();
-            Ok(())
-        })
+        drop(effects);
+        self.ledger.sync()?;
+        self.rotate_journal()?;
+        release_freed_memory();
+        Ok(())
     }
 
     fn apply_block(
