@@ -40,6 +40,10 @@ struct Args {
     /// Keep the data directory (printed) instead of deleting it.
     #[arg(long)]
     keep: bool,
+    /// Reuse a data directory a `--keep` run left (with as many `--items`): no publishing,
+    /// only the query, getinfo and memory figures. The directory is kept.
+    #[arg(long)]
+    reuse: Option<PathBuf>,
 }
 
 const CHAIN: &str = "benchchain";
@@ -51,7 +55,9 @@ fn main() {
         .parent()
         .unwrap()
         .to_path_buf();
-    let datadir = std::env::temp_dir().join(format!("mcnode-bench-{}", std::process::id()));
+    let datadir = args.reuse.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("mcnode-bench-{}", std::process::id()))
+    });
     std::fs::create_dir_all(&datadir).unwrap();
     let mut node = BenchNode::start(&bin_dir, &datadir, &args.node_args);
     println!(
@@ -61,26 +67,28 @@ fn main() {
         datadir.display()
     );
 
-    let client = node.client();
-    client.call("create", r#"["stream","bench",true]"#);
-    client.call("subscribe", r#"["bench"]"#);
-    node.wait_mined(&client);
-    println!(
-        "\n== publish: {} items of {} bytes, {} keys, {} clients ==",
-        args.items, args.item_size, args.keys, args.clients
-    );
-    let cpu_before = (node.cpu_seconds(), process_cpu_seconds());
-    let started = Instant::now();
-    publish_phase(&node, &args);
-    let wall = started.elapsed().as_secs_f64();
+    if args.reuse.is_none() {
+        let client = node.client();
+        client.call("create", r#"["stream","bench",true]"#);
+        client.call("subscribe", r#"["bench"]"#);
+        node.wait_mined(&client);
+        println!(
+            "\n== publish: {} items of {} bytes, {} keys, {} clients ==",
+            args.items, args.item_size, args.keys, args.clients
+        );
+        let cpu_before = (node.cpu_seconds(), process_cpu_seconds());
+        let started = Instant::now();
+        publish_phase(&node, &args);
+        let wall = started.elapsed().as_secs_f64();
+        println!(
+            "CPU during publishing: node {:.2} cores ({:.0} µs per item), load generator {:.2} cores",
+            (node.cpu_seconds() - cpu_before.0) / wall,
+            (node.cpu_seconds() - cpu_before.0) * 1e6 / args.items as f64,
+            (process_cpu_seconds() - cpu_before.1) / wall
+        );
+    }
     // The first connection sat idle through the publishing and may have been closed.
     let client = node.client();
-    println!(
-        "CPU during publishing: node {:.2} cores ({:.0} µs per item), load generator {:.2} cores",
-        (node.cpu_seconds() - cpu_before.0) / wall,
-        (node.cpu_seconds() - cpu_before.0) * 1e6 / args.items as f64,
-        (process_cpu_seconds() - cpu_before.1) / wall
-    );
     node.wait_mined(&client);
     let rss_after_publish = node.rss_mb();
 
@@ -106,13 +114,17 @@ fn main() {
     getinfo_phase(&node, &args);
 
     println!("\n== memory ==");
-    println!("node RSS after publishing {items} items: {rss_after_publish:.1} MB");
+    if args.reuse.is_some() {
+        println!("node RSS before the queries: {rss_after_publish:.1} MB");
+    } else {
+        println!("node RSS after publishing {items} items: {rss_after_publish:.1} MB");
+    }
     println!("node RSS at the end: {:.1} MB", node.rss_mb());
     let disk = dir_size(&datadir.join(CHAIN));
     println!("data directory: {:.1} MB", disk as f64 / 1e6);
 
     node.stop(&node.client());
-    if args.keep {
+    if args.keep || args.reuse.is_some() {
         println!("kept {}", datadir.display());
     } else {
         let _ = std::fs::remove_dir_all(&datadir);
@@ -321,15 +333,17 @@ impl BenchNode {
     fn start(bin_dir: &Path, datadir: &Path, node_args: &[String]) -> BenchNode {
         let port = free_port();
         let p2p = free_port();
-        let util = Command::new(bin_dir.join("multichain-util"))
-            .args(["create", CHAIN])
-            .arg(format!("-datadir={}", datadir.display()))
-            // Two-second blocks keep the mempool short; room for a block of items.
-            .arg("-target-block-time=2")
-            .arg("-maximum-block-size=100000000")
-            .output()
-            .expect("multichain-util next to bench");
-        assert!(util.status.success(), "{util:?}");
+        if !datadir.join(CHAIN).exists() {
+            let util = Command::new(bin_dir.join("multichain-util"))
+                .args(["create", CHAIN])
+                .arg(format!("-datadir={}", datadir.display()))
+                // Two-second blocks keep the mempool short; room for a block of items.
+                .arg("-target-block-time=2")
+                .arg("-maximum-block-size=100000000")
+                .output()
+                .expect("multichain-util next to bench");
+            assert!(util.status.success(), "{util:?}");
+        }
         let child = Command::new(bin_dir.join("multichaind"))
             .arg(CHAIN)
             .arg(format!("-datadir={}", datadir.display()))

@@ -1,10 +1,11 @@
 //! The method table: every command name mapped to one small handler, registered in a
-//! `jsonrpsee` [`RpcModule`]. Handlers return `serde_json::Value`s which are rendered here, once,
-//! in MultiChain's JSON form.
+//! `jsonrpsee` [`RpcModule`] on the lane it runs in ([`Lane`]). Handlers return
+//! `serde_json::Value`s which are rendered here, once, in MultiChain's JSON form.
 
 use super::args::Args;
 use super::errors::{RpcError, RpcResult, RPC_MISC_ERROR};
 use super::help::HelpTexts;
+use super::serial_lane::SerialLane;
 use super::{
     addresses, assets, blockchain, control, mining, network, permissions, raw, streams, wallettx,
 };
@@ -80,24 +81,6 @@ fn lane(method: &str) -> Lane {
     }
 }
 
-type Job = Box<dyn FnOnce() + Send>;
-
-/// Starts the publishing thread; it ends when every sender is dropped (with the module).
-fn spawn_serial_lane() -> std::sync::mpsc::Sender<Job> {
-    let (tx, rx) = std::sync::mpsc::channel::<Job>();
-    std::thread::Builder::new()
-        .name("rpc-serial".into())
-        .spawn(move || {
-            for job in rx {
-                // A panicking call answers as an internal error (its result sender is
-                // dropped); the thread goes on with the next.
-                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
-            }
-        })
-        .expect("spawn the publishing thread");
-    tx
-}
-
 /// A rendered result and the state generation it was computed at.
 type CachedResult = parking_lot::Mutex<Option<(u64, Box<RawValue>)>>;
 
@@ -142,7 +125,7 @@ impl Command {
 pub fn build_module(ctx: Arc<RpcContext>) -> RpcModule<RpcContext> {
     let ctx = Arc::try_unwrap(ctx).unwrap_or_else(|_| panic!("context is built for one module"));
     let mut module = RpcModule::new(ctx);
-    let serial = spawn_serial_lane();
+    let serial = SerialLane::spawn();
     for (name, handler) in methods() {
         let command = Command {
             name,
@@ -158,17 +141,9 @@ pub fn build_module(ctx: Arc<RpcContext>) -> RpcModule<RpcContext> {
             Lane::Serial => {
                 let serial = serial.clone();
                 module.register_async_method(name, move |params, ctx: Arc<RpcContext>, _| {
-                    let (done, result) = tokio::sync::oneshot::channel();
                     let command = command.clone();
-                    let sent = serial.send(Box::new(move || {
-                        let _ = done.send(command.call(params, &ctx));
-                    }));
-                    async move {
-                        if sent.is_err() {
-                            return Err(stopped());
-                        }
-                        result.await.unwrap_or_else(|_| Err(stopped()))
-                    }
+                    let result = serial.run(move || command.call(params, &ctx));
+                    async move { result.await.unwrap_or_else(|| Err(no_result())) }
                 })
             }
             Lane::Pool => module
@@ -182,7 +157,7 @@ pub fn build_module(ctx: Arc<RpcContext>) -> RpcModule<RpcContext> {
 }
 
 /// The call ended without a result (it panicked).
-fn stopped() -> ErrorObjectOwned {
+fn no_result() -> ErrorObjectOwned {
     ErrorObjectOwned::owned(
         super::errors::RPC_INTERNAL_ERROR,
         "Internal error",

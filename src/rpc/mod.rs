@@ -14,6 +14,7 @@ pub mod mining;
 pub mod network;
 pub mod permissions;
 pub mod raw;
+pub mod serial_lane;
 pub mod server;
 pub mod streams;
 pub mod txjson;
