@@ -63,8 +63,9 @@ const STATE_CACHED: [&str; 1] = ["getinfo"];
 /// Where a command runs.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Lane {
-    /// On the connection thread itself: a cached answer.
-    Inline,
+    /// Answered on the connection thread from the result cache; computed on the pool when
+    /// the cache is stale (computing reads the state, which may wait for a block's commit).
+    Cached,
     /// On the one publishing thread, in arrival order: frequent wallet transactions. They
     /// change the state under its one lock, so parallel threads would only queue on it; one
     /// thread runs them back to back while the connection thread reads and answers requests.
@@ -75,7 +76,7 @@ enum Lane {
 
 fn lane(method: &str) -> Lane {
     match method {
-        "getinfo" => Lane::Inline,
+        "getinfo" => Lane::Cached,
         "publish" | "publishfrom" | "publishmulti" | "publishmultifrom" => Lane::Serial,
         _ => Lane::Pool,
     }
@@ -93,18 +94,28 @@ struct Command {
 }
 
 impl Command {
+    /// The kept result, if this call has one and the state has not changed since.
+    fn cached(&self, params: &Params, ctx: &RpcContext) -> Option<Box<RawValue>> {
+        let cache = self.cache.as_ref()?;
+        let values: Vec<Value> = params.parse().ok()?;
+        if !values.is_empty() {
+            return None;
+        }
+        let generation = ctx.node.state.generation();
+        match cache.lock().as_ref() {
+            Some((g, text)) if *g == generation => Some(text.clone()),
+            _ => None,
+        }
+    }
+
     fn call(&self, params: Params, ctx: &RpcContext) -> Result<Box<RawValue>, ErrorObjectOwned> {
+        if let Some(text) = self.cached(&params, ctx) {
+            return Ok(text);
+        }
         let values: Vec<Value> = params.parse().unwrap_or_default();
         let cache = self.cache.as_ref().filter(|_| values.is_empty());
         // Read before computing: a change during the call makes the entry stale.
         let generation = ctx.node.state.generation();
-        if let Some(cache) = cache {
-            if let Some((g, text)) = cache.lock().as_ref() {
-                if *g == generation {
-                    return Ok(text.clone());
-                }
-            }
-        }
         let args = Args {
             method: self.name,
             values,
@@ -135,9 +146,19 @@ pub fn build_module(ctx: Arc<RpcContext>) -> RpcModule<RpcContext> {
                 .then(|| Arc::new(parking_lot::Mutex::new(None))),
         };
         let registered = match lane(name) {
-            Lane::Inline => module.register_method(name, move |params, ctx: &RpcContext, _| {
-                command.call(params, ctx)
-            }),
+            Lane::Cached => {
+                module.register_async_method(name, move |params, ctx: Arc<RpcContext>, _| {
+                    let command = command.clone();
+                    async move {
+                        if let Some(text) = command.cached(&params, &ctx) {
+                            return Ok(text);
+                        }
+                        tokio::task::spawn_blocking(move || command.call(params, &ctx))
+                            .await
+                            .unwrap_or_else(|_| Err(no_result()))
+                    }
+                })
+            }
             Lane::Serial => {
                 let serial = serial.clone();
                 module.register_async_method(name, move |params, ctx: Arc<RpcContext>, _| {
