@@ -113,17 +113,18 @@ fn signing_hash_of(header: &Header, unsigned_txids: impl Iterator<Item = Txid>) 
 }
 
 /// Builds, signs and solves a block on `prev` from a coinbase (unsigned) and transactions.
+/// `transactions` come with their txids (the mempool knows them); returns the block and all
+/// its txids, the coinbase's first.
 pub fn assemble_block(
     prev: BlockHash,
     time: u32,
     bits: CompactTarget,
     coinbase: Transaction,
-    transactions: Vec<Transaction>,
+    transactions: Vec<(Txid, Transaction)>,
     miner_key: &PrivateKey,
     skip_pow: bool,
-) -> Block {
-    // Every txid but the coinbase's is the same before and after signing: hash them once.
-    let txids: Vec<Txid> = transactions.iter().map(|t| t.compute_txid()).collect();
+) -> (Block, Vec<Txid>) {
+    let (txids, transactions): (Vec<Txid>, Vec<Transaction>) = transactions.into_iter().unzip();
     let mut txdata = Vec::with_capacity(transactions.len() + 1);
     txdata.push(coinbase);
     txdata.extend(transactions);
@@ -154,15 +155,17 @@ pub fn assemble_block(
         value: Amount::ZERO,
         script_pubkey: script::null_data(&[], Some(&element)),
     });
-    header.merkle_root =
-        merkle_root_of(std::iter::once(txdata[0].compute_txid()).chain(txids.iter().copied()));
+    let mut all_txids = Vec::with_capacity(txids.len() + 1);
+    all_txids.push(txdata[0].compute_txid());
+    all_txids.extend(txids);
+    header.merkle_root = merkle_root_of(all_txids.iter().copied());
     let target = Target::from_compact(bits);
     if !skip_pow {
         while !target.is_met_by(header.block_hash()) {
             header.nonce = header.nonce.wrapping_add(1);
         }
     }
-    Block { header, txdata }
+    (Block { header, txdata }, all_txids)
 }
 
 /// The genesis block: one coinbase paying nothing to the genesis key, which thereby holds all
@@ -291,6 +294,8 @@ pub fn block_miner(block: &Block) -> Result<Address, BlockReject> {
 #[derive(Debug, Default)]
 pub struct BlockEffects {
     pub miner: Option<Address>,
+    /// The block's txids in order, the coinbase's first.
+    pub txids: Vec<Txid>,
     /// Shared with the mempool entries a locally mined block was made from.
     pub txs: Vec<Arc<TxEffects>>,
     pub delta: Delta,
@@ -325,7 +330,8 @@ pub fn check_block<V: StateView + ?Sized>(
             return Err(BlockReject::ProofOfWork);
         }
     }
-    if merkle_root(&block.txdata) != block.header.merkle_root {
+    let txids: Vec<Txid> = block.txdata.iter().map(|t| t.compute_txid()).collect();
+    if merkle_root_of(txids.iter().copied()) != block.header.merkle_root {
         return Err(BlockReject::BadMerkleRoot);
     }
     if bitcoin::consensus::encode::serialize(block).len() > rules.max_block_size {
@@ -357,6 +363,7 @@ pub fn check_block<V: StateView + ?Sized>(
 
     let mut effects = BlockEffects {
         miner: Some(miner),
+        txids,
         ..Default::default()
     };
     let tx_ctx = TxContext {
@@ -442,7 +449,7 @@ mod tests {
     fn signed_block_names_its_miner() {
         let key = PrivateKey::generate();
         let cb = unsigned_coinbase(1, &key.address(), 0);
-        let block = assemble_block(
+        let (block, txids) = assemble_block(
             BlockHash::all_zeros(),
             1000,
             pow_limit(8),
@@ -451,6 +458,7 @@ mod tests {
             &key,
             false,
         );
+        assert_eq!(txids, vec![block.txdata[0].compute_txid()]);
         assert_eq!(block_miner(&block), Ok(key.address()));
         assert!(Target::from_compact(block.header.bits).is_met_by(block.block_hash()));
         let mut forged = block.clone();

@@ -279,7 +279,8 @@ fn blocks_recheck_every_rule() {
     let bits = block::pow_limit(f.rules.pow_bits);
     let make = |txs: Vec<Transaction>, miner: &PrivateKey| {
         let cb = block::unsigned_coinbase(1, &miner.address(), 0);
-        block::assemble_block(BlockHash::all_zeros(), 10, bits, cb, txs, miner, false)
+        let txs = txs.into_iter().map(|t| (t.compute_txid(), t)).collect();
+        block::assemble_block(BlockHash::all_zeros(), 10, bits, cb, txs, miner, false).0
     };
     let ok = check_block(
         &f.state,

@@ -58,6 +58,9 @@ fn sync_writes() -> WriteOptions {
 
 /// Bytes all memtables may hold together.
 const MEMTABLE_BUDGET: usize = 32 << 20;
+/// Up to this many items a stream query looks its rows up by exact key; longer runs are
+/// scanned.
+const POINT_LOOKUP_LIMIT: u64 = 64;
 /// Bytes of table blocks, indexes and filters kept in memory.
 const BLOCK_CACHE: usize = 16 << 20;
 
@@ -299,10 +302,15 @@ impl Ledger {
         effects: &BlockEffects,
         stream_stats: &mut HashMap<[u8; 16], StreamStats>,
     ) -> Result<WriteBatch, LedgerError> {
-        let mut batch = WriteBatch::default();
-        let txids: Vec<Txid> = block.txdata.iter().map(|t| t.compute_txid()).collect();
-        for (i, (tx, txid)) in block.txdata.iter().zip(&txids).enumerate() {
-            self.put::<Txs>(&mut batch, txid, &(height, i as u32, tx.clone()));
+        // A block's rows take about three times its size (transactions, items, indexes).
+        // Reserved at once: grown by doubling, a batch of tens of megabytes would briefly
+        // hold two copies.
+        let mut batch = WriteBatch::with_capacity_bytes(info.size as usize * 3 + (64 << 10));
+        let txids = &effects.txids;
+        debug_assert_eq!(txids.len(), block.txdata.len());
+        let cf = self.cf(Txs::CF);
+        for (i, (tx, txid)) in block.txdata.iter().zip(txids).enumerate() {
+            batch.put_cf(cf, Txs::key(txid), Txs::encode_parts(height, i as u32, tx));
         }
         self.put::<Blocks>(&mut batch, &height, &(block.header, txids.clone()));
         self.put::<BlockIndex>(&mut batch, &height, info);
@@ -330,7 +338,7 @@ impl Ledger {
         for (id, e) in &effects.delta.entities {
             self.put::<Entities>(&mut batch, id, e);
         }
-        self.write_items(&mut batch, height, block, &txids, effects, stream_stats)?;
+        self.write_items(&mut batch, height, block, txids, effects, stream_stats)?;
         self.put::<Undo>(&mut batch, &height, &undo);
         let mut tip = height.to_le_bytes().to_vec();
         tip.extend_from_slice(&info.hash.to_byte_array());
@@ -441,10 +449,17 @@ impl Ledger {
         from: u64,
         count: u64,
     ) -> Result<Vec<StoredItem>, LedgerError> {
-        let mut out = Vec::with_capacity(count.min(10_000) as usize);
-        if count == 0 {
-            return Ok(out);
+        if count <= POINT_LOOKUP_LIMIT {
+            // Items are numbered densely: their keys are known, and exact lookups pass each
+            // table file by its bloom filter instead of positioning in every one.
+            let keys = (from..from.saturating_add(count)).map(|seq| (*stream, seq));
+            return Ok(self
+                .get_many::<StreamItems>(keys)?
+                .into_iter()
+                .map_while(|v| v)
+                .collect());
         }
+        let mut out = Vec::with_capacity(count.min(10_000) as usize);
         let start = StreamItems::key(&(*stream, from));
         let mut options = rocksdb::ReadOptions::default();
         options.set_iterate_upper_bound(StreamItems::key(&(*stream, from.saturating_add(count))));
@@ -457,9 +472,25 @@ impl Ledger {
             if !k.starts_with(stream) || out.len() as u64 >= count {
                 break;
             }
-            out.push(decode_item(&v)?);
+            out.push(StreamItems::decode(&v)?);
         }
         Ok(out)
+    }
+
+    /// Values of `keys` in one batched lookup, in the same order.
+    fn get_many<T: Table>(
+        &self,
+        keys: impl Iterator<Item = T::Key>,
+    ) -> Result<Vec<Option<T::Value>>, LedgerError> {
+        let keys: Vec<Vec<u8>> = keys.map(|k| T::key(&k)).collect();
+        self.db
+            .batched_multi_get_cf(self.cf(T::CF), &keys, false)
+            .into_iter()
+            .map(|found| match found? {
+                Some(bytes) => Ok(Some(T::decode(&bytes)?)),
+                None => Ok(None),
+            })
+            .collect()
     }
 
     pub fn stream_item(
@@ -478,10 +509,34 @@ impl Ledger {
         from: u64,
         count: u64,
     ) -> Result<Vec<StoredItem>, LedgerError> {
-        let mut out = Vec::new();
         if count == 0 {
-            return Ok(out);
+            return Ok(Vec::new());
         }
+        let seqs: Vec<u64> = if count <= POINT_LOOKUP_LIMIT {
+            // An index's entries are numbered densely too (see `stream_items`).
+            let keys = (from..from.saturating_add(count)).map(|n| (*stream, of.clone(), n));
+            self.get_many::<StreamIndex>(keys)?
+                .into_iter()
+                .map_while(|v| v)
+                .collect()
+        } else {
+            self.index_scan(stream, of, from, count)?
+        };
+        let keys = seqs.into_iter().map(|seq| (*stream, seq));
+        self.get_many::<StreamItems>(keys)?
+            .into_iter()
+            .map(|v| v.ok_or(LedgerError::Corrupt("stream_index")))
+            .collect()
+    }
+
+    /// Item numbers `from..from+count` of one index, read in order.
+    fn index_scan(
+        &self,
+        stream: &[u8; 16],
+        of: &IndexOf,
+        from: u64,
+        count: u64,
+    ) -> Result<Vec<u64>, LedgerError> {
         let prefix = StreamIndex::key(&(*stream, of.clone(), 0));
         let prefix = &prefix[..prefix.len() - 8];
         let start = StreamIndex::key(&(*stream, of.clone(), from));
@@ -490,7 +545,7 @@ impl Ledger {
         let mut options = rocksdb::ReadOptions::default();
         options.set_iterate_upper_bound(end);
         let mode = rocksdb::IteratorMode::From(&start, rocksdb::Direction::Forward);
-        let mut item_keys = Vec::new();
+        let mut seqs = Vec::new();
         for entry in self
             .db
             .iterator_cf_opt(self.cf(StreamIndex::CF), options, mode)
@@ -499,15 +554,9 @@ impl Ledger {
             if !k.starts_with(prefix) || k.len() != prefix.len() + 8 {
                 break;
             }
-            item_keys.push(StreamItems::key(&(*stream, StreamIndex::decode(&v)?)));
+            seqs.push(StreamIndex::decode(&v)?);
         }
-        // One batched lookup for the items themselves.
-        let cf = self.cf(StreamItems::CF);
-        for found in self.db.batched_multi_get_cf(cf, &item_keys, false) {
-            let bytes = found?.ok_or(LedgerError::Corrupt("stream_index"))?;
-            out.push(StreamItems::decode(&bytes)?);
-        }
-        Ok(out)
+        Ok(seqs)
     }
 
     pub fn index_stats(

@@ -119,6 +119,17 @@ impl Table for Blocks {
 
 /// Confirmed transactions: txid → (height, index in block, raw transaction).
 pub struct Txs;
+impl Txs {
+    /// The stored form of a transaction at (height, index), without building the tuple.
+    pub fn encode_parts(height: u32, index: u32, tx: &bitcoin::Transaction) -> Vec<u8> {
+        let mut out = Vec::with_capacity(8 + tx.total_size());
+        out.extend_from_slice(&height.to_le_bytes());
+        out.extend_from_slice(&index.to_le_bytes());
+        bitcoin::consensus::Encodable::consensus_encode(tx, &mut out)
+            .expect("writing to a Vec cannot fail");
+        out
+    }
+}
 impl Table for Txs {
     const CF: &'static str = "txs";
     type Key = Txid;
@@ -127,10 +138,7 @@ impl Table for Txs {
         k.to_byte_array().to_vec()
     }
     fn encode(v: &Self::Value) -> Vec<u8> {
-        let mut out = v.0.to_le_bytes().to_vec();
-        out.extend_from_slice(&v.1.to_le_bytes());
-        out.extend_from_slice(&serialize(&v.2));
-        out
+        Txs::encode_parts(v.0, v.1, &v.2)
     }
     fn decode(bytes: &[u8]) -> Result<Self::Value, LedgerError> {
         let mut r = Reader::new(bytes, Self::CF);

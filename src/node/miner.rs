@@ -76,7 +76,7 @@ impl Node {
         };
         let count = entries.len();
         let fees: u64 = entries.iter().map(|e| e.fee).sum();
-        let txs = entries.iter().map(|e| e.tx.clone()).collect();
+        let txs = entries.iter().map(|e| (e.txid, e.tx.clone())).collect();
         let mut delta = Delta::default();
         let mut tx_effects = Vec::with_capacity(count + 1);
         for e in &entries {
@@ -91,7 +91,7 @@ impl Node {
             block::unsigned_coinbase(height, &miner, self.rules.block_reward(height) + fees);
         let time = unix_now().max(tip.time);
         let started = std::time::Instant::now();
-        let b = block::assemble_block(
+        let (b, txids) = block::assemble_block(
             tip.hash,
             time,
             block::pow_limit(self.rules.pow_bits),
@@ -115,6 +115,7 @@ impl Node {
         drop(entries);
         let effects = BlockEffects {
             miner: Some(miner),
+            txids,
             txs: tx_effects,
             delta,
             times,

@@ -474,6 +474,7 @@ impl Node {
         delta.apply(&effects);
         let block_effects = BlockEffects {
             miner: Some(admin),
+            txids: vec![block.txdata[0].compute_txid()],
             txs: vec![std::sync::Arc::new(effects)],
             delta,
             times: vec![block.header.time],
