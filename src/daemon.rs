@@ -220,8 +220,8 @@ fn start(
         .filter(|m| !m.is_empty())
         .collect();
 
-    // One thread serves the connections and the inline commands; the rest run on a pool of
-    // `-rpcthreads` call threads (see rpc::dispatch).
+    // One thread serves the connections (and cached answers); publishes run on their own
+    // thread and every other command on a pool of `-rpcthreads` call threads (rpc::dispatch).
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .max_blocking_threads(rpc_call_threads(options.int("rpcthreads", 4)))
