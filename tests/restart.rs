@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use serde_json::json;
 
 #[test]
 fn restarted_node_keeps_chain_wallet_and_permissions() {
@@ -121,6 +122,49 @@ fn acknowledged_transactions_survive_a_kill() {
     node.wait_mined();
     let items = node.cli_json(&["liststreamkeyitems", "s1", "k", "false", "100"]);
     assert_eq!(items.as_array().unwrap().len(), 21);
+}
+
+/// A node killed while publishers are busy keeps every transaction it acknowledged, whether it
+/// was in a block, in a journal being rotated, or just appended.
+#[test]
+fn a_kill_under_load_loses_no_acknowledged_transaction() {
+    let mut node = TestNode::create("loadkillchain", &["-target-block-time=2"]);
+    node.cli(&["create", "stream", "s1", "true"]).line();
+    node.wait_mined();
+    let acknowledged: Vec<String> = std::thread::scope(|s| {
+        let publishers: Vec<_> = (0..3)
+            .map(|t| {
+                let node = &node;
+                s.spawn(move || {
+                    let mut txids = Vec::new();
+                    for i in 0u32.. {
+                        let params = json!(["s1", format!("k{t}"), format!("{i:08x}")]);
+                        // The node is killed under the publishers: they stop at the first
+                        // call without a reply (not acknowledged).
+                        let Some(reply) = node.try_rpc("publish", params) else {
+                            break;
+                        };
+                        txids.push(reply["result"].as_str().expect("a txid").to_string());
+                    }
+                    txids
+                })
+            })
+            .collect();
+        // Long enough for a few blocks and journal rotations.
+        std::thread::sleep(std::time::Duration::from_millis(4500));
+        node.send_kill();
+        publishers
+            .into_iter()
+            .flat_map(|p| p.join().unwrap())
+            .collect()
+    });
+    node.after_kill();
+    assert!(acknowledged.len() > 100, "only {}", acknowledged.len());
+    node.start();
+    for txid in &acknowledged {
+        let found = node.rpc("getrawtransaction", json!([txid]));
+        assert!(found["error"].is_null(), "lost {txid}: {found}");
+    }
 }
 
 #[test]

@@ -159,6 +159,13 @@ impl TestNode {
 
     /// Kills the node with SIGKILL (no shutdown at all), as a crash would.
     pub fn kill(&mut self) {
+        self.send_kill();
+        self.after_kill();
+    }
+
+    /// The SIGKILL part of `kill`, usable while other threads still call the node; waits until
+    /// the port is closed. Follow with `after_kill`.
+    pub fn send_kill(&self) {
         assert!(self.running, "node is not running");
         let pid_file = self.dir.path().join(&self.chain).join("multichain.pid");
         let pid = std::fs::read_to_string(&pid_file).unwrap();
@@ -172,8 +179,11 @@ impl TestNode {
             assert!(Instant::now() < deadline, "node did not die");
             std::thread::sleep(Duration::from_millis(50));
         }
-        // The pid file stays behind, as after a crash.
-        let _ = std::fs::remove_file(pid_file);
+    }
+
+    /// Marks a killed node as stopped and removes the pid file the crash left behind.
+    pub fn after_kill(&mut self) {
+        let _ = std::fs::remove_file(self.dir.path().join(&self.chain).join("multichain.pid"));
         self.running = false;
     }
 
@@ -226,6 +236,12 @@ impl TestNode {
     pub fn rpc(&self, method: &str, params: Value) -> Value {
         let body = serde_json::json!({"method": method, "params": params, "id": 1});
         self.post(body.to_string().as_bytes()).json()
+    }
+
+    /// Like `rpc`, but `None` when no reply comes (the node is down or went down meanwhile).
+    pub fn try_rpc(&self, method: &str, params: Value) -> Option<Value> {
+        let call = std::panic::AssertUnwindSafe(|| self.rpc(method, params));
+        std::panic::catch_unwind(call).ok()
     }
 
     /// Waits until the chain has at least `height` blocks after genesis.
