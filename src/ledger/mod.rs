@@ -17,8 +17,9 @@ use std::path::Path;
 use streams::*;
 use tables::*;
 
-/// Bumped whenever a stored layout changes; a node refuses other versions.
-pub const FORMAT_VERSION: u32 = 1;
+/// Bumped whenever a stored layout changes; a node upgrades the versions it knows and refuses
+/// others. 2: transactions by (height, index) plus a txid index, instead of by txid.
+pub const FORMAT_VERSION: u32 = 2;
 const KEY_FORMAT: &str = "format_version";
 const KEY_TIP: &str = "tip";
 
@@ -125,7 +126,9 @@ impl Ledger {
                     .try_into()
                     .map(u32::from_le_bytes)
                     .map_err(|_| LedgerError::Corrupt("meta"))?;
-                if found != FORMAT_VERSION {
+                if found == 1 {
+                    ledger.upgrade_from_v1()?;
+                } else if found != FORMAT_VERSION {
                     return Err(LedgerError::FormatVersion {
                         found,
                         expected: FORMAT_VERSION,
@@ -135,6 +138,31 @@ impl Ledger {
         }
         ledger.recover(recovered)?;
         Ok(ledger)
+    }
+
+    /// Format 1 → 2: moves confirmed transactions from the txid-keyed table to the
+    /// (height, index) table and its txid index, then records the new version, all in one
+    /// synced batch per chunk and the version last (an interrupted upgrade starts again).
+    fn upgrade_from_v1(&self) -> Result<(), LedgerError> {
+        let mut batch = WriteBatch::default();
+        for item in self.scan::<Txs>() {
+            let (key, (height, index, tx)) = item?;
+            let txid = tx.compute_txid();
+            self.put::<BlockTxs>(&mut batch, &(height, index), &tx);
+            self.put::<TxLocations>(&mut batch, &txid, &(height, index));
+            batch.delete_cf(self.cf(Txs::CF), key);
+            if batch.len() >= 30_000 {
+                self.db
+                    .write_opt(std::mem::take(&mut batch), &sync_writes())?;
+            }
+        }
+        self.put::<Meta>(
+            &mut batch,
+            &KEY_FORMAT,
+            &FORMAT_VERSION.to_le_bytes().to_vec(),
+        );
+        self.db.write_opt(batch, &sync_writes())?;
+        Ok(())
     }
 
     /// Stores the journal's wallet records and keeps its transactions for the node, after
@@ -308,9 +336,9 @@ impl Ledger {
         let mut batch = WriteBatch::with_capacity_bytes(info.size as usize * 3 + (64 << 10));
         let txids = &effects.txids;
         debug_assert_eq!(txids.len(), block.txdata.len());
-        let cf = self.cf(Txs::CF);
         for (i, (tx, txid)) in block.txdata.iter().zip(txids).enumerate() {
-            batch.put_cf(cf, Txs::key(txid), Txs::encode_parts(height, i as u32, tx));
+            self.put::<BlockTxs>(&mut batch, &(height, i as u32), tx);
+            self.put::<TxLocations>(&mut batch, txid, &(height, i as u32));
         }
         self.put::<Blocks>(&mut batch, &height, &(block.header, txids.clone()));
         self.put::<BlockIndex>(&mut batch, &height, info);
@@ -615,13 +643,12 @@ impl Ledger {
         let Some((header, txids)) = self.get::<Blocks>(&height)? else {
             return Ok(None);
         };
-        let cf = self.cf(Txs::CF);
-        let keys: Vec<_> = txids.iter().map(|t| (cf, Txs::key(t))).collect();
-        let mut txdata = Vec::with_capacity(txids.len());
-        for r in self.db.multi_get_cf(keys) {
-            let bytes = r?.ok_or(LedgerError::Corrupt("txs"))?;
-            txdata.push(Txs::decode(&bytes)?.2);
-        }
+        let keys = (0..txids.len() as u32).map(|i| (height, i));
+        let txdata = self
+            .get_many::<BlockTxs>(keys)?
+            .into_iter()
+            .map(|tx| tx.ok_or(LedgerError::Corrupt(BlockTxs::CF)))
+            .collect::<Result<_, _>>()?;
         Ok(Some(Block { header, txdata }))
     }
 
@@ -635,17 +662,17 @@ impl Ledger {
         &self,
         txid: &Txid,
     ) -> Result<Option<(u32, u32, bitcoin::Transaction)>, LedgerError> {
-        self.get::<Txs>(txid)
+        let Some((height, index)) = self.tx_location(txid)? else {
+            return Ok(None);
+        };
+        let tx = self
+            .get::<BlockTxs>(&(height, index))?
+            .ok_or(LedgerError::Corrupt(BlockTxs::CF))?;
+        Ok(Some((height, index, tx)))
     }
 
     pub fn tx_location(&self, txid: &Txid) -> Result<Option<(u32, u32)>, LedgerError> {
-        self.db
-            .get_pinned_cf(self.cf(Txs::CF), Txs::key(txid))?
-            .map(|b| {
-                let mut r = Reader::new(&b, "txs");
-                Ok((r.u32()?, r.u32()?))
-            })
-            .transpose()
+        self.get::<TxLocations>(txid)
     }
 
     pub fn undo(&self, height: u32) -> Result<Option<BlockUndo>, LedgerError> {
@@ -813,6 +840,36 @@ mod tests {
             }
         ));
         assert!(err.to_string().contains("format version 99"));
+    }
+
+    #[test]
+    fn a_format_1_ledger_is_upgraded_with_its_transactions() {
+        let dir = tempfile::tempdir().unwrap();
+        let tx = bitcoin::Transaction {
+            version: bitcoin::transaction::Version::ONE,
+            lock_time: bitcoin::absolute::LockTime::ZERO,
+            input: vec![],
+            output: vec![bitcoin::TxOut {
+                value: bitcoin::Amount::from_sat(5),
+                script_pubkey: bitcoin::ScriptBuf::new(),
+            }],
+        };
+        let txid = tx.compute_txid();
+        {
+            // What version 1 wrote: the transaction keyed by txid, and its version number.
+            let l = Ledger::open(dir.path()).unwrap();
+            let mut b = WriteBatch::default();
+            l.put::<Txs>(&mut b, &txid, &(7, 2, tx.clone()));
+            l.put::<Meta>(&mut b, &KEY_FORMAT, &1u32.to_le_bytes().to_vec());
+            l.db.write(b).unwrap();
+            assert_eq!(l.transaction(&txid).unwrap(), None);
+        }
+        let l = Ledger::open(dir.path()).unwrap();
+        assert_eq!(l.transaction(&txid).unwrap(), Some((7, 2, tx)));
+        assert_eq!(l.tx_location(&txid).unwrap(), Some((7, 2)));
+        assert_eq!(l.scan::<Txs>().count(), 0);
+        let version = l.get::<Meta>(&KEY_FORMAT).unwrap().unwrap();
+        assert_eq!(version, FORMAT_VERSION.to_le_bytes().to_vec());
     }
 
     #[test]

@@ -88,7 +88,7 @@ impl Table for Meta {
     }
 }
 
-/// Block headers and their transaction ids, by height (transactions live in [`Txs`]).
+/// Block headers and their transaction ids, by height (transactions live in [`BlockTxs`]).
 pub struct Blocks;
 impl Table for Blocks {
     const CF: &'static str = "blocks";
@@ -117,19 +117,50 @@ impl Table for Blocks {
     }
 }
 
-/// Confirmed transactions: txid → (height, index in block, raw transaction).
-pub struct Txs;
-impl Txs {
-    /// The stored form of a transaction at (height, index), without building the tuple.
-    pub fn encode_parts(height: u32, index: u32, tx: &bitcoin::Transaction) -> Vec<u8> {
-        let mut out = Vec::with_capacity(8 + tx.total_size());
-        out.extend_from_slice(&height.to_le_bytes());
-        out.extend_from_slice(&index.to_le_bytes());
-        bitcoin::consensus::Encodable::consensus_encode(tx, &mut out)
-            .expect("writing to a Vec cannot fail");
+/// Confirmed transactions: (height, index in block) → raw transaction. Keys follow the chain,
+/// so new rows land after the old ones and compactions never rewrite the table (keyed by
+/// txid, every compaction rewrote it whole: quadratic work as the chain grows).
+pub struct BlockTxs;
+impl Table for BlockTxs {
+    const CF: &'static str = "block_txs";
+    type Key = (u32, u32);
+    type Value = bitcoin::Transaction;
+    fn key(k: &(u32, u32)) -> Vec<u8> {
+        let mut out = k.0.to_be_bytes().to_vec();
+        out.extend_from_slice(&k.1.to_be_bytes());
         out
     }
+    fn encode(v: &bitcoin::Transaction) -> Vec<u8> {
+        serialize(v)
+    }
+    fn decode(bytes: &[u8]) -> Result<bitcoin::Transaction, LedgerError> {
+        deserialize(bytes).map_err(|_| LedgerError::Corrupt(Self::CF))
+    }
 }
+
+/// Where each confirmed transaction is: txid → (height, index in block).
+pub struct TxLocations;
+impl Table for TxLocations {
+    const CF: &'static str = "tx_locations";
+    type Key = Txid;
+    type Value = (u32, u32);
+    fn key(k: &Txid) -> Vec<u8> {
+        k.to_byte_array().to_vec()
+    }
+    fn encode(v: &(u32, u32)) -> Vec<u8> {
+        let mut out = v.0.to_le_bytes().to_vec();
+        out.extend_from_slice(&v.1.to_le_bytes());
+        out
+    }
+    fn decode(bytes: &[u8]) -> Result<(u32, u32), LedgerError> {
+        let mut r = Reader::new(bytes, Self::CF);
+        Ok((r.u32()?, r.u32()?))
+    }
+}
+
+/// Confirmed transactions as format version 1 kept them: txid → (height, index in block, raw
+/// transaction). Read once by the upgrade to version 2 and emptied.
+pub struct Txs;
 impl Table for Txs {
     const CF: &'static str = "txs";
     type Key = Txid;
@@ -138,7 +169,10 @@ impl Table for Txs {
         k.to_byte_array().to_vec()
     }
     fn encode(v: &Self::Value) -> Vec<u8> {
-        Txs::encode_parts(v.0, v.1, &v.2)
+        let mut out = v.0.to_le_bytes().to_vec();
+        out.extend_from_slice(&v.1.to_le_bytes());
+        out.extend_from_slice(&serialize(&v.2));
+        out
     }
     fn decode(bytes: &[u8]) -> Result<Self::Value, LedgerError> {
         let mut r = Reader::new(bytes, Self::CF);
@@ -616,6 +650,8 @@ pub const ALL_CFS: &[&str] = &[
     Blocks::CF,
     BlockIndex::CF,
     Txs::CF,
+    BlockTxs::CF,
+    TxLocations::CF,
     Coins::CF,
     Permissions::CF,
     Undo::CF,
