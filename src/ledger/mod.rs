@@ -74,13 +74,13 @@ impl Ledger {
         opts.set_max_open_files(256);
         opts.increase_parallelism(2);
         // Flushes and compactions are background work: they yield the CPU to the threads
-        // answering clients (a client waits whenever a lock holder is preempted).
+        // answering clients.
         let mut env = rocksdb::Env::new()?;
         env.lower_thread_pool_cpu_priority();
         env.lower_high_priority_thread_pool_cpu_priority();
         opts.set_env(&env);
-        // A block's batch is large; transaction writes that arrive meanwhile go into the
-        // memtables beside it instead of queueing behind it (readers never see a block's
+        // A block's batch is large; other writes that arrive meanwhile (keys, subscriptions)
+        // go into the memtables beside it instead of queueing behind it (readers never see a block's
         // rows before the node applies it: see node::state_lock).
         opts.set_unordered_write(true);
         // Memory stays bounded however long the chain: all memtables together share one
@@ -141,8 +141,8 @@ impl Ledger {
     }
 
     /// Format 1 → 2: moves confirmed transactions from the txid-keyed table to the
-    /// (height, index) table and its txid index, then records the new version, all in one
-    /// synced batch per chunk and the version last (an interrupted upgrade starts again).
+    /// (height, index) table and its txid index, in synced chunks, and records the new version
+    /// last (an interrupted upgrade resumes with the rows not yet moved).
     fn upgrade_from_v1(&self) -> Result<(), LedgerError> {
         let mut batch = WriteBatch::default();
         for item in self.scan::<Txs>() {
