@@ -401,18 +401,22 @@ impl Ledger {
                 if !touched.contains(&item.stream) {
                     touched.push(item.stream);
                 }
-                let stored = StoredItem {
-                    txid,
+                let row = ItemRow {
+                    txid: &txid,
                     vout: item.vout,
                     height,
                     tx_index: i as u32,
                     time,
-                    publishers: item.publishers.clone(),
-                    keys: item.keys.clone(),
+                    publishers: &item.publishers,
+                    keys: &item.keys,
                     format: item.format,
-                    data: item.data.clone(),
+                    data: &item.data,
                 };
-                self.put::<StreamItems>(batch, &(item.stream, seq), &stored);
+                batch.put_cf(
+                    self.cf(StreamItems::CF),
+                    StreamItems::key(&(item.stream, seq)),
+                    row.encode(),
+                );
                 let mut seen_keys: Vec<&Vec<u8>> = Vec::new();
                 let indexes = item
                     .keys

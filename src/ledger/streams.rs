@@ -25,24 +25,55 @@ pub struct StoredItem {
     pub data: Vec<u8>,
 }
 
+/// A stream item's stored form built from borrowed parts, so a block's items are written
+/// without being copied first.
+pub struct ItemRow<'a> {
+    pub txid: &'a Txid,
+    pub vout: u32,
+    pub height: u32,
+    pub tx_index: u32,
+    pub time: u32,
+    pub publishers: &'a [Address],
+    pub keys: &'a [Vec<u8>],
+    pub format: u8,
+    pub data: &'a [u8],
+}
+
+impl ItemRow<'_> {
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(96 + self.data.len());
+        out.extend_from_slice(&self.txid.to_byte_array());
+        out.extend_from_slice(&self.vout.to_le_bytes());
+        out.extend_from_slice(&self.height.to_le_bytes());
+        out.extend_from_slice(&self.tx_index.to_le_bytes());
+        out.extend_from_slice(&self.time.to_le_bytes());
+        out.extend_from_slice(&(self.publishers.len() as u32).to_le_bytes());
+        for p in self.publishers {
+            out.extend_from_slice(&p.to_key_bytes());
+        }
+        out.extend_from_slice(&(self.keys.len() as u32).to_le_bytes());
+        for k in self.keys {
+            put_bytes_with_len(&mut out, k);
+        }
+        out.push(self.format);
+        put_bytes_with_len(&mut out, self.data);
+        out
+    }
+}
+
 pub fn encode_item(v: &StoredItem) -> Vec<u8> {
-    let mut out = Vec::with_capacity(96 + v.data.len());
-    out.extend_from_slice(&v.txid.to_byte_array());
-    out.extend_from_slice(&v.vout.to_le_bytes());
-    out.extend_from_slice(&v.height.to_le_bytes());
-    out.extend_from_slice(&v.tx_index.to_le_bytes());
-    out.extend_from_slice(&v.time.to_le_bytes());
-    out.extend_from_slice(&(v.publishers.len() as u32).to_le_bytes());
-    for p in &v.publishers {
-        out.extend_from_slice(&p.to_key_bytes());
+    ItemRow {
+        txid: &v.txid,
+        vout: v.vout,
+        height: v.height,
+        tx_index: v.tx_index,
+        time: v.time,
+        publishers: &v.publishers,
+        keys: &v.keys,
+        format: v.format,
+        data: &v.data,
     }
-    out.extend_from_slice(&(v.keys.len() as u32).to_le_bytes());
-    for k in &v.keys {
-        put_bytes_with_len(&mut out, k);
-    }
-    out.push(v.format);
-    put_bytes_with_len(&mut out, &v.data);
-    out
+    .encode()
 }
 
 pub fn decode_item(bytes: &[u8]) -> Result<StoredItem, LedgerError> {

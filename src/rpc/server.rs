@@ -106,9 +106,28 @@ pub struct RpcServer {
 
 type Reply = Response<Full<Bytes>>;
 
+/// The `Date` header, formatted once per second per thread.
 fn http_date() -> HeaderValue {
-    HeaderValue::from_str(&httpdate::fmt_http_date(std::time::SystemTime::now()))
-        .expect("HTTP dates are ASCII")
+    thread_local! {
+        static LAST: std::cell::RefCell<(u64, Option<HeaderValue>)> =
+            const { std::cell::RefCell::new((0, None)) };
+    }
+    let now = std::time::SystemTime::now();
+    let second = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        match &last.1 {
+            Some(value) if last.0 == second => value.clone(),
+            _ => {
+                let value = HeaderValue::from_str(&httpdate::fmt_http_date(now))
+                    .expect("HTTP dates are ASCII");
+                *last = (second, Some(value.clone()));
+                value
+            }
+        }
+    })
 }
 
 /// A reply with MultiChain's header order: success `Content-Length, Content-Type, Server,
