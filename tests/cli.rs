@@ -128,3 +128,24 @@ fn wrong_password_is_reported() {
         "error: Authorization failed: Incorrect rpcuser or rpcpassword\n"
     );
 }
+
+/// `multichain-cli … | head` must end quietly when the reader goes away, as MultiChain's does,
+/// not with a panic message.
+#[test]
+fn a_closed_output_pipe_ends_the_cli_quietly() {
+    let node = TestNode::create("pipechain", &["-target-block-time=2"]);
+    let mut child = Command::new(CLI)
+        .arg(&node.chain)
+        .arg(format!("-datadir={}", node.dir.path().display()))
+        .arg(format!("-rpcport={}", node.rpc_port))
+        .arg("help")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader goes before the answer is printed.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
