@@ -69,6 +69,8 @@ enum Lane {
     /// On the one publishing thread, in arrival order: frequent wallet transactions. They
     /// change the state under its one lock, so parallel threads would only queue on it; one
     /// thread runs them back to back while the connection thread reads and answers requests.
+    /// A command here must only take the state's write lock, never a read (which waits at
+    /// the gate while a block is written and would hold up every publish behind it).
     Serial,
     /// On the pool of `-rpcthreads` call threads, so a long call never holds up the rest.
     Pool,
@@ -77,7 +79,9 @@ enum Lane {
 fn lane(method: &str) -> Lane {
     match method {
         "getinfo" => Lane::Cached,
-        "publish" | "publishfrom" | "publishmulti" | "publishmultifrom" => Lane::Serial,
+        // publishmulti reads the state before its write (stream and permission checks): it
+        // runs on the pool.
+        "publish" | "publishfrom" => Lane::Serial,
         _ => Lane::Pool,
     }
 }
