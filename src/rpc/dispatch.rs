@@ -56,15 +56,13 @@ fn render(v: &Value) -> Box<RawValue> {
     RawValue::from_string(crate::jsonfmt::to_compact(v)).expect("our writer emits valid JSON")
 }
 
-/// Commands whose argument-free result is computed from the node state alone. Monitoring
-/// tools poll them in tight loops, so the rendered result is kept until the state changes.
-const STATE_CACHED: [&str; 1] = ["getinfo"];
-
 /// Where a command runs.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Lane {
-    /// Answered on the connection thread from the result cache; computed on the pool when
-    /// the cache is stale (computing reads the state, which may wait for a block's commit).
+    /// Commands whose argument-free result is computed from the node state alone: monitoring
+    /// tools poll them in tight loops, so the rendered result is kept until the state changes.
+    /// Answered on the connection thread from that cache; computed on the pool when it is
+    /// stale (computing reads the state, which may wait for a block's commit).
     Cached,
     /// On the one publishing thread, in arrival order: frequent wallet transactions. They
     /// change the state under its one lock, so parallel threads would only queue on it; one
@@ -112,10 +110,9 @@ impl Command {
         }
     }
 
+    /// Runs the handler (the `Cached` lane has looked in the cache already) and keeps an
+    /// argument-free result of a cached command.
     fn call(&self, params: Params, ctx: &RpcContext) -> Result<Box<RawValue>, ErrorObjectOwned> {
-        if let Some(text) = self.cached(&params, ctx) {
-            return Ok(text);
-        }
         let values: Vec<Value> = params.parse().unwrap_or_default();
         let cache = self.cache.as_ref().filter(|_| values.is_empty());
         // Read before computing: a change during the call makes the entry stale.
@@ -142,14 +139,13 @@ pub fn build_module(ctx: Arc<RpcContext>) -> RpcModule<RpcContext> {
     let mut module = RpcModule::new(ctx);
     let serial = SerialLane::spawn();
     for (name, handler) in methods() {
+        let lane = lane(name);
         let command = Command {
             name,
             handler,
-            cache: STATE_CACHED
-                .contains(&name)
-                .then(|| Arc::new(parking_lot::Mutex::new(None))),
+            cache: (lane == Lane::Cached).then(|| Arc::new(parking_lot::Mutex::new(None))),
         };
-        let registered = match lane(name) {
+        let registered = match lane {
             Lane::Cached => {
                 module.register_async_method(name, move |params, ctx: Arc<RpcContext>, _| {
                     let command = command.clone();
