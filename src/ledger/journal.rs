@@ -129,14 +129,14 @@ impl Journal {
     pub fn append(
         &self,
         tx: Option<(u64, &Txid, &Transaction)>,
-        wallet: Option<(u64, &WalletTx)>,
+        wallet: Option<(u64, WalletTx)>,
     ) -> Result<(), LedgerError> {
         let mut buf = Vec::with_capacity(512);
         if let Some((seq, txid, tx)) = tx {
             encode_tx(&mut buf, seq, txid, tx);
         }
-        if let Some((seq, rec)) = wallet {
-            encode_wallet(&mut buf, seq, rec);
+        if let Some((seq, rec)) = &wallet {
+            encode_wallet(&mut buf, *seq, rec);
         }
         if buf.is_empty() {
             return Ok(());
@@ -144,7 +144,7 @@ impl Journal {
         let mut current = self.file.lock();
         current.file.write_all(&buf)?;
         if let Some((seq, rec)) = wallet {
-            self.wallet.write().current.insert(seq, rec.clone());
+            self.wallet.write().current.insert(seq, rec);
         }
         Ok(())
     }
@@ -356,7 +356,7 @@ mod tests {
         assert!(rec.txs.is_empty() && rec.wallet.is_empty());
         let (a, b) = (tx(1), tx(2));
         j.append(Some((2, &b.compute_txid(), &b)), None).unwrap();
-        j.append(Some((1, &a.compute_txid(), &a)), Some((0, &record(&a))))
+        j.append(Some((1, &a.compute_txid(), &a)), Some((0, record(&a))))
             .unwrap();
         assert_eq!(j.wallet_seq(&a.compute_txid()), Some(0));
         assert_eq!(j.wallet_end(), 1);
@@ -372,7 +372,7 @@ mod tests {
         let (j, _) = Journal::open(dir.path()).unwrap();
         let (mined, waiting, late) = (tx(1), tx(2), tx(3));
         for (s, t) in [(1, &mined), (2, &waiting)] {
-            j.append(Some((s, &t.compute_txid(), t)), Some((s, &record(t))))
+            j.append(Some((s, &t.compute_txid(), t)), Some((s, record(t))))
                 .unwrap();
         }
         let rotation = j.begin_rotation().unwrap();

@@ -730,7 +730,7 @@ impl Ledger {
     pub fn put_accepted_tx(
         &self,
         mempool: Option<(u64, &Txid, &bitcoin::Transaction)>,
-        wallet: Option<(u64, &crate::wallet::history::WalletTx)>,
+        wallet: Option<(u64, crate::wallet::history::WalletTx)>,
     ) -> Result<(), LedgerError> {
         self.journal.append(mempool, wallet)
     }

@@ -641,7 +641,7 @@ impl Node {
     pub(crate) fn persist(&self, u: Unpersisted) -> Result<(), NodeError> {
         self.ledger.put_accepted_tx(
             u.mempool.as_ref().map(|e| (e.seq, &e.txid, &e.tx)),
-            u.wallet.as_ref().map(|(seq, r)| (*seq, r)),
+            u.wallet,
         )?;
         Ok(())
     }
