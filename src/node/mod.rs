@@ -413,22 +413,24 @@ impl Node {
             permission::ISSUE,
             permission::CREATE,
         ];
+        // A permission the genesis admin holds from the start, numbered in grant order.
+        let grant = |entity: Option<[u8; 16]>, bit, seq: usize| {
+            let key = PermissionKey {
+                entity,
+                address: admin,
+                bit,
+            };
+            let record = PermissionRecord {
+                start: 0,
+                end: u32::MAX,
+                timestamp: block.header.time,
+                admins: vec![admin],
+                seq: seq as u64,
+            };
+            (key, None, record)
+        };
         for (seq, bit) in order.into_iter().enumerate() {
-            effects.permissions.push((
-                PermissionKey {
-                    entity: None,
-                    address: admin,
-                    bit,
-                },
-                None,
-                PermissionRecord {
-                    start: 0,
-                    end: u32::MAX,
-                    timestamp: block.header.time,
-                    admins: vec![admin],
-                    seq: seq as u64,
-                },
-            ));
+            effects.permissions.push(grant(None, bit, seq));
         }
         // The root stream, created by the genesis coinbase; the genesis admin owns it and
         // the node is subscribed to it.
@@ -451,21 +453,9 @@ impl Node {
                 .into_iter()
                 .enumerate()
             {
-                effects.permissions.push((
-                    PermissionKey {
-                        entity: Some(id),
-                        address: admin,
-                        bit,
-                    },
-                    None,
-                    PermissionRecord {
-                        start: 0,
-                        end: u32::MAX,
-                        timestamp: block.header.time,
-                        admins: vec![admin],
-                        seq: (order.len() + i) as u64,
-                    },
-                ));
+                effects
+                    .permissions
+                    .push(grant(Some(id), bit, order.len() + i));
             }
             effects.entities.push((id, None, e));
             root_id = Some(id);
