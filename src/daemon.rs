@@ -3,6 +3,7 @@
 use crate::node::{miner, Node, NodeError};
 use crate::params::runtime::{self, Options};
 use crate::params::{ChainParams, LATEST_PROTOCOL};
+use crate::rpc::connections::ConnectionThreads;
 use crate::rpc::dispatch::{build_module, RpcContext};
 use crate::rpc::help::HelpTexts;
 use crate::rpc::server::{serve, AllowedNet, RpcServer, ServerConfig};
@@ -220,11 +221,10 @@ fn start(
         .filter(|m| !m.is_empty())
         .collect();
 
-    // One thread serves the connections (and cached answers); publishes run on their own
-    // thread and every other command on a pool of `-rpcthreads` call threads (rpc::dispatch).
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .max_blocking_threads(rpc_call_threads(options.int("rpcthreads", 4)))
+    // This runtime accepts connections and waits for signals; connection threads serve the
+    // connections, each with its share of `-rpcthreads` call threads, and publishes run on
+    // their own thread (rpc::connections, rpc::dispatch).
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("Error: {e}"))?;
@@ -288,9 +288,17 @@ fn start(
         wait_for_signal().await;
         let _ = signal_tx.send(true);
     });
-    runtime.block_on(serve(server, listeners, shutdown_rx));
+    let connection_threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let connections = ConnectionThreads::spawn(
+        connection_threads,
+        rpc_call_threads(options.int("rpcthreads", 4)),
+        server,
+    )
+    .map_err(|e| format!("Error: {e}"))?;
+    runtime.block_on(serve(listeners, &connections, shutdown_rx));
     node.request_stop();
     let _ = miner.join();
+    connections.stop();
     // Dropping the runtime drops every task still holding the node, so the ledger closes here.
     drop(runtime);
     drop(node);

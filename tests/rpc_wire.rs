@@ -420,3 +420,66 @@ fn getinfo_follows_every_change_it_shows() {
     // Arguments are still checked, cache or not.
     assert_eq!(node.rpc("getinfo", json!([1]))["error"]["code"], json!(-1));
 }
+
+/// Short stream listings are answered on the connection threads while publishes and blocks
+/// change the state under them; they never wait on a writer that waits on them, and each
+/// answer is a consistent listing.
+#[test]
+fn short_listings_stay_consistent_while_publishes_and_blocks_run() {
+    let node = TestNode::create("inplacechain", &["-target-block-time=2"]);
+    node.cli(&["create", "stream", "s1", "true"]).line();
+    node.wait_mined();
+    node.cli(&["subscribe", "s1"]);
+    let published: usize = std::thread::scope(|s| {
+        let until = Instant::now() + Duration::from_secs(4);
+        let publishers: Vec<_> = (0..2)
+            .map(|t| {
+                let node = &node;
+                s.spawn(move || {
+                    let mut n = 0;
+                    while Instant::now() < until {
+                        let params = json!(["s1", "k", format!("{t:02x}{n:08x}")]);
+                        let reply = node.rpc("publish", params);
+                        assert!(reply["result"].is_string(), "{reply}");
+                        n += 1;
+                    }
+                    n
+                })
+            })
+            .collect();
+        let readers: Vec<_> = (0..2)
+            .map(|_| {
+                let node = &node;
+                s.spawn(move || {
+                    let mut seen = 0;
+                    while Instant::now() < until {
+                        let started = Instant::now();
+                        let items = node.rpc("liststreamkeyitems", json!(["s1", "k", false, 5]));
+                        assert!(started.elapsed() < Duration::from_secs(5));
+                        let Some(items) = items["result"].as_array().cloned() else {
+                            panic!("not a list: {items}");
+                        };
+                        assert!(items.len() <= 5);
+                        assert!(items.iter().all(|i| i["keys"] == json!(["k"])), "{items:?}");
+                        let keys = node.rpc("liststreamkeys", json!(["s1", "k"]));
+                        let count = keys["result"][0]["items"].as_u64().unwrap_or(0);
+                        assert!(count >= seen, "the key's items went from {seen} to {count}");
+                        seen = count;
+                        let all = node.rpc("liststreamitems", json!(["s1", false, 10]));
+                        assert!(all["result"].as_array().is_some_and(|a| a.len() <= 10));
+                    }
+                })
+            })
+            .collect();
+        for r in readers {
+            r.join().unwrap();
+        }
+        publishers.into_iter().map(|p| p.join().unwrap()).sum()
+    });
+    assert!(published > 50, "only {published} published");
+    let keys = node.rpc("liststreamkeys", json!(["s1", "k"]));
+    assert_eq!(keys["result"][0]["items"], json!(published));
+    // A long listing goes to the call pool and sees the same items.
+    let long = node.rpc("liststreamkeyitems", json!(["s1", "k", false, 1_000_000]));
+    assert_eq!(long["result"].as_array().map(Vec::len), Some(published));
+}

@@ -9,37 +9,43 @@
 
 use super::NodeState;
 use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::cell::Cell;
 use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-pub struct StateLock {
+thread_local! {
+    /// Read accesses this thread holds (see [`StateLock::read`]).
+    static READS_HELD: Cell<u32> = const { Cell::new(0) };
+}
+
+pub struct StateLock<T = NodeState> {
     gate: RwLock<()>,
-    inner: RwLock<NodeState>,
+    inner: RwLock<T>,
     /// Counts releases of write access; a result computed from the state is still current
     /// while this has not moved (see [`StateLock::generation`]).
     generation: AtomicU64,
 }
 
 /// Exclusive access to the state; releasing it moves the generation on.
-pub struct StateWrite<'a> {
-    state: RwLockWriteGuard<'a, NodeState>,
+pub struct StateWrite<'a, T = NodeState> {
+    state: RwLockWriteGuard<'a, T>,
     generation: &'a AtomicU64,
 }
 
-impl Deref for StateWrite<'_> {
-    type Target = NodeState;
-    fn deref(&self) -> &NodeState {
+impl<T> Deref for StateWrite<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
         &self.state
     }
 }
 
-impl DerefMut for StateWrite<'_> {
-    fn deref_mut(&mut self) -> &mut NodeState {
+impl<T> DerefMut for StateWrite<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
         &mut self.state
     }
 }
 
-impl Drop for StateWrite<'_> {
+impl<T> Drop for StateWrite<'_, T> {
     fn drop(&mut self) {
         // Still under the lock: a reader that sees the new number then waits for the lock
         // and reads the changed state.
@@ -48,21 +54,27 @@ impl Drop for StateWrite<'_> {
 }
 
 /// Shared access to the state, consistent with the ledger.
-pub struct StateRead<'a> {
+pub struct StateRead<'a, T = NodeState> {
     // Field order is drop order: the state is released before the gate.
-    state: RwLockReadGuard<'a, NodeState>,
+    state: RwLockReadGuard<'a, T>,
     _gate: RwLockReadGuard<'a, ()>,
 }
 
-impl Deref for StateRead<'_> {
-    type Target = NodeState;
-    fn deref(&self) -> &NodeState {
+impl<T> Deref for StateRead<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
         &self.state
     }
 }
 
-impl StateLock {
-    pub fn new(state: NodeState) -> Self {
+impl<T> Drop for StateRead<'_, T> {
+    fn drop(&mut self) {
+        READS_HELD.set(READS_HELD.get() - 1);
+    }
+}
+
+impl<T> StateLock<T> {
+    pub fn new(state: T) -> Self {
         StateLock {
             gate: RwLock::new(()),
             inner: RwLock::new(state),
@@ -70,16 +82,37 @@ impl StateLock {
         }
     }
 
-    pub fn read(&self) -> StateRead<'_> {
-        let gate = self.gate.read();
-        StateRead {
-            state: self.inner.read(),
-            _gate: gate,
-        }
+    /// Shared access, waiting for a writer or a closed gate. A thread that already holds
+    /// read access (a call answered in place, see [`StateLock::try_read`]) takes another
+    /// without queueing: the fair locks would otherwise put it behind a waiting writer, who
+    /// waits for the first read to end.
+    pub fn read(&self) -> StateRead<'_, T> {
+        let nested = READS_HELD.get() > 0;
+        let gate = if nested {
+            self.gate.read_recursive()
+        } else {
+            self.gate.read()
+        };
+        let state = if nested {
+            self.inner.read_recursive()
+        } else {
+            self.inner.read()
+        };
+        READS_HELD.set(READS_HELD.get() + 1);
+        StateRead { state, _gate: gate }
+    }
+
+    /// Shared access if it is free now: the gate open and no writer holding or taking the
+    /// state.
+    pub fn try_read(&self) -> Option<StateRead<'_, T>> {
+        let gate = self.gate.try_read()?;
+        let state = self.inner.try_read()?;
+        READS_HELD.set(READS_HELD.get() + 1);
+        Some(StateRead { state, _gate: gate })
     }
 
     /// Exclusive access for changing the in-memory state (does not pass the gate).
-    pub fn write(&self) -> StateWrite<'_> {
+    pub fn write(&self) -> StateWrite<'_, T> {
         StateWrite {
             state: self.inner.write(),
             generation: &self.generation,
@@ -100,5 +133,41 @@ impl StateLock {
     /// Closes the gate to readers while a block's rows are written and applied.
     pub fn close_gate(&self) -> RwLockWriteGuard<'_, ()> {
         self.gate.write()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    #[test]
+    fn a_nested_read_does_not_queue_behind_a_waiting_writer() {
+        let lock = Arc::new(StateLock::new(0u32));
+        let first = lock.try_read().expect("free");
+        let writer = {
+            let lock = lock.clone();
+            std::thread::spawn(move || *lock.write() += 1)
+        };
+        // Let the writer park, waiting for the first read to end.
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(lock.try_read().is_none(), "a writer is taking the lock");
+        let nested = lock.read();
+        assert_eq!(*nested, 0);
+        drop(nested);
+        drop(first);
+        writer.join().unwrap();
+        assert_eq!(*lock.read(), 1);
+        assert_eq!(READS_HELD.get(), 0);
+    }
+
+    #[test]
+    fn a_closed_gate_refuses_a_try_read() {
+        let lock = StateLock::new(0u32);
+        let gate = lock.close_gate();
+        assert!(lock.try_read().is_none());
+        drop(gate);
+        assert!(lock.try_read().is_some());
     }
 }

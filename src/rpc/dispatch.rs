@@ -14,6 +14,7 @@ use jsonrpsee::types::{ErrorObjectOwned, Params};
 use jsonrpsee::RpcModule;
 use serde_json::value::RawValue;
 use serde_json::Value;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use tokio::sync::watch;
 
@@ -70,9 +71,22 @@ enum Lane {
     /// A command here must only take the state's write lock, never a read (which waits at
     /// the gate while a block is written and would hold up every publish behind it).
     Serial,
+    /// Reads whose work is bounded by their arguments (a short list of stream items):
+    /// answered on the connection thread when the state can be read at once, sparing two
+    /// thread hand-offs, which cost more than the read itself; on the pool otherwise (a long
+    /// list, a block being written, a writer waiting). A command here must never write the
+    /// state: it runs holding a read.
+    InPlace {
+        /// Which argument is the item count, and the count when it is left out.
+        count_at: usize,
+        default_count: u64,
+    },
     /// On the pool of `-rpcthreads` call threads, so a long call never holds up the rest.
     Pool,
 }
+
+/// The most items a call answered in place may list.
+const IN_PLACE_MAX_COUNT: u64 = 64;
 
 fn lane(method: &str) -> Lane {
     match method {
@@ -80,7 +94,23 @@ fn lane(method: &str) -> Lane {
         // publishmulti reads the state before its write (stream and permission checks): it
         // runs on the pool.
         "publish" | "publishfrom" => Lane::Serial,
+        "liststreamitems" => Lane::InPlace {
+            count_at: 2,
+            default_count: 10,
+        },
+        "liststreamkeyitems" | "liststreampublisheritems" => Lane::InPlace {
+            count_at: 3,
+            default_count: 10,
+        },
         _ => Lane::Pool,
+    }
+}
+
+/// Whether an `InPlace` call asks for few enough items to be answered in place.
+fn short_enough(values: &[Value], count_at: usize, default_count: u64) -> bool {
+    match values.get(count_at) {
+        None => default_count <= IN_PLACE_MAX_COUNT,
+        Some(v) => v.as_u64().is_some_and(|c| c <= IN_PLACE_MAX_COUNT),
     }
 }
 
@@ -97,9 +127,8 @@ struct Command {
 
 impl Command {
     /// The kept result, if this call has one and the state has not changed since.
-    fn cached(&self, params: &Params, ctx: &RpcContext) -> Option<Box<RawValue>> {
+    fn cached(&self, values: &[Value], ctx: &RpcContext) -> Option<Box<RawValue>> {
         let cache = self.cache.as_ref()?;
-        let values: Vec<Value> = params.parse().ok()?;
         if !values.is_empty() {
             return None;
         }
@@ -112,8 +141,11 @@ impl Command {
 
     /// Runs the handler (the `Cached` lane has looked in the cache already) and keeps an
     /// argument-free result of a cached command.
-    fn call(&self, params: Params, ctx: &RpcContext) -> Result<Box<RawValue>, ErrorObjectOwned> {
-        let values: Vec<Value> = params.parse().unwrap_or_default();
+    fn call(
+        &self,
+        values: Vec<Value>,
+        ctx: &RpcContext,
+    ) -> Result<Box<RawValue>, ErrorObjectOwned> {
         let cache = self.cache.as_ref().filter(|_| values.is_empty());
         // Read before computing: a change during the call makes the entry stale.
         let generation = ctx.node.state.generation();
@@ -150,12 +182,11 @@ pub fn build_module(ctx: Arc<RpcContext>) -> RpcModule<RpcContext> {
                 module.register_async_method(name, move |params, ctx: Arc<RpcContext>, _| {
                     let command = command.clone();
                     async move {
-                        if let Some(text) = command.cached(&params, &ctx) {
+                        let values = values_of(&params);
+                        if let Some(text) = command.cached(&values, &ctx) {
                             return Ok(text);
                         }
-                        tokio::task::spawn_blocking(move || command.call(params, &ctx))
-                            .await
-                            .unwrap_or_else(|_| Err(no_result()))
+                        on_pool(command, values, ctx).await
                     }
                 })
             }
@@ -163,18 +194,51 @@ pub fn build_module(ctx: Arc<RpcContext>) -> RpcModule<RpcContext> {
                 let serial = serial.clone();
                 module.register_async_method(name, move |params, ctx: Arc<RpcContext>, _| {
                     let command = command.clone();
-                    let result = serial.run(move || command.call(params, &ctx));
+                    let result = serial.run(move || command.call(values_of(&params), &ctx));
                     async move { result.await.unwrap_or_else(|| Err(no_result())) }
                 })
             }
+            Lane::InPlace {
+                count_at,
+                default_count,
+            } => module.register_async_method(name, move |params, ctx: Arc<RpcContext>, _| {
+                let command = command.clone();
+                async move {
+                    let values = values_of(&params);
+                    if short_enough(&values, count_at, default_count) {
+                        // Held through the call, so the handler's own read cannot wait.
+                        if let Some(_reading) = ctx.node.state.try_read() {
+                            let call = AssertUnwindSafe(|| command.call(values, &ctx));
+                            return std::panic::catch_unwind(call)
+                                .unwrap_or_else(|_| Err(no_result()));
+                        }
+                    }
+                    on_pool(command, values, ctx).await
+                }
+            }),
             Lane::Pool => module
                 .register_blocking_method(name, move |params, ctx: Arc<RpcContext>, _| {
-                    command.call(params, &ctx)
+                    command.call(values_of(&params), &ctx)
                 }),
         };
         registered.expect("each method is registered once");
     }
     module
+}
+
+/// The positional arguments (a malformed list reads as none, as before this layer).
+fn values_of(params: &Params) -> Vec<Value> {
+    params.parse().unwrap_or_default()
+}
+
+async fn on_pool(
+    command: Command,
+    values: Vec<Value>,
+    ctx: Arc<RpcContext>,
+) -> Result<Box<RawValue>, ErrorObjectOwned> {
+    tokio::task::spawn_blocking(move || command.call(values, &ctx))
+        .await
+        .unwrap_or_else(|_| Err(no_result()))
 }
 
 /// The call ended without a result (it panicked).
@@ -196,4 +260,31 @@ fn to_error_object(ctx: &RpcContext, method: &str, e: RpcError) -> ErrorObjectOw
         e.message
     };
     ErrorObjectOwned::owned(e.code, message, None::<()>)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn only_short_listings_are_answered_in_place() {
+        let Lane::InPlace {
+            count_at,
+            default_count,
+        } = lane("liststreamkeyitems")
+        else {
+            panic!("liststreamkeyitems is answered in place");
+        };
+        let short =
+            |values: Value| short_enough(values.as_array().unwrap(), count_at, default_count);
+        assert!(short(json!(["s", "k"])));
+        assert!(short(json!(["s", "k", false, 64])));
+        assert!(!short(json!(["s", "k", false, 65])));
+        // Counts the handler will refuse go to the pool, which words the error.
+        assert!(!short(json!(["s", "k", false, -1])));
+        assert!(!short(json!(["s", "k", false, "10"])));
+        assert!(lane("getinfo") == Lane::Cached);
+        assert!(lane("liststreams") == Lane::Pool);
+    }
 }

@@ -5,6 +5,7 @@ pub mod addresses;
 pub mod args;
 pub mod assets;
 pub mod blockchain;
+pub mod connections;
 pub mod control;
 pub mod dispatch;
 pub mod entities;

@@ -7,6 +7,7 @@
 //! with id 0), batches, and the reply `{"result":…,"error":…,"id":…}` with MultiChain's HTTP
 //! status per error code.
 
+use super::connections::ConnectionThreads;
 use super::errors::{RpcError, RPC_INVALID_REQUEST, RPC_PARSE_ERROR};
 use crate::jsonfmt;
 use base64::Engine;
@@ -23,7 +24,7 @@ use std::borrow::Cow;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
 pub const SERVER_HEADER: &str = "multichain-json-rpc/2.3";
@@ -509,47 +510,50 @@ impl RequestParts<'static> {
     }
 }
 
-/// Serves HTTP on `listeners` until `shutdown` turns true.
+/// Accepts connections on `listeners` and hands them to `connections`, until `shutdown`
+/// turns true.
 pub async fn serve(
-    server: Arc<RpcServer>,
     listeners: Vec<TcpListener>,
+    connections: &ConnectionThreads,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let mut tasks = Vec::new();
-    for listener in listeners {
-        let server = server.clone();
-        let mut stop = shutdown.clone();
-        tasks.push(tokio::spawn(async move {
-            loop {
-                let (stream, peer) = tokio::select! {
-                    r = listener.accept() => match r {
-                        Ok(x) => x,
-                        Err(_) => continue,
-                    },
-                    _ = stop.changed() => break,
-                };
-                let _ = stream.set_nodelay(true);
-                let server = server.clone();
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |req| {
-                        let server = server.clone();
-                        async move { Ok::<_, std::convert::Infallible>(server.handle(req, peer).await) }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .title_case_headers(true)
-                        .keep_alive(true)
-                        .timer(hyper_util::rt::TokioTimer::new())
-                        .header_read_timeout(Duration::from_secs(30))
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
+    // Whichever listener has a connection first (IPv4 and IPv6 ones, say).
+    let accept_any = || {
+        std::future::poll_fn(|cx| {
+            for listener in &listeners {
+                if let std::task::Poll::Ready(accepted) = listener.poll_accept(cx) {
+                    return std::task::Poll::Ready(accepted);
+                }
             }
-        }));
+            std::task::Poll::Pending
+        })
+    };
+    loop {
+        tokio::select! {
+            accepted = accept_any() => {
+                if let Ok((stream, peer)) = accepted {
+                    let _ = stream.set_nodelay(true);
+                    connections.take(stream, peer);
+                }
+            }
+            _ = shutdown.wait_for(|v| *v) => break,
+        }
     }
-    let _ = shutdown.wait_for(|v| *v).await;
-    for t in tasks {
-        t.abort();
-    }
+}
+
+/// Serves HTTP requests on one connection until the client closes it.
+pub async fn serve_connection(server: Arc<RpcServer>, stream: TcpStream, peer: SocketAddr) {
+    let service = hyper::service::service_fn(move |req| {
+        let server = server.clone();
+        async move { Ok::<_, std::convert::Infallible>(server.handle(req, peer).await) }
+    });
+    let _ = hyper::server::conn::http1::Builder::new()
+        .title_case_headers(true)
+        .keep_alive(true)
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(30))
+        .serve_connection(TokioIo::new(stream), service)
+        .await;
 }
 
 #[cfg(test)]
