@@ -77,6 +77,7 @@ fn main() {
             args.items, args.item_size, args.keys, args.clients
         );
         let cpu_before = (node.cpu_seconds(), process_cpu_seconds());
+        let threads_before = node.cpu_seconds_by_thread();
         let started = Instant::now();
         publish_phase(&node, &args);
         let wall = started.elapsed().as_secs_f64();
@@ -86,6 +87,22 @@ fn main() {
             (node.cpu_seconds() - cpu_before.0) * 1e6 / args.items as f64,
             (process_cpu_seconds() - cpu_before.1) / wall
         );
+        // Per item, by node thread (threads of one name together): where the time goes.
+        let mut by_thread: Vec<(String, f64)> = node
+            .cpu_seconds_by_thread()
+            .into_iter()
+            .map(|(name, secs)| {
+                let before = threads_before.get(&name).copied().unwrap_or(0.0);
+                (name, (secs - before) * 1e6 / args.items as f64)
+            })
+            .filter(|(_, us)| *us >= 0.5)
+            .collect();
+        by_thread.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let shown: Vec<String> = by_thread
+            .iter()
+            .map(|(name, us)| format!("{name} {us:.0}"))
+            .collect();
+        println!("  µs per item by node thread: {}", shown.join(", "));
     }
     // The first connection sat idle through the publishing and may have been closed.
     let client = node.client();
@@ -396,6 +413,18 @@ impl BenchNode {
     /// User + system CPU seconds the node has used (Linux).
     fn cpu_seconds(&self) -> f64 {
         cpu_seconds_of(&format!("/proc/{}/stat", self.child.id()))
+    }
+
+    /// CPU seconds of the node's threads, summed by thread name (Linux).
+    fn cpu_seconds_by_thread(&self) -> std::collections::HashMap<String, f64> {
+        let mut out = std::collections::HashMap::new();
+        let tasks = format!("/proc/{}/task", self.child.id());
+        for task in std::fs::read_dir(tasks).into_iter().flatten().flatten() {
+            let name = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+            let secs = cpu_seconds_of(&task.path().join("stat").to_string_lossy());
+            *out.entry(name.trim().to_string()).or_insert(0.0) += secs;
+        }
+        out
     }
 
     /// Resident set size of the node process (Linux).

@@ -3,6 +3,7 @@
 //! its state or the new one with its state, never a mix.
 
 pub mod journal;
+mod sorted_batch;
 pub mod streams;
 pub mod tables;
 
@@ -12,6 +13,7 @@ use crate::primitives::address::Address;
 use bitcoin::hashes::Hash;
 use bitcoin::{Block, BlockHash, Txid};
 use rocksdb::{ColumnFamilyDescriptor, Options, WriteBatch, WriteOptions, DB};
+use sorted_batch::{Rows, SortedBatch};
 use std::collections::HashMap;
 use std::path::Path;
 use streams::*;
@@ -52,8 +54,16 @@ pub struct LoadedState {
 }
 
 fn sync_writes() -> WriteOptions {
-    let mut w = WriteOptions::default();
+    let mut w = unsynced_writes();
     w.set_sync(true);
+    w
+}
+
+/// Large batches come in key order (`sorted_batch`): each memtable insert starts where the
+/// previous one into that memtable ended.
+fn unsynced_writes() -> WriteOptions {
+    let mut w = WriteOptions::default();
+    w.set_memtable_insert_hint_per_batch(true);
     w
 }
 
@@ -205,12 +215,12 @@ impl Ledger {
         }
     }
 
-    fn put<T: Table>(&self, batch: &mut WriteBatch, key: &T::Key, value: &T::Value) {
-        batch.put_cf(self.cf(T::CF), T::key(key), T::encode(value));
+    fn put<T: Table>(&self, batch: &mut impl Rows, key: &T::Key, value: &T::Value) {
+        batch.put_row(self, T::CF, T::key(key), T::encode(value));
     }
 
-    fn delete<T: Table>(&self, batch: &mut WriteBatch, key: &T::Key) {
-        batch.delete_cf(self.cf(T::CF), T::key(key));
+    fn delete<T: Table>(&self, batch: &mut impl Rows, key: &T::Key) {
+        batch.delete_row(self, T::CF, T::key(key));
     }
 
     fn scan<T: Table>(
@@ -310,7 +320,7 @@ impl Ledger {
 
     /// Writes a prepared block batch without waiting for the disk (see `sync`).
     pub fn write_unsynced(&self, batch: WriteBatch) -> Result<(), LedgerError> {
-        self.db.write(batch)?;
+        self.db.write_opt(batch, &unsynced_writes())?;
         Ok(())
     }
 
@@ -330,10 +340,9 @@ impl Ledger {
         effects: &BlockEffects,
         stream_stats: &mut HashMap<[u8; 16], StreamStats>,
     ) -> Result<WriteBatch, LedgerError> {
-        // A block's rows take about three times its size (transactions, items, indexes).
-        // Reserved at once: grown by doubling, a batch of tens of megabytes would briefly
-        // hold two copies.
-        let mut batch = WriteBatch::with_capacity_bytes(info.size as usize * 3 + (64 << 10));
+        // About six rows per transaction (transaction, txid index, item, key and publisher
+        // indexes, the txid's items), reserved at once.
+        let mut batch = SortedBatch::with_capacity(block.txdata.len() * 6 + 64);
         let txids = &effects.txids;
         debug_assert_eq!(txids.len(), block.txdata.len());
         for (i, (tx, txid)) in block.txdata.iter().zip(txids).enumerate() {
@@ -371,14 +380,14 @@ impl Ledger {
         let mut tip = height.to_le_bytes().to_vec();
         tip.extend_from_slice(&info.hash.to_byte_array());
         self.put::<Meta>(&mut batch, &KEY_TIP, &tip);
-        Ok(batch)
+        Ok(batch.into_write_batch(self))
     }
 
     /// Stream items of a block, with their sequence numbers and index entries; updates
     /// `stream_stats` (the caller's copy of the per-stream counts).
     fn write_items(
         &self,
-        batch: &mut WriteBatch,
+        batch: &mut SortedBatch,
         height: u32,
         block: &Block,
         txids: &[Txid],
@@ -412,8 +421,9 @@ impl Ledger {
                     format: item.format,
                     data: &item.data,
                 };
-                batch.put_cf(
-                    self.cf(StreamItems::CF),
+                batch.put_row(
+                    self,
+                    StreamItems::CF,
                     StreamItems::key(&(item.stream, seq)),
                     row.encode(),
                 );
@@ -741,12 +751,13 @@ impl Ledger {
     pub fn begin_journal_rotation(&self) -> Result<journal::Rotation, LedgerError> {
         let rotation = self.journal.begin_rotation()?;
         if !rotation.wallet.by_seq.is_empty() {
-            let mut batch = WriteBatch::default();
+            let mut batch = SortedBatch::with_capacity(rotation.wallet.by_seq.len() * 2);
             for (seq, record) in &rotation.wallet.by_seq {
                 self.put::<WalletTxs>(&mut batch, seq, record);
                 self.put::<WalletTxIndex>(&mut batch, &record.txid, seq);
             }
-            self.db.write(batch)?;
+            self.db
+                .write_opt(batch.into_write_batch(self), &unsynced_writes())?;
         }
         Ok(rotation)
     }

@@ -1,0 +1,137 @@
+//! Rows for one large write, handed to RocksDB table by table in key order.
+//!
+//! A memtable insert starts its search from where the batch's previous insert into that
+//! memtable ended (`memtable_insert_hint_per_batch`), so rows in key order are placed almost
+//! without searching: measured on 60,000 random 32-byte keys, 0.45 µs per row in order
+//! against 1.2–1.45 µs as they come. A block's rows (transactions, txid index, items,
+//! indexes) and a journal rotation's wallet records are written this way.
+
+use super::Ledger;
+use rocksdb::WriteBatch;
+
+/// Where rows of a batch go: a RocksDB batch as they come, or a [`SortedBatch`].
+pub(crate) trait Rows {
+    fn put_row(&mut self, ledger: &Ledger, cf: &'static str, key: Vec<u8>, value: Vec<u8>);
+    fn delete_row(&mut self, ledger: &Ledger, cf: &'static str, key: Vec<u8>);
+}
+
+impl Rows for WriteBatch {
+    fn put_row(&mut self, ledger: &Ledger, cf: &'static str, key: Vec<u8>, value: Vec<u8>) {
+        self.put_cf(ledger.cf(cf), key, value);
+    }
+
+    fn delete_row(&mut self, ledger: &Ledger, cf: &'static str, key: Vec<u8>) {
+        self.delete_cf(ledger.cf(cf), key);
+    }
+}
+
+struct Row {
+    cf: &'static str,
+    key: Vec<u8>,
+    /// `None` deletes the key.
+    value: Option<Vec<u8>>,
+}
+
+#[derive(Default)]
+pub(crate) struct SortedBatch {
+    rows: Vec<Row>,
+    bytes: usize,
+}
+
+impl Rows for SortedBatch {
+    fn put_row(&mut self, _: &Ledger, cf: &'static str, key: Vec<u8>, value: Vec<u8>) {
+        self.bytes += key.len() + value.len();
+        self.rows.push(Row {
+            cf,
+            key,
+            value: Some(value),
+        });
+    }
+
+    fn delete_row(&mut self, _: &Ledger, cf: &'static str, key: Vec<u8>) {
+        self.bytes += key.len();
+        self.rows.push(Row {
+            cf,
+            key,
+            value: None,
+        });
+    }
+}
+
+impl SortedBatch {
+    pub fn with_capacity(rows: usize) -> Self {
+        SortedBatch {
+            rows: Vec::with_capacity(rows),
+            bytes: 0,
+        }
+    }
+
+    /// The RocksDB batch, table by table in key order. The sort is stable: of two changes to
+    /// one key, the later still comes last and wins.
+    pub fn into_write_batch(mut self, ledger: &Ledger) -> WriteBatch {
+        self.rows
+            .sort_by(|a, b| a.cf.cmp(b.cf).then_with(|| a.key.cmp(&b.key)));
+        // Each row costs its bytes plus a few of framing in the batch.
+        let mut batch = WriteBatch::with_capacity_bytes(self.bytes + self.rows.len() * 16 + 64);
+        let mut cf_name = "";
+        let mut cf = None;
+        for row in self.rows {
+            if cf.is_none() || row.cf != cf_name {
+                cf_name = row.cf;
+                cf = Some(ledger.cf(row.cf));
+            }
+            let handle = cf.expect("set above");
+            match row.value {
+                Some(value) => batch.put_cf(handle, row.key, value),
+                None => batch.delete_cf(handle, row.key),
+            }
+        }
+        batch
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::tables::{Meta, Table};
+
+    #[test]
+    fn rows_reach_the_ledger_in_key_order_and_the_last_change_of_a_key_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::open(dir.path()).unwrap();
+        let mut rows = SortedBatch::with_capacity(8);
+        for key in ["c", "a", "b"] {
+            rows.put_row(&ledger, Meta::CF, key.into(), key.repeat(2).into_bytes());
+        }
+        // Two changes of one key: the later wins, wherever the sort puts them.
+        rows.put_row(&ledger, Meta::CF, b"d".to_vec(), b"first".to_vec());
+        rows.delete_row(&ledger, Meta::CF, b"d".to_vec());
+        rows.delete_row(&ledger, Meta::CF, b"e".to_vec());
+        rows.put_row(&ledger, Meta::CF, b"e".to_vec(), b"second".to_vec());
+        let batch = rows.into_write_batch(&ledger);
+
+        // The batch's own record of its rows, in order: (key, value or None).
+        struct Seen(Vec<(Vec<u8>, Option<Vec<u8>>)>);
+        impl rocksdb::WriteBatchIteratorCf for Seen {
+            fn put_cf(&mut self, _: u32, key: &[u8], value: &[u8]) {
+                self.0.push((key.to_vec(), Some(value.to_vec())));
+            }
+            fn delete_cf(&mut self, _: u32, key: &[u8]) {
+                self.0.push((key.to_vec(), None));
+            }
+            fn merge_cf(&mut self, _: u32, _: &[u8], _: &[u8]) {}
+        }
+        let mut seen = Seen(Vec::new());
+        batch.iterate_cf(&mut seen);
+        let keys: Vec<&[u8]> = seen.0.iter().map(|(k, _)| k.as_slice()).collect();
+        assert_eq!(keys, [b"a", b"b", b"c", b"d", b"d", b"e", b"e"]);
+        assert_eq!(seen.0[4].1, None);
+        assert_eq!(seen.0[6].1.as_deref(), Some(&b"second"[..]));
+
+        ledger.db.write(batch).unwrap();
+        let get = |k: &[u8]| ledger.db.get_cf(ledger.cf(Meta::CF), k).unwrap();
+        assert_eq!(get(b"a").as_deref(), Some(&b"aa"[..]));
+        assert_eq!(get(b"d"), None);
+        assert_eq!(get(b"e").as_deref(), Some(&b"second"[..]));
+    }
+}
