@@ -349,3 +349,95 @@ fn exchange_swaps_assets_atomically() {
     assert_eq!(qty(&bob, "gold"), 10.0);
     assert_eq!(qty(&bob, "silver"), 45.0);
 }
+
+/// The `gold` quantity in a balance list (0 when absent).
+fn gold_in(balances: &Value) -> f64 {
+    balances
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["name"] == "gold")
+        .map_or(0.0, |b| b["qty"].as_f64().unwrap())
+}
+
+/// MultiChain's `minconf` in balances: an output counts with that many confirmations, or at
+/// once when its transaction spent only this wallet's outputs (its own change and transfers).
+#[test]
+fn balances_wait_for_confirmations_only_of_what_others_sent() {
+    let node = TestNode::create("minconfchain", &["-target-block-time=2"]);
+    let admin = call(&node, "getaddresses", json!([]))[0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let other = call(&node, "getnewaddress", json!([]))
+        .as_str()
+        .unwrap()
+        .to_string();
+    let outside = call(&node, "createkeypairs", json!([]))[0].clone();
+    let outside_address = outside["address"].as_str().unwrap().to_string();
+    call(
+        &node,
+        "grant",
+        json!([format!("{other},{outside_address}"), "send,receive"]),
+    );
+    call(&node, "issue", json!([admin, "gold", 100, 1]));
+    node.wait_mined();
+    let to_outside = call(&node, "sendasset", json!([outside_address, "gold", 10]));
+    node.wait_mined();
+
+    call(&node, "pause", json!(["mining"]));
+    // The wallet's own transfer: trusted before any confirmation.
+    call(&node, "sendasset", json!([other, "gold", 5]));
+    // Gold from an address outside the wallet, signed with its key.
+    let sent = call(&node, "getrawtransaction", json!([to_outside, 1]));
+    let vout = sent["vout"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["scriptPubKey"]["addresses"] == json!([outside_address]))
+        .expect("the output to the outside address")["n"]
+        .clone();
+    let raw = call(
+        &node,
+        "createrawtransaction",
+        json!([[{"txid": to_outside, "vout": vout}], {admin.clone(): {"gold": 10}}]),
+    );
+    let signed = call(
+        &node,
+        "signrawtransaction",
+        json!([raw, [], [outside["privkey"]]]),
+    );
+    assert_eq!(signed["complete"], true, "{signed}");
+    call(&node, "sendrawtransaction", json!([signed["hex"]]));
+
+    let address_gold = |address: &str, minconf: i64| {
+        gold_in(&call(
+            &node,
+            "getaddressbalances",
+            json!([address, minconf]),
+        ))
+    };
+    assert_eq!(
+        gold_in(&call(&node, "getaddressbalances", json!([admin]))),
+        85.0
+    );
+    assert_eq!(address_gold(&admin, 0), 95.0);
+    assert_eq!(address_gold(&other, 1), 5.0);
+    assert_eq!(address_gold(&other, 100), 5.0);
+    assert_eq!(gold_in(&call(&node, "gettotalbalances", json!([]))), 90.0);
+    assert_eq!(gold_in(&call(&node, "gettotalbalances", json!([0]))), 100.0);
+    let multi = call(&node, "getmultibalances", json!([[admin.clone()], "gold"]));
+    assert_eq!(gold_in(&multi[&admin]), 85.0);
+    let multi = call(
+        &node,
+        "getmultibalances",
+        json!([[admin.clone()], "gold", 0]),
+    );
+    assert_eq!(gold_in(&multi[&admin]), 95.0);
+
+    call(&node, "resume", json!(["mining"]));
+    node.wait_mined();
+    assert_eq!(address_gold(&admin, 1), 95.0);
+    // One confirmation is not two: only the outside gold waits.
+    assert_eq!(address_gold(&admin, 2), 85.0);
+}

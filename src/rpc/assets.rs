@@ -548,6 +548,67 @@ fn wallet_outputs(
     out
 }
 
+/// The wallet's outputs a balance asked with `minconf` counts. MultiChain counts an output
+/// with at least `minconf` confirmations, and at once one whose transaction spent only this
+/// wallet's outputs (its own change and transfers between its addresses).
+fn balance_outputs(
+    ctx: &RpcContext,
+    st: &NodeState,
+    address: Option<&Address>,
+    include_locked: bool,
+    minconf: i64,
+) -> Vec<(Address, OutPoint, u64, AssetAmounts)> {
+    let tip = st.tip_height() as i64;
+    let view = st.view();
+    let mut trusted: std::collections::HashMap<bitcoin::Txid, bool> = Default::default();
+    let mut rows = wallet_outputs(st, address, include_locked);
+    rows.retain(|(_, op, ..)| {
+        let height = view.coin(op).and_then(|c| c.height);
+        let confirmations = height.map_or(0, |h| tip - h as i64 + 1);
+        confirmations >= minconf
+            || *trusted
+                .entry(op.txid)
+                .or_insert_with(|| spends_only_wallet_outputs(ctx, st, &op.txid))
+    });
+    rows
+}
+
+/// Whether every input of `txid` (in the mempool or the chain) spent an output of this
+/// wallet; never for a coinbase.
+fn spends_only_wallet_outputs(ctx: &RpcContext, st: &NodeState, txid: &bitcoin::Txid) -> bool {
+    let mine = |script: &bitcoin::Script| {
+        crate::primitives::script::parse(script)
+            .and_then(|p| p.address())
+            .is_some_and(|a| st.wallet.is_mine(&a))
+    };
+    if let Some(entry) = st.mempool.get(txid) {
+        let spent = &entry.effects.spent;
+        return !spent.is_empty() && spent.iter().all(|(_, c)| mine(&c.output.script_pubkey));
+    }
+    let ledger = &ctx.node.ledger;
+    let Ok(Some((_, _, tx))) = ledger.transaction(txid) else {
+        return false;
+    };
+    !tx.is_coinbase()
+        && tx.input.iter().all(|input| {
+            let prev = input.previous_output;
+            let spent_output = match st.mempool.get(&prev.txid) {
+                Some(e) => e.tx.output.get(prev.vout as usize).cloned(),
+                None => ledger
+                    .transaction(&prev.txid)
+                    .ok()
+                    .flatten()
+                    .and_then(|(_, _, t)| t.output.get(prev.vout as usize).cloned()),
+            };
+            spent_output.is_some_and(|o| mine(&o.script_pubkey))
+        })
+}
+
+/// The `minconf` argument at `i` (default 1).
+fn minconf_param(args: &Args, i: usize) -> RpcResult<i64> {
+    args.get(i).map_or(Ok(1), super::args::int_of)
+}
+
 fn sum_assets(rows: &[(Address, OutPoint, u64, AssetAmounts)]) -> (u64, AssetAmounts) {
     let mut total = Vec::new();
     let mut native = 0;
@@ -566,12 +627,10 @@ fn getaddressbalances(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     if list.len() != 1 {
         return Err(invalid("Single from-address should be specified"));
     }
-    if let Some(v) = args.get(1) {
-        super::args::int_of(v)?;
-    }
+    let minconf = minconf_param(args, 1)?;
     let include_locked = args.opt_bool(2, false)?;
     let st = ctx.node.state.read();
-    let rows = wallet_outputs(&st, Some(&list[0]), include_locked);
+    let rows = balance_outputs(ctx, &st, Some(&list[0]), include_locked, minconf);
     let (native, assets) = sum_assets(&rows);
     let mut out = balance_rows(&st, &assets);
     if ctx.node.params.int("initial-block-reward") > 0
@@ -587,13 +646,11 @@ fn getaddressbalances(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
 
 fn gettotalbalances(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     args.arity(0, 3)?;
-    if let Some(v) = args.get(0) {
-        super::args::int_of(v)?;
-    }
+    let minconf = minconf_param(args, 0)?;
     args.opt_bool(1, false)?;
     let include_locked = args.opt_bool(2, false)?;
     let st = ctx.node.state.read();
-    let rows: Vec<_> = wallet_outputs(&st, None, include_locked)
+    let rows: Vec<_> = balance_outputs(ctx, &st, None, include_locked, minconf)
         .into_iter()
         .filter(|(a, ..)| st.wallet.is_mine(a))
         .collect();
@@ -650,12 +707,10 @@ fn getmultibalances(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
                 .collect::<RpcResult<_>>()?,
         ),
     };
-    if let Some(v) = args.get(2) {
-        super::args::int_of(v)?;
-    }
+    let minconf = minconf_param(args, 2)?;
     args.opt_bool(3, false)?;
     let include_locked = args.opt_bool(4, false)?;
-    let rows = wallet_outputs(&st, None, include_locked);
+    let rows = balance_outputs(ctx, &st, None, include_locked, minconf);
     let keep = |id: &[u8; 16]| assets.as_ref().is_none_or(|l| l.contains(id));
     let mut per: Vec<(Address, AssetAmounts)> = Vec::new();
     let mut total: AssetAmounts = Vec::new();
