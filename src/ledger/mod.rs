@@ -341,8 +341,11 @@ impl Ledger {
         stream_stats: &mut HashMap<[u8; 16], StreamStats>,
     ) -> Result<WriteBatch, LedgerError> {
         // About six rows per transaction (transaction, txid index, item, key and publisher
-        // indexes, the txid's items), reserved at once.
-        let mut batch = SortedBatch::with_capacity(block.txdata.len() * 6 + 64);
+        // indexes, the txid's items) taking about three times its size, reserved at once.
+        let mut batch = SortedBatch::with_capacity(
+            block.txdata.len() * 6 + 64,
+            info.size as usize * 3 + (64 << 10),
+        );
         let txids = &effects.txids;
         debug_assert_eq!(txids.len(), block.txdata.len());
         for (i, (tx, txid)) in block.txdata.iter().zip(txids).enumerate() {
@@ -751,7 +754,8 @@ impl Ledger {
     pub fn begin_journal_rotation(&self) -> Result<journal::Rotation, LedgerError> {
         let rotation = self.journal.begin_rotation()?;
         if !rotation.wallet.by_seq.is_empty() {
-            let mut batch = SortedBatch::with_capacity(rotation.wallet.by_seq.len() * 2);
+            let records = rotation.wallet.by_seq.len();
+            let mut batch = SortedBatch::with_capacity(records * 2, records * 160);
             for (seq, record) in &rotation.wallet.by_seq {
                 self.put::<WalletTxs>(&mut batch, seq, record);
                 self.put::<WalletTxIndex>(&mut batch, &record.txid, seq);

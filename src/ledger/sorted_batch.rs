@@ -25,68 +25,89 @@ impl Rows for WriteBatch {
     }
 }
 
+/// One row: where its key and value lie in the batch's bytes.
 struct Row {
-    cf: &'static str,
-    key: Vec<u8>,
+    key: std::ops::Range<usize>,
     /// `None` deletes the key.
-    value: Option<Vec<u8>>,
+    value: Option<std::ops::Range<usize>>,
 }
 
+/// Keys and values are copied into one buffer as they come: kept as separate allocations
+/// until the sort, a block's rows would spread over fresh pages the kernel must fault in
+/// (measured: a fifth of the block writer's time). Rows are grouped by table as they come,
+/// so each table's rows are sorted apart (many arrive in order already).
 #[derive(Default)]
 pub(crate) struct SortedBatch {
-    rows: Vec<Row>,
-    bytes: usize,
+    bytes: Vec<u8>,
+    tables: Vec<(&'static str, Vec<Row>)>,
+    rows_per_table: usize,
+}
+
+impl SortedBatch {
+    /// Room for about `rows` rows of `bytes` bytes in all.
+    pub fn with_capacity(rows: usize, bytes: usize) -> Self {
+        SortedBatch {
+            bytes: Vec::with_capacity(bytes),
+            tables: Vec::new(),
+            rows_per_table: rows / 4,
+        }
+    }
+
+    fn push(&mut self, cf: &'static str, key: &[u8], value: Option<&[u8]>) {
+        let mut place = |data: &[u8]| {
+            let start = self.bytes.len();
+            self.bytes.extend_from_slice(data);
+            start..self.bytes.len()
+        };
+        let row = Row {
+            key: place(key),
+            value: value.map(place),
+        };
+        let table = match self.tables.iter().position(|(name, _)| *name == cf) {
+            Some(i) => i,
+            None => {
+                let room = self.rows_per_table;
+                self.tables.push((cf, Vec::with_capacity(room)));
+                self.tables.len() - 1
+            }
+        };
+        self.tables[table].1.push(row);
+    }
+
+    /// The RocksDB batch, table by table in key order. Of two changes to one key, the later
+    /// still comes last (its bytes lie later) and wins.
+    pub fn into_write_batch(mut self, ledger: &Ledger) -> WriteBatch {
+        let bytes = &self.bytes;
+        let rows: usize = self.tables.iter().map(|(_, r)| r.len()).sum();
+        // Each row costs its bytes plus a few of framing in the batch.
+        let mut batch = WriteBatch::with_capacity_bytes(bytes.len() + rows * 16 + 64);
+        self.tables.sort_by_key(|(name, _)| *name);
+        for (name, rows) in &mut self.tables {
+            rows.sort_unstable_by(|a, b| {
+                bytes[a.key.clone()]
+                    .cmp(&bytes[b.key.clone()])
+                    .then(a.key.start.cmp(&b.key.start))
+            });
+            let cf = ledger.cf(name);
+            for row in rows.iter() {
+                let key = &bytes[row.key.clone()];
+                match &row.value {
+                    Some(value) => batch.put_cf(cf, key, &bytes[value.clone()]),
+                    None => batch.delete_cf(cf, key),
+                }
+            }
+        }
+        batch
+    }
 }
 
 impl Rows for SortedBatch {
     fn put_row(&mut self, _: &Ledger, cf: &'static str, key: Vec<u8>, value: Vec<u8>) {
-        self.bytes += key.len() + value.len();
-        self.rows.push(Row {
-            cf,
-            key,
-            value: Some(value),
-        });
+        self.push(cf, &key, Some(&value));
     }
 
     fn delete_row(&mut self, _: &Ledger, cf: &'static str, key: Vec<u8>) {
-        self.bytes += key.len();
-        self.rows.push(Row {
-            cf,
-            key,
-            value: None,
-        });
-    }
-}
-
-impl SortedBatch {
-    pub fn with_capacity(rows: usize) -> Self {
-        SortedBatch {
-            rows: Vec::with_capacity(rows),
-            bytes: 0,
-        }
-    }
-
-    /// The RocksDB batch, table by table in key order. The sort is stable: of two changes to
-    /// one key, the later still comes last and wins.
-    pub fn into_write_batch(mut self, ledger: &Ledger) -> WriteBatch {
-        self.rows
-            .sort_by(|a, b| a.cf.cmp(b.cf).then_with(|| a.key.cmp(&b.key)));
-        // Each row costs its bytes plus a few of framing in the batch.
-        let mut batch = WriteBatch::with_capacity_bytes(self.bytes + self.rows.len() * 16 + 64);
-        let mut cf_name = "";
-        let mut cf = None;
-        for row in self.rows {
-            if cf.is_none() || row.cf != cf_name {
-                cf_name = row.cf;
-                cf = Some(ledger.cf(row.cf));
-            }
-            let handle = cf.expect("set above");
-            match row.value {
-                Some(value) => batch.put_cf(handle, row.key, value),
-                None => batch.delete_cf(handle, row.key),
-            }
-        }
-        batch
+        self.push(cf, &key, None);
     }
 }
 
@@ -99,7 +120,7 @@ mod tests {
     fn rows_reach_the_ledger_in_key_order_and_the_last_change_of_a_key_wins() {
         let dir = tempfile::tempdir().unwrap();
         let ledger = Ledger::open(dir.path()).unwrap();
-        let mut rows = SortedBatch::with_capacity(8);
+        let mut rows = SortedBatch::with_capacity(8, 64);
         for key in ["c", "a", "b"] {
             rows.put_row(&ledger, Meta::CF, key.into(), key.repeat(2).into_bytes());
         }
