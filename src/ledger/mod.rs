@@ -67,6 +67,17 @@ fn unsynced_writes() -> WriteOptions {
     w
 }
 
+/// Tables a block's rows reach in key order (keyed by height, position or item number):
+/// written as they come, the rest sorted first (see `sorted_batch`).
+const BLOCK_TABLES_IN_ORDER: &[&str] = &[
+    Blocks::CF,
+    BlockTxs::CF,
+    BlockIndex::CF,
+    Undo::CF,
+    Meta::CF,
+    StreamItems::CF,
+];
+
 /// Bytes all memtables may hold together.
 const MEMTABLE_BUDGET: usize = 32 << 20;
 /// Up to this many items a stream query looks its rows up by exact key; longer runs are
@@ -340,10 +351,11 @@ impl Ledger {
         effects: &BlockEffects,
         stream_stats: &mut HashMap<[u8; 16], StreamStats>,
     ) -> Result<WriteBatch, LedgerError> {
-        // About six rows per transaction (transaction, txid index, item, key and publisher
-        // indexes, the txid's items) taking about three times its size, reserved at once.
-        let mut batch = SortedBatch::with_capacity(
-            block.txdata.len() * 6 + 64,
+        // About four rows to sort per transaction (txid index, key and publisher indexes, the
+        // txid's items); all rows take about three times the block's size, reserved at once.
+        let mut batch = SortedBatch::new(
+            BLOCK_TABLES_IN_ORDER,
+            block.txdata.len() * 4 + 64,
             info.size as usize * 3 + (64 << 10),
         );
         let txids = &effects.txids;
@@ -755,7 +767,7 @@ impl Ledger {
         let rotation = self.journal.begin_rotation()?;
         if !rotation.wallet.by_seq.is_empty() {
             let records = rotation.wallet.by_seq.len();
-            let mut batch = SortedBatch::with_capacity(records * 2, records * 160);
+            let mut batch = SortedBatch::new(&[WalletTxs::CF], records, records * 160);
             for (seq, record) in &rotation.wallet.by_seq {
                 self.put::<WalletTxs>(&mut batch, seq, record);
                 self.put::<WalletTxIndex>(&mut batch, &record.txid, seq);
