@@ -80,28 +80,41 @@ fn write_number(out: &mut String, n: &Number) {
 
 pub fn write_string(out: &mut String, s: &str) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04X}", c as u32);
-            }
-            c if c.is_ascii() => out.push(c),
-            c => {
-                let mut buf = [0u16; 2];
-                for unit in c.encode_utf16(&mut buf) {
-                    let _ = write!(out, "\\u{:04X}", unit);
-                }
+    // Runs of plain ASCII (txids, addresses, hex data) are copied whole.
+    let plain = |b: u8| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\';
+    let mut rest = s;
+    while !rest.is_empty() {
+        let run = rest.bytes().position(|b| !plain(b)).unwrap_or(rest.len());
+        out.push_str(&rest[..run]);
+        rest = &rest[run..];
+        let Some(c) = rest.chars().next() else { break };
+        rest = &rest[c.len_utf8()..];
+        write_escaped(out, c);
+    }
+    out.push('"');
+}
+
+/// One character that is not plain ASCII, MultiChain's way.
+fn write_escaped(out: &mut String, c: char) {
+    match c {
+        '"' => out.push_str("\\\""),
+        '\\' => out.push_str("\\\\"),
+        '\u{8}' => out.push_str("\\b"),
+        '\u{c}' => out.push_str("\\f"),
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        c if (c as u32) < 0x20 => {
+            let _ = write!(out, "\\u{:04X}", c as u32);
+        }
+        c if c.is_ascii() => out.push(c),
+        c => {
+            let mut buf = [0u16; 2];
+            for unit in c.encode_utf16(&mut buf) {
+                let _ = write!(out, "\\u{:04X}", unit);
             }
         }
     }
-    out.push('"');
 }
 
 /// Compact form, as sent on the wire.
@@ -204,6 +217,25 @@ mod tests {
         assert_eq!(format_double(1.5e13), "1.5e+13");
         assert_eq!(format_double(0.00001), "0.00001");
         assert_eq!(format_double(1234.5678), "1234.5678");
+    }
+
+    proptest::proptest! {
+        /// Copying plain runs whole writes what escaping one character at a time writes.
+        #[test]
+        fn strings_are_written_as_one_character_at_a_time(s in "\\PC*|[ -~\"\\\\\n\u{1}é世😀]{0,40}") {
+            let mut expected = String::from("\"");
+            for c in s.chars() {
+                if (' '..='~').contains(&c) && c != '"' && c != '\\' {
+                    expected.push(c);
+                } else {
+                    write_escaped(&mut expected, c);
+                }
+            }
+            expected.push('"');
+            let mut written = String::new();
+            write_string(&mut written, &s);
+            proptest::prop_assert_eq!(written, expected);
+        }
     }
 
     #[test]

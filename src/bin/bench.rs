@@ -283,6 +283,7 @@ fn timed_calls(
     call: impl Fn(&Client) -> bool + Sync,
 ) {
     let start = Instant::now();
+    let node_cpu = node.cpu_seconds();
     let mut lat: Vec<u32> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..clients)
             .map(|_| {
@@ -305,12 +306,14 @@ fn timed_calls(
             .flat_map(|h| h.join().unwrap())
             .collect()
     });
+    let node_cpu = node.cpu_seconds() - node_cpu;
     lat.sort_unstable();
     println!(
-        "{label}: {:.0}/s, p50 {:.3} ms, p99 {:.3} ms",
+        "{label}: {:.0}/s, p50 {:.3} ms, p99 {:.3} ms, node CPU {:.0} µs per call",
         lat.len() as f64 / start.elapsed().as_secs_f64(),
         pct(&lat, 0.50),
-        pct(&lat, 0.99)
+        pct(&lat, 0.99),
+        node_cpu * 1e6 / lat.len().max(1) as f64
     );
 }
 

@@ -156,16 +156,16 @@ impl StreamIndexes {
         Ok((confirmed, pending))
     }
 
-    /// Items `start..start+count` of one key or publisher.
+    /// Items `start..start+count` of one key or publisher, which has `confirmed` items in
+    /// the chain (from [`StreamIndexes::index_counts`], which the caller has asked already).
     pub fn index_items(
         &self,
         ledger: &Ledger,
         id: &[u8; 16],
         of: &IndexOf,
-        start: u64,
-        count: u64,
+        confirmed: u64,
+        (start, count): (u64, u64),
     ) -> Result<Vec<Item>, LedgerError> {
-        let (confirmed, _) = self.index_counts(ledger, id, of)?;
         let pending = self.pending.get(id).map(|p| p.items_of(of));
         window(confirmed, start, count, pending, |from, n| {
             ledger.stream_index_items(id, of, from, n)

@@ -925,7 +925,9 @@ fn index_items(ctx: &RpcContext, args: &Args, publisher: bool) -> RpcResult<Valu
     let id = stream.short_id();
     let (confirmed, pending) = st.streams.index_counts(&ctx.node.ledger, &id, &of)?;
     let (s, c) = window(start, count, confirmed + pending);
-    let items = st.streams.index_items(&ctx.node.ledger, &id, &of, s, c)?;
+    let items = st
+        .streams
+        .index_items(&ctx.node.ledger, &id, &of, confirmed, (s, c))?;
     Ok(items_json(ctx, &st, &items, verbose))
 }
 
@@ -991,8 +993,10 @@ fn index_list(ctx: &RpcContext, args: &Args, publisher: bool) -> RpcResult<Value
         m.insert("confirmed".into(), json!(confirmed));
         let total = confirmed + pending;
         if verbose && total > 0 {
-            let first = st.streams.index_items(ledger, &id, of, 0, 1)?;
-            let last = st.streams.index_items(ledger, &id, of, total - 1, 1)?;
+            let first = st.streams.index_items(ledger, &id, of, confirmed, (0, 1))?;
+            let last = st
+                .streams
+                .index_items(ledger, &id, of, confirmed, (total - 1, 1))?;
             if let (Some(f), Some(l)) = (first.first(), last.first()) {
                 m.insert("first".into(), item_json(ctx, &st, f, true));
                 m.insert("last".into(), item_json(ctx, &st, l, true));
@@ -1205,9 +1209,13 @@ fn summary(ctx: &RpcContext, args: &Args, publisher: bool) -> RpcResult<Value> {
     };
     let id = stream.short_id();
     let (confirmed, pending) = st.streams.index_counts(&ctx.node.ledger, &id, &of)?;
-    let items = st
-        .streams
-        .index_items(&ctx.node.ledger, &id, &of, 0, confirmed + pending)?;
+    let items = st.streams.index_items(
+        &ctx.node.ledger,
+        &id,
+        &of,
+        confirmed,
+        (0, confirmed + pending),
+    )?;
     let mut acc = Map::new();
     for item in items {
         let value = if item.format == FORMAT_JSON {
