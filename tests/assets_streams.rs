@@ -77,6 +77,13 @@ fn unspent_of(node: &TestNode, address: &str, asset: Option<&str>) -> Value {
         .clone()
 }
 
+/// The chain admin's address (the wallet's first) and a new wallet address.
+fn admin_and_new_address(node: &TestNode) -> (String, String) {
+    let text = |v: Value| v.as_str().expect("an address").to_string();
+    let admin = text(call(node, "getaddresses", json!([]))[0].clone());
+    (admin, text(call(node, "getnewaddress", json!([]))))
+}
+
 fn sign(node: &TestNode, hex: &Value) -> String {
     let signed = call(node, "signrawtransaction", json!([hex]));
     assert_eq!(signed["complete"], true, "{signed}");
@@ -90,14 +97,7 @@ fn sign(node: &TestNode, hex: &Value) -> String {
 #[test]
 fn fig_11_12_dispatch_plan_with_file_round_trips() {
     let node = TestNode::create("figchain", &["-target-block-time=2"]);
-    let issuer = call(&node, "getaddresses", json!([]))[0]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let receiver = call(&node, "getnewaddress", json!([]))
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (issuer, receiver) = admin_and_new_address(&node);
     call(&node, "grant", json!([receiver, "receive"]));
 
     let content = config_txt();
@@ -187,14 +187,7 @@ fn fig_11_12_dispatch_plan_with_file_round_trips() {
 #[test]
 fn consensus_refuses_raw_transactions_breaking_rules() {
     let node = TestNode::create("rulechain", &["-target-block-time=2"]);
-    let admin = call(&node, "getaddresses", json!([]))[0]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let other = call(&node, "getnewaddress", json!([]))
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (admin, other) = admin_and_new_address(&node);
     call(&node, "grant", json!([other, "send,receive,create"]));
     call(&node, "issue", json!([admin, "gold", 100, 1]));
     call(&node, "create", json!(["stream", "closed1", false]));
@@ -295,14 +288,7 @@ fn consensus_refuses_raw_transactions_breaking_rules() {
 #[test]
 fn exchange_swaps_assets_atomically() {
     let node = TestNode::create("swapchain", &["-target-block-time=2"]);
-    let alice = call(&node, "getaddresses", json!([]))[0]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let bob = call(&node, "getnewaddress", json!([]))
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (alice, bob) = admin_and_new_address(&node);
     call(&node, "grant", json!([bob, "send,receive"]));
     call(&node, "issue", json!([alice, "gold", 100, 1]));
     call(&node, "issue", json!([bob, "silver", 50, 1]));
@@ -365,14 +351,7 @@ fn gold_in(balances: &Value) -> f64 {
 #[test]
 fn balances_wait_for_confirmations_only_of_what_others_sent() {
     let node = TestNode::create("minconfchain", &["-target-block-time=2"]);
-    let admin = call(&node, "getaddresses", json!([]))[0]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let other = call(&node, "getnewaddress", json!([]))
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (admin, other) = admin_and_new_address(&node);
     let outside = call(&node, "createkeypairs", json!([]))[0].clone();
     let outside_address = outside["address"].as_str().unwrap().to_string();
     call(
