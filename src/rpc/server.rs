@@ -530,12 +530,14 @@ pub async fn serve(
     };
     loop {
         tokio::select! {
-            accepted = accept_any() => {
-                if let Ok((stream, peer)) = accepted {
+            accepted = accept_any() => match accepted {
+                Ok((stream, peer)) => {
                     let _ = stream.set_nodelay(true);
                     connections.take(stream, peer);
                 }
-            }
+                // Out of descriptors, say: try again shortly rather than spin.
+                Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+            },
             _ = shutdown.wait_for(|v| *v) => break,
         }
     }
