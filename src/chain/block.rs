@@ -7,7 +7,7 @@
 //! "no signature and nonce" block hash type, 2), so the nonce can be searched after signing.
 
 use super::error::{BlockReject, TxReject};
-use super::rules::{check_transaction, RuleParams, TxContext};
+use super::rules::{check_transaction_with_txid, RuleParams, TxContext};
 use super::state::{has_global, Coin, Delta, Overlay, StateView, TxEffects};
 use crate::primitives::address::Address;
 use crate::primitives::keys::{address_of_pubkey, secp, PrivateKey};
@@ -378,7 +378,7 @@ pub fn check_block<V: StateView + ?Sized>(
             base,
             delta: &effects.delta,
         };
-        let mut checked = check_transaction(&view, &tx_ctx, tx)
+        let mut checked = check_transaction_with_txid(&view, &tx_ctx, tx, effects.txids[index])
             .map_err(|reject| BlockReject::Transaction { index, reject })?;
         for (_, c) in checked.effects.created.iter_mut() {
             c.height = Some(ctx.height);

@@ -15,7 +15,7 @@ use crate::primitives::address::Address;
 use crate::primitives::entity::{self, Details};
 use crate::primitives::permission;
 use crate::primitives::script::{self, Destination, ParsedScript, PermissionGrant};
-use bitcoin::{OutPoint, Transaction};
+use bitcoin::{OutPoint, Transaction, Txid};
 use std::collections::HashSet;
 
 /// Chain parameters the rules consult, read once.
@@ -107,6 +107,17 @@ pub fn check_transaction<V: StateView + ?Sized>(
     ctx: &TxContext,
     tx: &Transaction,
 ) -> Result<CheckedTx, TxReject> {
+    check_transaction_with_txid(view, ctx, tx, tx.compute_txid())
+}
+
+/// [`check_transaction`] for a caller that has computed `txid` already (hashing the whole
+/// transaction again is a measurable part of a publish).
+pub fn check_transaction_with_txid<V: StateView + ?Sized>(
+    view: &V,
+    ctx: &TxContext,
+    tx: &Transaction,
+    txid: Txid,
+) -> Result<CheckedTx, TxReject> {
     let rules = ctx.rules;
     if tx.is_coinbase() {
         return Err(TxReject::invalid("coinbase"));
@@ -178,7 +189,6 @@ pub fn check_transaction<V: StateView + ?Sized>(
     }
 
     // Outputs: allowed scripts, standard metadata, then what each output means.
-    let txid = tx.compute_txid();
     let mut op_returns = 0;
     let mut kinds = Vec::with_capacity(tx.output.len());
     for output in &tx.output {

@@ -9,7 +9,7 @@ pub mod streams;
 
 use crate::chain::block::{self, check_block, coinbase_effects, BlockContext, BlockEffects};
 use crate::chain::entities::{Entity, Position};
-use crate::chain::rules::{check_transaction, RuleParams, TxContext};
+use crate::chain::rules::{check_transaction_with_txid, RuleParams, TxContext};
 use crate::chain::state::{
     ChainState, Delta, Overlay, PermissionKey, PermissionRecord, StateView, TxEffects,
 };
@@ -660,13 +660,19 @@ impl Node {
         };
         let checked = {
             let view = st.view();
-            check_transaction(&view, &ctx, &tx)?
+            check_transaction_with_txid(&view, &ctx, &tx, txid)?
         };
         let size = tx.total_size();
         st.mempool_seq += 1;
         let now = unix_now();
-        let record =
-            self.wallet_record(st, &tx, &checked.effects, now, origin != Origin::Wallet)?;
+        let record = self.wallet_record(
+            st,
+            &tx,
+            txid,
+            &checked.effects,
+            now,
+            origin != Origin::Wallet,
+        )?;
         let wallet = record.map(|r| (st.wallet_seq, r));
         if wallet.is_some() {
             st.wallet_seq += 1;
@@ -698,7 +704,8 @@ impl Node {
         effects: &TxEffects,
         time: u32,
     ) -> Result<(), NodeError> {
-        if let Some(rec) = self.wallet_record(st, tx, effects, time, true)? {
+        let txid = tx.compute_txid();
+        if let Some(rec) = self.wallet_record(st, tx, txid, effects, time, true)? {
             self.ledger.put_wallet_tx(st.wallet_seq, &rec)?;
             st.wallet_seq += 1;
         }
@@ -711,11 +718,12 @@ impl Node {
         &self,
         st: &NodeState,
         tx: &Transaction,
+        txid: Txid,
         effects: &TxEffects,
         time: u32,
         check_known: bool,
     ) -> Result<Option<crate::wallet::history::WalletTx>, NodeError> {
-        let Some(rec) = crate::wallet::history::record(tx, effects, time, |a| {
+        let Some(rec) = crate::wallet::history::record(tx, txid, effects, time, |a| {
             st.wallet.is_mine(a) || st.wallet.is_watch_only(a)
         }) else {
             return Ok(None);

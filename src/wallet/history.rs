@@ -37,6 +37,7 @@ pub fn sort_addresses(list: &mut [Address]) {
 /// it does not involve the wallet.
 pub fn record(
     tx: &Transaction,
+    txid: Txid,
     effects: &TxEffects,
     time: u32,
     is_mine: impl Fn(&Address) -> bool,
@@ -62,7 +63,6 @@ pub fn record(
             other_inputs.push(a);
         }
     }
-    let txid = tx.compute_txid();
     for (vout, out) in tx.output.iter().enumerate() {
         let Some(a) = script::parse(&out.script_pubkey).and_then(|p| p.address()) else {
             continue;
