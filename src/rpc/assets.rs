@@ -7,7 +7,7 @@ use super::entities::{self, resolve, Kind};
 use super::errors::*;
 use crate::chain::entities::Entity;
 use crate::chain::metadata::{self, AssetAmounts};
-use crate::chain::state::StateView;
+use crate::chain::state::{Coin, StateView};
 use crate::jsonfmt::double;
 use crate::node::NodeState;
 use crate::primitives::address::Address;
@@ -523,13 +523,23 @@ fn getassetinfo(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
 // ----------------------------------------------------------------------------------------
 // Balances
 
+/// An unspent output of the wallet, with its confirmations and what it holds.
+struct WalletOutput {
+    address: Address,
+    outpoint: OutPoint,
+    coin: Coin,
+    confirmations: i64,
+    assets: AssetAmounts,
+}
+
 /// Unspent outputs of the wallet with what they hold, optionally one address only.
 fn wallet_outputs(
     st: &NodeState,
     address: Option<&Address>,
     include_locked: bool,
-) -> Vec<(Address, OutPoint, u64, AssetAmounts)> {
+) -> Vec<WalletOutput> {
     let view = st.view();
+    let tip = st.tip_height() as i64;
     let mut out = Vec::new();
     let mut coins: Vec<(&Address, &OutPoint)> = st.wallet.all_coins().collect();
     coins.sort();
@@ -540,9 +550,14 @@ fn wallet_outputs(
         if !include_locked && st.wallet.is_locked(op) {
             continue;
         }
-        if let Some(c) = view.coin(op) {
-            let assets = metadata::coin_assets(op, &c.output.script_pubkey);
-            out.push((*a, *op, c.output.value.to_sat(), assets));
+        if let Some(coin) = view.coin(op) {
+            out.push(WalletOutput {
+                address: *a,
+                outpoint: *op,
+                confirmations: coin.height.map_or(0, |h| tip - h as i64 + 1),
+                assets: metadata::coin_assets(op, &coin.output.script_pubkey),
+                coin,
+            });
         }
     }
     out
@@ -557,18 +572,15 @@ fn balance_outputs(
     address: Option<&Address>,
     include_locked: bool,
     minconf: i64,
-) -> Vec<(Address, OutPoint, u64, AssetAmounts)> {
-    let tip = st.tip_height() as i64;
-    let view = st.view();
+) -> Vec<WalletOutput> {
     let mut trusted: std::collections::HashMap<bitcoin::Txid, bool> = Default::default();
     let mut rows = wallet_outputs(st, address, include_locked);
-    rows.retain(|(_, op, ..)| {
-        let height = view.coin(op).and_then(|c| c.height);
-        let confirmations = height.map_or(0, |h| tip - h as i64 + 1);
-        confirmations >= minconf
+    rows.retain(|row| {
+        let txid = row.outpoint.txid;
+        row.confirmations >= minconf
             || *trusted
-                .entry(op.txid)
-                .or_insert_with(|| spends_only_wallet_outputs(ctx, st, &op.txid))
+                .entry(txid)
+                .or_insert_with(|| spends_only_wallet_outputs(ctx, st, &txid))
     });
     rows
 }
@@ -609,12 +621,12 @@ fn minconf_param(args: &Args, i: usize) -> RpcResult<i64> {
     args.get(i).map_or(Ok(1), super::args::int_of)
 }
 
-fn sum_assets(rows: &[(Address, OutPoint, u64, AssetAmounts)]) -> (u64, AssetAmounts) {
+fn sum_assets(rows: &[WalletOutput]) -> (u64, AssetAmounts) {
     let mut total = Vec::new();
     let mut native = 0;
-    for (_, _, v, a) in rows {
-        native += v;
-        for (id, q) in a {
+    for row in rows {
+        native += row.coin.output.value.to_sat();
+        for (id, q) in &row.assets {
             let _ = metadata::add_amount(&mut total, *id, *q);
         }
     }
@@ -652,7 +664,7 @@ fn gettotalbalances(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     let st = ctx.node.state.read();
     let rows: Vec<_> = balance_outputs(ctx, &st, None, include_locked, minconf)
         .into_iter()
-        .filter(|(a, ..)| st.wallet.is_mine(a))
+        .filter(|row| st.wallet.is_mine(&row.address))
         .collect();
     Ok(balance_rows(&st, &sum_assets(&rows).1))
 }
@@ -714,7 +726,12 @@ fn getmultibalances(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     let keep = |id: &[u8; 16]| assets.as_ref().is_none_or(|l| l.contains(id));
     let mut per: Vec<(Address, AssetAmounts)> = Vec::new();
     let mut total: AssetAmounts = Vec::new();
-    for (a, _, _, amounts) in &rows {
+    for WalletOutput {
+        address: a,
+        assets: amounts,
+        ..
+    } in &rows
+    {
         if addresses.as_ref().is_some_and(|l| !l.contains(a)) {
             continue;
         }
@@ -930,15 +947,18 @@ fn listunspent(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
         }
     };
     let st = ctx.node.state.read();
-    let tip = st.tip_height() as i64;
-    let view = st.view();
     let mut out = Vec::new();
-    for (a, op, value, assets) in wallet_outputs(&st, None, false) {
+    for row in wallet_outputs(&st, None, false) {
+        let WalletOutput {
+            address: a,
+            outpoint: op,
+            coin,
+            confirmations,
+            assets,
+        } = row;
         if filter.as_ref().is_some_and(|f| !f.contains(&a)) {
             continue;
         }
-        let Some(coin) = view.coin(&op) else { continue };
-        let confirmations = coin.height.map_or(0, |h| tip - h as i64 + 1);
         if confirmations < minconf || confirmations > maxconf {
             continue;
         }
@@ -952,7 +972,10 @@ fn listunspent(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
             "scriptPubKey".into(),
             json!(hex::encode(coin.output.script_pubkey.as_bytes())),
         );
-        m.insert("amount".into(), super::control::native(ctx, value));
+        m.insert(
+            "amount".into(),
+            super::control::native(ctx, coin.output.value.to_sat()),
+        );
         m.insert("confirmations".into(), json!(confirmations));
         m.insert("cansend".into(), json!(cansend));
         m.insert("spendable".into(), json!(cansend && st.wallet.is_mine(&a)));
