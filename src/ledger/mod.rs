@@ -191,8 +191,7 @@ impl Ledger {
     fn recover(&self, recovered: journal::Recovered) -> Result<(), LedgerError> {
         let mut batch = WriteBatch::default();
         for (seq, record) in &recovered.wallet {
-            self.put::<WalletTxs>(&mut batch, seq, record);
-            self.put::<WalletTxIndex>(&mut batch, &record.txid, seq);
+            self.put_wallet_rows(&mut batch, *seq, record);
         }
         let mut legacy = Vec::new();
         for item in self.scan::<MempoolTxs>() {
@@ -766,11 +765,11 @@ impl Ledger {
     pub fn begin_journal_rotation(&self) -> Result<journal::Rotation, LedgerError> {
         let rotation = self.journal.begin_rotation()?;
         if !rotation.wallet.by_seq.is_empty() {
+            // The records come from a hash map, in no order: both tables are sorted.
             let records = rotation.wallet.by_seq.len();
-            let mut batch = SortedBatch::new(&[WalletTxs::CF], records, records * 160);
+            let mut batch = SortedBatch::new(&[], records * 2, records * 160);
             for (seq, record) in &rotation.wallet.by_seq {
-                self.put::<WalletTxs>(&mut batch, seq, record);
-                self.put::<WalletTxIndex>(&mut batch, &record.txid, seq);
+                self.put_wallet_rows(&mut batch, *seq, record);
             }
             self.db
                 .write_opt(batch.into_write_batch(self), &unsynced_writes())?;
@@ -795,10 +794,20 @@ impl Ledger {
         record: &crate::wallet::history::WalletTx,
     ) -> Result<(), LedgerError> {
         let mut batch = WriteBatch::default();
-        self.put::<WalletTxs>(&mut batch, &seq, record);
-        self.put::<WalletTxIndex>(&mut batch, &record.txid, &seq);
+        self.put_wallet_rows(&mut batch, seq, record);
         self.db.write(batch)?;
         Ok(())
+    }
+
+    /// A wallet history record and its txid index entry.
+    fn put_wallet_rows(
+        &self,
+        batch: &mut impl Rows,
+        seq: u64,
+        record: &crate::wallet::history::WalletTx,
+    ) {
+        self.put::<WalletTxs>(batch, &seq, record);
+        self.put::<WalletTxIndex>(batch, &record.txid, &seq);
     }
 
     // Wallet records are looked for in the journal first: a rotation stores them here
