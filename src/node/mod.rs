@@ -601,12 +601,14 @@ impl Node {
             let cb = cb.clone();
             st.track_wallet_coins(&cb);
             if height > 0 {
-                self.record_wallet_tx(st, &block.txdata[0], &cb, block.header.time)?;
+                let txid = effects.txids[0];
+                self.record_wallet_tx(st, &block.txdata[0], txid, &cb, block.header.time)?;
             }
         }
         if mined_from_pool == 0 {
-            for (tx, e) in block.txdata.iter().zip(&effects.txs).skip(1) {
-                self.record_wallet_tx(st, tx, e, block.header.time)?;
+            let txs = block.txdata.iter().zip(&effects.txids).zip(&effects.txs);
+            for ((tx, txid), e) in txs.skip(1) {
+                self.record_wallet_tx(st, tx, *txid, e, block.header.time)?;
             }
         }
         if mined_from_pool == 0 && block.txdata.len() > 1 {
@@ -701,10 +703,10 @@ impl Node {
         &self,
         st: &mut NodeState,
         tx: &Transaction,
+        txid: Txid,
         effects: &TxEffects,
         time: u32,
     ) -> Result<(), NodeError> {
-        let txid = tx.compute_txid();
         if let Some(rec) = self.wallet_record(st, tx, txid, effects, time, true)? {
             self.ledger.put_wallet_tx(st.wallet_seq, &rec)?;
             st.wallet_seq += 1;
@@ -873,6 +875,7 @@ impl Node {
         st.streams.pending.clear();
         st.rescan_wallet_coins();
         drop(st);
+        // Freed with the lock released.
         drop(gone);
         self.rotate_journal()
     }

@@ -194,7 +194,9 @@ pub fn build_module(ctx: Arc<RpcContext>) -> RpcModule<RpcContext> {
                 let serial = serial.clone();
                 module.register_async_method(name, move |params, ctx: Arc<RpcContext>, _| {
                     let command = command.clone();
-                    let result = serial.run(move || command.call(values_of(&params), &ctx));
+                    // Read here: the publishing thread is the one every publish waits for.
+                    let values = values_of(&params);
+                    let result = serial.run(move || command.call(values, &ctx));
                     async move { result.await.unwrap_or_else(|| Err(no_result())) }
                 })
             }
