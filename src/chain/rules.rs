@@ -225,6 +225,9 @@ pub fn check_transaction_with_txid<V: StateView + ?Sized>(
             ));
         }
     }
+    // Effects stay in memory while the transaction waits in the mempool, and a first push
+    // reserves room for four.
+    effects.shrink_to_fit();
     Ok(CheckedTx {
         effects,
         signers,
@@ -612,7 +615,7 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
                 "Metadata script rejected - stream restrictions violation",
             ));
         }
-        let mut unique: Vec<Address> = Vec::new();
+        let mut unique: Vec<Address> = Vec::with_capacity(self.signers.len());
         for p in self.signers {
             if !unique.contains(p) {
                 unique.push(*p);

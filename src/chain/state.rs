@@ -132,6 +132,17 @@ pub struct TxEffects {
     pub items: Vec<ItemEffect>,
 }
 
+impl TxEffects {
+    /// Drops spare capacity of the lists.
+    pub fn shrink_to_fit(&mut self) {
+        self.spent.shrink_to_fit();
+        self.created.shrink_to_fit();
+        self.permissions.shrink_to_fit();
+        self.entities.shrink_to_fit();
+        self.items.shrink_to_fit();
+    }
+}
+
 impl Delta {
     pub fn apply(&mut self, effects: &TxEffects) {
         for (op, _) in &effects.spent {

@@ -204,7 +204,7 @@ impl NodeState {
     fn rebuild_pending_items(&mut self) {
         self.streams.pending.clear();
         for e in self.mempool.entries() {
-            self.streams.add_pending(e.txid, e.time, &e.effects.items);
+            self.streams.add_pending(e);
         }
     }
 
@@ -680,7 +680,6 @@ impl Node {
             st.wallet_seq += 1;
         }
         st.track_wallet_coins(&checked.effects);
-        st.streams.add_pending(txid, now, &checked.effects.items);
         let entry = st.mempool.add(MempoolEntry {
             seq: st.mempool_seq,
             tx,
@@ -690,6 +689,7 @@ impl Node {
             size,
             time: now,
         });
+        st.streams.add_pending(&entry);
         let unpersisted = Unpersisted {
             // A reloaded transaction is already stored.
             mempool: (origin != Origin::Reload).then_some(entry),

@@ -4,9 +4,11 @@
 use crate::chain::state::ItemEffect;
 use crate::ledger::streams::{IndexOf, StoredItem, StreamStats};
 use crate::ledger::{Ledger, LedgerError};
+use crate::node::mempool::MempoolEntry;
 use crate::primitives::address::Address;
 use bitcoin::Txid;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// A stream item, confirmed or not.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,38 +39,69 @@ impl From<StoredItem> for Item {
     }
 }
 
+/// A stream item waiting in the mempool: its transaction's mempool entry holds the fields,
+/// so the index costs a few bytes per item instead of a copy of keys, data and publishers.
+#[derive(Clone)]
+pub struct PendingItem {
+    entry: Arc<MempoolEntry>,
+    /// Position in the entry's `effects.items`.
+    index: usize,
+}
+
+impl PendingItem {
+    fn effect(&self) -> &ItemEffect {
+        &self.entry.effects.items[self.index]
+    }
+
+    pub fn txid(&self) -> &Txid {
+        &self.entry.txid
+    }
+
+    /// The item as queries return it (copied only for the items a query answers with).
+    pub fn item(&self) -> Item {
+        let e = self.effect();
+        Item {
+            txid: self.entry.txid,
+            vout: e.vout,
+            block: None,
+            time: self.entry.time,
+            publishers: e.publishers.clone(),
+            keys: e.keys.clone(),
+            format: e.format,
+            data: e.data.clone(),
+        }
+    }
+}
+
 /// Items of one stream waiting in the mempool.
 #[derive(Default)]
 pub struct PendingStream {
-    pub items: Vec<Item>,
+    pub items: Vec<PendingItem>,
     by: HashMap<IndexOf, Vec<usize>>,
     /// Keys (`k`) and publishers (`p`) in order of first appearance in the mempool.
     order: HashMap<u8, Vec<IndexOf>>,
 }
 
 impl PendingStream {
-    fn add(&mut self, item: Item) {
+    fn add(&mut self, item: PendingItem) {
         let n = self.items.len();
-        let mut seen: Vec<IndexOf> = Vec::new();
-        for of in item
-            .keys
-            .iter()
-            .map(|k| IndexOf::Key(k.clone()))
-            .chain(item.publishers.iter().map(|p| IndexOf::Publisher(*p)))
-        {
-            if seen.contains(&of) {
-                continue;
+        let effect = item.effect();
+        let keys = effect.keys.iter().map(|k| IndexOf::Key(k.clone()));
+        let publishers = effect.publishers.iter().map(|p| IndexOf::Publisher(*p));
+        for of in keys.chain(publishers) {
+            match self.by.get_mut(&of) {
+                // A key given twice (or a publisher signing twice) lists the item once.
+                Some(list) if list.last() == Some(&n) => {}
+                Some(list) => list.push(n),
+                None => {
+                    let kind = match of {
+                        IndexOf::Key(_) => b'k',
+                        IndexOf::Publisher(_) => b'p',
+                    };
+                    self.order.entry(kind).or_default().push(of.clone());
+                    self.by.insert(of, vec![n]);
+                }
             }
-            seen.push(of.clone());
-            let list = self.by.entry(of.clone()).or_default();
-            if list.is_empty() {
-                let kind = match of {
-                    IndexOf::Key(_) => b'k',
-                    IndexOf::Publisher(_) => b'p',
-                };
-                self.order.entry(kind).or_default().push(of.clone());
-            }
-            list.push(n);
         }
         self.items.push(item);
     }
@@ -77,7 +110,7 @@ impl PendingStream {
         self.by.get(of).map_or(0, Vec::len)
     }
 
-    pub fn items_of(&self, of: &IndexOf) -> impl Iterator<Item = &Item> {
+    pub fn items_of(&self, of: &IndexOf) -> impl Iterator<Item = &PendingItem> {
         self.by
             .get(of)
             .into_iter()
@@ -99,17 +132,12 @@ pub struct StreamIndexes {
 }
 
 impl StreamIndexes {
-    pub fn add_pending(&mut self, txid: Txid, time: u32, items: &[ItemEffect]) {
-        for i in items {
-            self.pending.entry(i.stream).or_default().add(Item {
-                txid,
-                vout: i.vout,
-                block: None,
-                time,
-                publishers: i.publishers.clone(),
-                keys: i.keys.clone(),
-                format: i.format,
-                data: i.data.clone(),
+    /// Indexes the stream items of a transaction the mempool accepted.
+    pub fn add_pending(&mut self, entry: &Arc<MempoolEntry>) {
+        for (index, i) in entry.effects.items.iter().enumerate() {
+            self.pending.entry(i.stream).or_default().add(PendingItem {
+                entry: entry.clone(),
+                index,
             });
         }
     }
@@ -204,7 +232,7 @@ fn window<'a>(
     confirmed: u64,
     start: u64,
     count: u64,
-    pending: Option<impl Iterator<Item = &'a Item>>,
+    pending: Option<impl Iterator<Item = &'a PendingItem>>,
     load: impl FnOnce(u64, u64) -> Result<Vec<StoredItem>, LedgerError>,
 ) -> Result<Vec<Item>, LedgerError> {
     let mut out: Vec<Item> = Vec::new();
@@ -222,8 +250,95 @@ fn window<'a>(
             pending
                 .skip(from as usize)
                 .take((count - taken) as usize)
-                .cloned(),
+                .map(PendingItem::item),
         );
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chain::state::TxEffects;
+    use bitcoin::{absolute::LockTime, transaction::Version, Transaction};
+
+    fn entry(lock_time: u32, items: Vec<ItemEffect>) -> Arc<MempoolEntry> {
+        let tx = Transaction {
+            version: Version::ONE,
+            lock_time: LockTime::from_consensus(lock_time),
+            input: vec![],
+            output: vec![],
+        };
+        Arc::new(MempoolEntry {
+            seq: lock_time as u64,
+            txid: tx.compute_txid(),
+            tx,
+            effects: Arc::new(TxEffects {
+                items,
+                ..Default::default()
+            }),
+            fee: 0,
+            size: 10,
+            time: 1000 + lock_time,
+        })
+    }
+
+    fn item(stream: u8, vout: u32, keys: &[&str], publishers: &[Address]) -> ItemEffect {
+        ItemEffect {
+            stream: [stream; 16],
+            vout,
+            keys: keys.iter().map(|k| k.as_bytes().to_vec()).collect(),
+            format: 0,
+            data: vec![stream, vout as u8],
+            publishers: publishers.to_vec(),
+        }
+    }
+
+    #[test]
+    fn pending_items_are_indexed_once_per_key_and_publisher_in_order_of_appearance() {
+        let (alice, bob) = (Address::PubKeyHash([1; 20]), Address::PubKeyHash([2; 20]));
+        let key = |k: &str| IndexOf::Key(k.as_bytes().to_vec());
+        let mut indexes = StreamIndexes::default();
+        let first = entry(
+            1,
+            vec![
+                item(7, 0, &["b", "a", "b"], &[alice]),
+                item(8, 1, &["a"], &[alice]),
+            ],
+        );
+        let second = entry(2, vec![item(7, 0, &["a", "c"], &[bob, alice])]);
+        indexes.add_pending(&first);
+        indexes.add_pending(&second);
+
+        let pending = &indexes.pending[&[7; 16]];
+        assert_eq!(pending.items.len(), 2);
+        assert_eq!(
+            pending.count_of(&key("b")),
+            1,
+            "a key given twice lists once"
+        );
+        assert_eq!(pending.count_of(&key("a")), 2);
+        assert_eq!(pending.count_of(&IndexOf::Publisher(alice)), 2);
+        assert_eq!(pending.count_of(&IndexOf::Publisher(bob)), 1);
+        assert_eq!(pending.order(b'k'), &[key("b"), key("a"), key("c")]);
+        assert_eq!(
+            pending.order(b'p'),
+            &[IndexOf::Publisher(alice), IndexOf::Publisher(bob)]
+        );
+        let of_c: Vec<Item> = pending.items_of(&key("c")).map(PendingItem::item).collect();
+        assert_eq!(
+            of_c,
+            vec![Item {
+                txid: second.txid,
+                vout: 0,
+                block: None,
+                time: 1002,
+                publishers: vec![bob, alice],
+                keys: vec![b"a".to_vec(), b"c".to_vec()],
+                format: 0,
+                data: vec![7, 0],
+            }]
+        );
+        assert_eq!(indexes.pending[&[8; 16]].items[0].txid(), &first.txid);
+    }
 }

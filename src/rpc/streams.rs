@@ -1027,8 +1027,8 @@ fn tx_items(
         let found: Vec<Item> = p
             .items
             .iter()
-            .filter(|i| i.txid == *txid)
-            .cloned()
+            .filter(|i| i.txid() == txid)
+            .map(|i| i.item())
             .collect();
         if !found.is_empty() {
             return Ok(found);

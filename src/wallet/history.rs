@@ -91,6 +91,9 @@ pub fn record(
     sort_addresses(&mut other_inputs);
     sort_addresses(&mut other_outputs);
     other_inputs.extend(other_outputs);
+    // Records wait in memory until the next block: no spare capacity.
+    mine.shrink_to_fit();
+    other_inputs.shrink_to_fit();
     Some(WalletTx {
         txid,
         time,
