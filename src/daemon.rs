@@ -408,7 +408,8 @@ fn limit_malloc_arenas() {
 }
 
 /// Threads running RPC calls besides the connection threads, split between them:
-/// `-rpcthreads` (MultiChain's default 4). Calls that wait on a lock sleep, so more threads than cores is harmless.
+/// `-rpcthreads` (MultiChain's default 4). Calls that wait on a lock sleep, so more threads
+/// than cores is harmless.
 fn rpc_call_threads(rpcthreads: i64) -> usize {
     rpcthreads.clamp(1, 64) as usize
 }

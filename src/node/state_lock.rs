@@ -87,16 +87,11 @@ impl<T> StateLock<T> {
     /// without queueing: the fair locks would otherwise put it behind a waiting writer, who
     /// waits for the first read to end.
     pub fn read(&self) -> StateRead<'_, T> {
-        let nested = READS_HELD.get() > 0;
-        let gate = if nested {
-            self.gate.read_recursive()
+        // The gate first, then the state (a tuple is built left to right).
+        let (gate, state) = if READS_HELD.get() > 0 {
+            (self.gate.read_recursive(), self.inner.read_recursive())
         } else {
-            self.gate.read()
-        };
-        let state = if nested {
-            self.inner.read_recursive()
-        } else {
-            self.inner.read()
+            (self.gate.read(), self.inner.read())
         };
         READS_HELD.set(READS_HELD.get() + 1);
         StateRead { state, _gate: gate }

@@ -604,15 +604,11 @@ fn spends_only_wallet_outputs(ctx: &RpcContext, st: &NodeState, txid: &bitcoin::
     !tx.is_coinbase()
         && tx.input.iter().all(|input| {
             let prev = input.previous_output;
-            let spent_output = match st.mempool.get(&prev.txid) {
-                Some(e) => e.tx.output.get(prev.vout as usize).cloned(),
-                None => ledger
-                    .transaction(&prev.txid)
-                    .ok()
-                    .flatten()
-                    .and_then(|(_, _, t)| t.output.get(prev.vout as usize).cloned()),
-            };
-            spent_output.is_some_and(|o| mine(&o.script_pubkey))
+            super::raw::find_transaction_in(ctx, st, &prev.txid)
+                .ok()
+                .flatten()
+                .and_then(|(t, _)| t.output.get(prev.vout as usize).cloned())
+                .is_some_and(|o| mine(&o.script_pubkey))
         })
 }
 

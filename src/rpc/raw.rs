@@ -70,12 +70,32 @@ pub type Located = (Transaction, Option<(u32, u32)>);
 
 /// A transaction from the mempool or the chain.
 pub fn find_transaction(ctx: &RpcContext, txid: &Txid) -> RpcResult<Option<Located>> {
-    {
-        let st = ctx.node.state.read();
-        if let Some(e) = st.mempool.get(txid) {
-            return Ok(Some((e.tx.clone(), None)));
-        }
+    let in_mempool = ctx
+        .node
+        .state
+        .read()
+        .mempool
+        .get(txid)
+        .map(|e| e.tx.clone());
+    match in_mempool {
+        Some(tx) => Ok(Some((tx, None))),
+        None => find_confirmed(ctx, txid),
     }
+}
+
+/// [`find_transaction`] for a caller already reading the state.
+pub fn find_transaction_in(
+    ctx: &RpcContext,
+    st: &NodeState,
+    txid: &Txid,
+) -> RpcResult<Option<Located>> {
+    match st.mempool.get(txid) {
+        Some(e) => Ok(Some((e.tx.clone(), None))),
+        None => find_confirmed(ctx, txid),
+    }
+}
+
+fn find_confirmed(ctx: &RpcContext, txid: &Txid) -> RpcResult<Option<Located>> {
     Ok(ctx
         .node
         .ledger
