@@ -6,9 +6,9 @@ use std::sync::mpsc::{channel, Sender, TryRecvError};
 
 type Job = Box<dyn FnOnce() + Send>;
 
-/// Polls of the queue before the thread sleeps (about a tenth of a millisecond; measured on
-/// the bench: 5 % more publishes than sleeping at once, and 10,000 raised p99).
-const SPIN_BEFORE_SLEEP: u32 = 2000;
+/// Polls of the queue before the thread sleeps, each after giving up the core (a tenth of a
+/// millisecond or so). Measured on the bench: 5 % more publishes than sleeping at once.
+const POLLS_BEFORE_SLEEP: u32 = 200;
 
 /// The sending side; the thread ends when every clone is dropped.
 #[derive(Clone)]
@@ -48,11 +48,14 @@ impl SerialLane {
 
 /// The next job, or `None` when every sender is gone. Under load the next one arrives within
 /// microseconds: it is looked for a little before sleeping, which costs a wake-up each side.
+/// Between looks the thread yields rather than spins: the connection thread bringing the
+/// next job often shares this core, and a spinning thread kept it waiting for a whole time
+/// slice (measured: publish p99 0.6–0.8 ms spinning, 0.52 ms yielding, same throughput).
 fn next_job(queue: &std::sync::mpsc::Receiver<Job>) -> Option<Job> {
-    for _ in 0..SPIN_BEFORE_SLEEP {
+    for _ in 0..POLLS_BEFORE_SLEEP {
         match queue.try_recv() {
             Ok(job) => return Some(job),
-            Err(TryRecvError::Empty) => std::hint::spin_loop(),
+            Err(TryRecvError::Empty) => std::thread::yield_now(),
             Err(TryRecvError::Disconnected) => return None,
         }
     }
