@@ -284,6 +284,73 @@ fn consensus_refuses_raw_transactions_breaking_rules() {
     assert_eq!(twins.as_array().unwrap().len(), 1);
 }
 
+/// `createrawsendfrom`'s `{"create": …}` objects read their options as MultiChain does: a
+/// stream is closed unless opened, restrictions and per-asset permissions are kept, and the
+/// same options given twice or an empty name are refused.
+#[test]
+fn raw_created_entities_keep_their_options() {
+    let node = TestNode::create("rawoptchain", &["-target-block-time=2"]);
+    let (admin, _) = admin_and_new_address(&node);
+    let create = |object: Value, outputs: Value| {
+        call(
+            &node,
+            "createrawsendfrom",
+            json!([admin, outputs, [object], "send"]),
+        )
+    };
+    create(json!({"create": "stream", "name": "rawclosed"}), json!({}));
+    create(
+        json!({"create": "stream", "name": "rawoff", "restrict": "offchain"}),
+        json!({}),
+    );
+    create(
+        json!({"create": "asset", "name": "rawlocked", "multiple": 10, "restrict": "send"}),
+        json!({admin.clone(): {"issue": {"raw": 1000}}}),
+    );
+    // `create stream` with an options object and no restriction: an open stream.
+    call(&node, "create", json!(["stream", "plainopen", {}]));
+    node.wait_mined();
+
+    let restrict = |name: &str| call(&node, "liststreams", json!([name]))[0]["restrict"].clone();
+    let flags = |write, offchain| json!({"write": write, "read": false, "onchain": false, "offchain": offchain});
+    assert_eq!(restrict("rawclosed"), flags(true, false));
+    assert_eq!(restrict("rawoff"), flags(false, true));
+    assert_eq!(restrict("plainopen"), flags(false, false));
+    let asset = &call(&node, "listassets", json!(["rawlocked"]))[0];
+    assert_eq!(asset["restrict"]["send"], true);
+    assert_eq!(asset["restrict"]["receive"], false);
+    assert_eq!(asset["units"], 0.1);
+    assert_eq!(asset["open"], false);
+
+    let refused = |object: Value| {
+        let (code, message) = call_err(
+            &node,
+            "createrawsendfrom",
+            json!([admin, {}, [object], "send"]),
+        );
+        (code, message)
+    };
+    assert_eq!(
+        refused(json!({"create": "stream", "name": "x", "open": true, "restrict": "write"})),
+        (
+            -8,
+            "open/restrict field can appear only once in the object".to_string()
+        )
+    );
+    assert_eq!(
+        refused(json!({"create": "stream", "name": ""})),
+        (-8, "Invalid name".to_string())
+    );
+    assert_eq!(
+        refused(json!({"create": "stream", "name": "y", "restrict": "onchain,offchain"})).0,
+        -702
+    );
+    assert_eq!(
+        refused(json!({"create": "asset", "name": "z", "restrict": "write"})),
+        (-8, "Invalid restrict".to_string())
+    );
+}
+
 /// An exchange of 10 gold for 5 silver between two addresses, the raw exchange way.
 #[test]
 fn exchange_swaps_assets_atomically() {

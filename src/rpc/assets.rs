@@ -4,6 +4,7 @@
 use super::args::{address_list, from_address, type_name, Args};
 use super::dispatch::{Handler, RpcContext};
 use super::entities::{self, resolve, Kind};
+use super::entity_options::{custom_fields, looks_like_reference, parse_asset_restrict};
 use super::errors::*;
 use crate::chain::entities::Entity;
 use crate::chain::metadata::{self, AssetAmounts};
@@ -289,17 +290,12 @@ fn issue_common(ctx: &RpcContext, args: &Args, from: Option<Option<Address>>) ->
                             invalid("Invalid value for 'open' field, should be boolean")
                         })?
                     }
-                    "restrict" => {
-                        if let Some(s) = v.as_str() {
-                            for t in s.split(',').filter(|t| !t.is_empty()) {
-                                match t {
-                                    "send" => restrict |= permission::SEND as u8,
-                                    "receive" => restrict |= permission::RECEIVE as u8,
-                                    _ => return Err(invalid("Invalid value for restrict field")),
-                                }
-                            }
-                        }
+                    // MultiChain passes over a restrict that is not a string.
+                    "restrict" if restrict == 0 && v.is_string() => {
+                        restrict = parse_asset_restrict(v)
+                            .ok_or_else(|| invalid("Invalid value for restrict field"))?;
                     }
+                    "restrict" => {}
                     "fungible" => {
                         if v.as_bool() != Some(true) {
                             return Err(RpcError::new(
@@ -333,7 +329,7 @@ fn issue_common(ctx: &RpcContext, args: &Args, from: Option<Option<Address>>) ->
     if name == "*" {
         return Err(invalid("Invalid asset name: *"));
     }
-    if super::streams::looks_like_reference(&name) {
+    if looks_like_reference(&name) {
         return Err(invalid("Invalid asset name, looks like an asset reference"));
     }
     if !name.is_empty() {
@@ -358,10 +354,7 @@ fn issue_common(ctx: &RpcContext, args: &Args, from: Option<Option<Address>>) ->
         details.set(ent::FIELD_PERMISSIONS, vec![restrict]);
     }
     if let Some(fields) = args.get(off + 5) {
-        details.set(
-            ent::FIELD_JSON_DETAILS,
-            super::streams::custom_fields(fields)?,
-        );
+        details.set(ent::FIELD_JSON_DETAILS, custom_fields(fields)?);
     }
     if raw <= 0 {
         return Err(invalid("Invalid quantity or smallest unit."));
@@ -422,7 +415,7 @@ fn issuemore_common(
     let details = match args.get(off + 4) {
         Some(v) => {
             let mut d = Details::default();
-            d.set(ent::FIELD_JSON_DETAILS, super::streams::custom_fields(v)?);
+            d.set(ent::FIELD_JSON_DETAILS, custom_fields(v)?);
             Some(d)
         }
         None => None,

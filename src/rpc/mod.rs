@@ -9,6 +9,7 @@ pub mod connections;
 pub mod control;
 pub mod dispatch;
 pub mod entities;
+pub mod entity_options;
 pub mod errors;
 pub mod help;
 pub mod mining;

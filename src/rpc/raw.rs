@@ -4,6 +4,7 @@ use super::args::{from_address, type_name, Args};
 use super::assets::{amounts_param, native_amount};
 use super::dispatch::{Handler, RpcContext};
 use super::entities::{resolve, Kind};
+use super::entity_options::{custom_fields, parse_asset_restrict, StreamFlags};
 use super::errors::*;
 use super::streams::parse_data;
 use super::txjson::tx_to_json;
@@ -360,9 +361,7 @@ fn data_output(ctx: &RpcContext, st: &NodeState, v: &Value, kinds: DataKinds) ->
             for (k, val) in obj {
                 match k.as_str() {
                     "update" => {}
-                    "details" => {
-                        details.set(ent::FIELD_JSON_DETAILS, super::streams::custom_fields(val)?)
-                    }
+                    "details" => details.set(ent::FIELD_JSON_DETAILS, custom_fields(val)?),
                     other => return Err(invalid(&format!("Invalid field: {other}"))),
                 }
             }
@@ -389,102 +388,108 @@ fn data_output(ctx: &RpcContext, st: &NodeState, v: &Value, kinds: DataKinds) ->
     }
 }
 
+/// The `name` of a `{"create": …}` object: a non-empty string.
+fn creation_name(v: &Value, too_long: &str) -> RpcResult<String> {
+    let name = match v {
+        Value::Null => return Err(invalid("Invalid name")),
+        Value::String(s) => s,
+        other => {
+            return Err(RpcError::misc(format!(
+                "value is type {}, expected str",
+                type_name(other)
+            )))
+        }
+    };
+    if name.is_empty() {
+        return Err(invalid("Invalid name"));
+    }
+    if name.len() > 32 {
+        return Err(invalid(too_long));
+    }
+    Ok(name.clone())
+}
+
+/// `{"create": "stream", "name"?, "open"? | "restrict"?, "salted"?, "details"?}`. Fields go
+/// into the details in the order given, then the permission and restriction bytes, as
+/// MultiChain writes them; a stream is closed unless the object opens it.
 fn create_stream_details(obj: &Map<String, Value>) -> RpcResult<Details> {
     let mut d = Details::default();
-    let mut perms = 0u8;
+    let mut flags = StreamFlags::open(false);
     let mut seen_open = false;
     for (k, v) in obj {
         match k.as_str() {
             "create" => {}
             "name" => {
-                let n = v.as_str().ok_or_else(|| invalid("Invalid name"))?;
-                if n.len() > 32 {
-                    return Err(invalid("Invalid stream name - too long"));
-                }
-                if !n.is_empty() {
-                    d.set(ent::FIELD_NAME, n.as_bytes().to_vec());
-                }
+                let name = creation_name(v, "Invalid stream name - too long")?;
+                d.set(ent::FIELD_NAME, name.into_bytes());
             }
-            "open" => {
+            "open" | "restrict" => {
                 if seen_open {
                     return Err(invalid(
                         "open/restrict field can appear only once in the object",
                     ));
                 }
                 seen_open = true;
-                perms = if v.as_bool().ok_or_else(|| invalid("Invalid open"))? {
-                    0
+                if k == "open" {
+                    flags = StreamFlags::open(v.as_bool().ok_or_else(|| invalid("Invalid open"))?);
                 } else {
-                    permission::WRITE as u8
-                };
-            }
-            "restrict" => {
-                if seen_open {
-                    return Err(invalid(
-                        "open/restrict field can appear only once in the object",
-                    ));
-                }
-                seen_open = true;
-                for t in v
-                    .as_str()
-                    .ok_or_else(|| invalid("Invalid restrict"))?
-                    .split(',')
-                    .filter(|t| !t.is_empty())
-                {
-                    match t {
-                        "write" => perms |= permission::WRITE as u8,
-                        "read" => perms |= permission::READ as u8,
-                        "onchain" | "offchain" => {}
-                        _ => {
-                            return Err(RpcError::new(RPC_NOT_SUPPORTED, "Unsupported restriction"))
-                        }
-                    }
+                    flags.restrict(v)?;
                 }
             }
-            "details" => d.set(ent::FIELD_JSON_DETAILS, super::streams::custom_fields(v)?),
+            "salted" => flags.salted(v.as_bool().ok_or_else(|| invalid("Invalid salted"))?),
+            "details" => d.set(ent::FIELD_JSON_DETAILS, custom_fields(v)?),
             other => return Err(invalid(&format!("Invalid field: {other}"))),
         }
     }
-    d.set(ent::FIELD_PERMISSIONS, vec![perms]);
-    // Name before details, as MultiChain orders them.
-    d.special.sort_by_key(|(c, _)| match *c {
-        ent::FIELD_PERMISSIONS => 0,
-        ent::FIELD_NAME => 1,
-        _ => 2,
-    });
+    let (permissions, restrictions) = flags.finish()?;
+    d.set(ent::FIELD_PERMISSIONS, vec![permissions]);
+    if restrictions != 0 {
+        d.set(ent::FIELD_RESTRICTIONS, vec![restrictions]);
+    }
     Ok(d)
 }
 
+/// `{"create": "asset", "name"?, "multiple"?, "open"?, "restrict"?, "details"?}`, in the
+/// order MultiChain writes them: fields as given, then the follow-on flag of an open asset.
 fn create_asset_details(obj: &Map<String, Value>) -> RpcResult<Details> {
     let mut d = Details::default();
-    let mut multiple: i64 = 1;
     let mut open = false;
-    let mut json_details = None;
+    let mut restricted = false;
     for (k, v) in obj {
         match k.as_str() {
             "create" => {}
             "name" => {
-                let n = v.as_str().ok_or_else(|| invalid("Invalid name"))?;
-                if n.len() > 32 {
-                    return Err(invalid("Invalid asset name - too long"));
+                let name = creation_name(v, "Invalid asset name - too long")?;
+                if name == "*" || !crate::chain::entities::valid_name(&name) {
+                    return Err(invalid("Invalid asset name"));
                 }
-                if !n.is_empty() {
-                    if !crate::chain::entities::valid_name(n) {
-                        return Err(invalid("Invalid asset name"));
-                    }
-                    d.set(ent::FIELD_NAME, n.as_bytes().to_vec());
-                }
+                d.set(ent::FIELD_NAME, name.into_bytes());
             }
             "multiple" => {
-                multiple = v
+                let multiple = v
                     .as_i64()
-                    .filter(|m| *m > 0 && *m <= i32::MAX as i64)
-                    .ok_or_else(|| invalid("Invalid multiple - should be positive"))?
+                    .filter(|m| v.is_i64() && *m <= i32::MAX as i64)
+                    .ok_or_else(|| invalid("Invalid multiple"))?;
+                if multiple <= 0 {
+                    return Err(invalid("Invalid multiple - should be positive"));
+                }
+                d.set(
+                    ent::FIELD_ASSET_MULTIPLE,
+                    (multiple as i32).to_le_bytes().to_vec(),
+                );
             }
             "open" => open = v.as_bool().ok_or_else(|| invalid("Invalid open"))?,
-            "details" => json_details = Some(super::streams::custom_fields(v)?),
-            "restrict" | "unrestrict" | "canopen" | "canclose" | "fungible" | "totallimit"
-            | "issuelimit" => {
+            "restrict" => {
+                if restricted {
+                    return Err(invalid("restrict field can appear only once in the object"));
+                }
+                restricted = true;
+                let bits = parse_asset_restrict(v).ok_or_else(|| invalid("Invalid restrict"))?;
+                d.set(ent::FIELD_PERMISSIONS, vec![bits]);
+            }
+            "fungible" if v.as_bool() == Some(true) => {}
+            "details" => d.set(ent::FIELD_JSON_DETAILS, custom_fields(v)?),
+            "unrestrict" | "canopen" | "canclose" | "fungible" | "totallimit" | "issuelimit" => {
                 return Err(RpcError::new(
                     RPC_NOT_SUPPORTED,
                     format!("Asset field {k} is not supported by this node yet"),
@@ -493,13 +498,8 @@ fn create_asset_details(obj: &Map<String, Value>) -> RpcResult<Details> {
             other => return Err(invalid(&format!("Invalid field: {other}"))),
         }
     }
-    d.set(
-        ent::FIELD_ASSET_MULTIPLE,
-        (multiple as i32).to_le_bytes().to_vec(),
-    );
-    d.set(ent::FIELD_FOLLOW_ONS, vec![open as u8]);
-    if let Some(j) = json_details {
-        d.set(ent::FIELD_JSON_DETAILS, j);
+    if open {
+        d.set(ent::FIELD_FOLLOW_ONS, vec![1]);
     }
     Ok(d)
 }

@@ -4,6 +4,7 @@
 use super::args::{type_name, Args};
 use super::dispatch::{Handler, RpcContext};
 use super::entities::{self, resolve, Kind};
+use super::entity_options::{custom_fields, looks_like_reference, StreamFlags};
 use super::errors::*;
 use crate::chain::entities::Entity;
 use crate::chain::state::StateView;
@@ -362,78 +363,23 @@ fn create_common(ctx: &RpcContext, args: &Args, from: Option<Option<Address>>) -
     Ok(json!(txid.to_string()))
 }
 
-pub fn looks_like_reference(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('-').collect();
-    parts.len() == 3
-        && parts[0].trim_start().parse::<i64>().is_ok()
-        && parts[1].parse::<i64>().is_ok()
-        && parts[2].parse::<u32>().is_ok_and(|p| p <= 65535)
-}
-
-/// Custom fields: a JSON object, stored as UBJSON.
-pub fn custom_fields(v: &Value) -> RpcResult<Vec<u8>> {
-    if !v.is_object() {
-        return Err(invalid("Invalid details"));
-    }
-    ubjson::encode(v)
-        .map_err(|_| invalid("Couldn't transfer details JSON object to internal UBJSON format"))
-}
-
 /// The `open` parameter of `create stream`: (permissions byte, restrictions byte).
 fn open_flag(v: &Value) -> RpcResult<(u8, u8)> {
     match v {
-        Value::Bool(true) => Ok((0, 0)),
-        Value::Bool(false) => Ok((permission::WRITE as u8, 0)),
+        Value::Bool(open) => StreamFlags::open(*open).finish(),
         Value::Object(o) => {
-            let mut perms = 0u8;
-            let mut restrict = 0u8;
-            let mut salted: Option<bool> = None;
+            let mut flags = StreamFlags::open(true);
             for (k, val) in o {
                 match k.as_str() {
-                    "restrict" => {
-                        let s = val
-                            .as_str()
-                            .ok_or_else(|| invalid("Invalid restrict field, should be string"))?;
-                        for t in s.split(',').filter(|t| !t.is_empty()) {
-                            match t {
-                                "write" => perms |= permission::WRITE as u8,
-                                "read" => perms |= permission::READ as u8,
-                                "onchain" => restrict |= ent::RESTRICT_ONCHAIN,
-                                "offchain" => restrict |= ent::RESTRICT_OFFCHAIN,
-                                _ => {
-                                    return Err(RpcError::new(
-                                        RPC_NOT_SUPPORTED,
-                                        "Unsupported restriction",
-                                    ))
-                                }
-                            }
-                        }
-                    }
-                    "salted" => {
-                        salted = Some(
-                            val.as_bool()
-                                .ok_or_else(|| invalid("Invalid salted, should be boolean"))?,
-                        )
-                    }
+                    "restrict" => flags.restrict(val)?,
+                    "salted" => flags.salted(
+                        val.as_bool()
+                            .ok_or_else(|| invalid("Invalid salted, should be boolean"))?,
+                    ),
                     _ => return Err(invalid("Invalid field, should be restrict or salted")),
                 }
             }
-            if perms & permission::READ as u8 != 0 {
-                restrict |= ent::RESTRICT_ONCHAIN;
-                if salted.is_none() {
-                    restrict |= ent::RESTRICT_SALTED;
-                }
-            }
-            if salted == Some(true) {
-                restrict |= ent::RESTRICT_SALTED;
-            }
-            if restrict & ent::RESTRICT_ONCHAIN != 0 && restrict & ent::RESTRICT_OFFCHAIN != 0 {
-                return Err(RpcError::new(
-                    RPC_NOT_SUPPORTED,
-                    "Stream cannot be restricted from both onchain and offchain items",
-                ));
-            }
-            Ok((perms, restrict))
+            flags.finish()
         }
         _ => Err(invalid("Invalid open flag, should be boolean or object")),
     }
