@@ -99,7 +99,7 @@ pub fn sign_input_with(
     hash_type: EcdsaSighashType,
 ) -> Result<(), VerifyError> {
     let msg = sighash(tx, index, prev_script, hash_type.to_u32())?;
-    let sig = secp().sign_ecdsa(&msg, &key.secret);
+    let sig = crate::primitives::ecdsa::sign(&msg, &key.secret);
     let mut sig_bytes = sig.serialize_der().to_vec();
     sig_bytes.push(hash_type.to_u32() as u8);
     let push = |v: Vec<u8>| PushBytesBuf::try_from(v).expect("signature and key fit a push");

@@ -2,6 +2,7 @@
 //! Knows nothing of the layers above.
 
 pub mod address;
+pub mod ecdsa;
 pub mod entity;
 pub mod hextext;
 pub mod keys;
