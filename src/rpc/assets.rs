@@ -474,24 +474,7 @@ fn listassets(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
             .ok_or_else(|| invalid("Invalid start"))?,
     };
     let st = ctx.node.state.read();
-    let list: Vec<Entity> = match args.get(0) {
-        None | Some(Value::Null) => entities::all_of(&st, entities::Kind::Asset),
-        Some(Value::String(s)) if s == "*" => entities::all_of(&st, entities::Kind::Asset),
-        Some(Value::String(s)) if s.is_empty() => return Ok(json!([])),
-        Some(v @ Value::String(_)) => vec![asset_param(&st, v)?],
-        Some(v @ Value::Array(_)) => {
-            let mut found = super::args::string_list(v)?
-                .iter()
-                .map(|s| asset_param(&st, &json!(s)))
-                .collect::<RpcResult<Vec<_>>>()?;
-            found.sort_by_key(|e| {
-                e.position
-                    .map_or((u32::MAX, u32::MAX), |p| (p.height, p.offset))
-            });
-            found
-        }
-        Some(_) => return Err(invalid("Invalid value, expected string or array")),
-    };
+    let list = entities::listed(&st, entities::Kind::Asset, args.get(0), asset_param)?;
     let verbose = strict_verbose(args, 1)?;
     let (s, c) = super::args::adjust_start_and_count(start, count, list.len() as i64);
     Ok(Value::Array(

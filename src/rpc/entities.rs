@@ -176,3 +176,35 @@ pub fn all_of(st: &NodeState, kind: Kind) -> Vec<Entity> {
         .filter_map(|(_, id)| view.entity(&id))
         .collect()
 }
+
+/// The entities a listing's first parameter names, as `listassets` and `liststreams` read it:
+/// every one of `kind` for nothing, null or `"*"`, none for `""`, one for an identifier, and
+/// those of an array of identifiers in the order they were created. `one` resolves an
+/// identifier with the listing's own error messages.
+pub fn listed(
+    st: &NodeState,
+    kind: Kind,
+    selector: Option<&Value>,
+    one: impl Fn(&NodeState, &Value) -> RpcResult<Entity>,
+) -> RpcResult<Vec<Entity>> {
+    match selector {
+        None | Some(Value::Null) => Ok(all_of(st, kind)),
+        Some(Value::String(s)) if s == "*" => Ok(all_of(st, kind)),
+        Some(Value::String(s)) if s.is_empty() => Ok(Vec::new()),
+        Some(v @ Value::String(_)) => Ok(vec![one(st, v)?]),
+        Some(v @ Value::Array(_)) => {
+            let mut found = super::args::string_list(v)?
+                .into_iter()
+                .map(|s| one(st, &Value::String(s)))
+                .collect::<RpcResult<Vec<_>>>()?;
+            found.sort_by_key(|e| {
+                e.position
+                    .map_or((u32::MAX, u32::MAX), |p| (p.height, p.offset))
+            });
+            Ok(found)
+        }
+        Some(_) => Err(RpcError::invalid_parameter(
+            "Invalid value, expected string or array",
+        )),
+    }
+}

@@ -393,25 +393,7 @@ fn liststreams(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     let count = count_param(args, 2, u64::MAX)?;
     let start = start_param(args, 3)?;
     let st = ctx.node.state.read();
-    let mut list: Vec<Entity> = match args.get(0) {
-        None | Some(Value::Null) => entities::all_of(&st, entities::Kind::Stream),
-        Some(Value::String(s)) if s == "*" => entities::all_of(&st, entities::Kind::Stream),
-        Some(Value::String(s)) if s.is_empty() => return Ok(json!([])),
-        Some(v @ Value::String(_)) => vec![stream_param(&st, v)?],
-        Some(v @ Value::Array(_)) => {
-            let ids = super::args::string_list(v)?;
-            let mut found = ids
-                .iter()
-                .map(|s| stream_param(&st, &json!(s)))
-                .collect::<RpcResult<Vec<_>>>()?;
-            found.sort_by_key(|e| {
-                e.position
-                    .map_or((u32::MAX, u32::MAX), |p| (p.height, p.offset))
-            });
-            found
-        }
-        Some(_) => return Err(invalid("Invalid value, expected string or array")),
-    };
+    let mut list = entities::listed(&st, entities::Kind::Stream, args.get(0), stream_param)?;
     let verbose = verbose_flag(args, 1)?;
     let (s, c) = window(start, count, list.len() as u64);
     list = list.into_iter().skip(s as usize).take(c as usize).collect();
