@@ -6,31 +6,6 @@ mod common;
 use common::*;
 use serde_json::{json, Value};
 
-/// A successful call's result.
-fn call(node: &TestNode, method: &str, params: Value) -> Value {
-    let reply = node.rpc(method, params.clone());
-    assert!(
-        reply["error"].is_null(),
-        "{method} {params} failed: {}",
-        reply["error"]
-    );
-    reply["result"].clone()
-}
-
-/// A failing call's (code, message).
-fn call_err(node: &TestNode, method: &str, params: Value) -> (i64, String) {
-    let reply = node.rpc(method, params.clone());
-    assert!(
-        !reply["error"].is_null(),
-        "{method} {params} should fail, gave {}",
-        reply["result"]
-    );
-    (
-        reply["error"]["code"].as_i64().unwrap(),
-        reply["error"]["message"].as_str().unwrap().to_string(),
-    )
-}
-
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -78,12 +53,6 @@ fn unspent_of(node: &TestNode, address: &str, asset: Option<&str>) -> Value {
 }
 
 /// The chain admin's address (the wallet's first) and a new wallet address.
-fn admin_and_new_address(node: &TestNode) -> (String, String) {
-    let text = |v: Value| v.as_str().expect("an address").to_string();
-    let admin = text(call(node, "getaddresses", json!([]))[0].clone());
-    (admin, text(call(node, "getnewaddress", json!([]))))
-}
-
 fn sign(node: &TestNode, hex: &Value) -> String {
     let signed = call(node, "signrawtransaction", json!([hex]));
     assert_eq!(signed["complete"], true, "{signed}");

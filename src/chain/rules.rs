@@ -657,7 +657,8 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
     }
 }
 
-/// Total raw quantity in genesis outputs; None if missing or not positive.
+/// Total raw quantity in genesis outputs; None if missing or negative (MultiChain lets an
+/// asset be issued with none).
 fn genesis_total(kinds: &[OutputKind]) -> Option<i64> {
     let mut total: i64 = 0;
     let mut any = false;
@@ -666,7 +667,7 @@ fn genesis_total(kinds: &[OutputKind]) -> Option<i64> {
             genesis: Some(g), ..
         } = k
         {
-            if *g <= 0 {
+            if *g < 0 {
                 return None;
             }
             total = total.checked_add(*g)?;

@@ -379,9 +379,15 @@ impl Node {
             ],
             "issue permission for this asset",
         )?;
+        // Like MultiChain, no units and no details make a plain payment, not an issue.
+        let follow_on = if raw > 0 || details.is_some() {
+            vec![Element::FollowOn(vec![(id, raw)]).encode()]
+        } else {
+            Vec::new()
+        };
         let mut outputs = vec![TxOut {
             value: Amount::from_sat(native),
-            script_pubkey: script::pay_to(to, &[Element::FollowOn(vec![(id, raw)]).encode()]),
+            script_pubkey: script::pay_to(to, &follow_on),
         }];
         if let Some(d) = details {
             outputs.push(TxOut {

@@ -356,9 +356,6 @@ fn issue_common(ctx: &RpcContext, args: &Args, from: Option<Option<Address>>) ->
     if let Some(fields) = args.get(off + 5) {
         details.set(ent::FIELD_JSON_DETAILS, custom_fields(fields)?);
     }
-    if raw <= 0 {
-        return Err(invalid("Invalid quantity or smallest unit."));
-    }
     let txid = ctx.node.issue(from.flatten(), &to, details, raw, native)?;
     Ok(json!(txid.to_string()))
 }
@@ -631,12 +628,14 @@ fn getaddressbalances(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
 fn gettotalbalances(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     args.arity(0, 3)?;
     let minconf = minconf_param(args, 0)?;
-    args.opt_bool(1, false)?;
+    let watch_only = args.opt_bool(1, false)?;
     let include_locked = args.opt_bool(2, false)?;
     let st = ctx.node.state.read();
     let rows: Vec<_> = balance_outputs(ctx, &st, None, include_locked, minconf)
         .into_iter()
-        .filter(|row| st.wallet.is_mine(&row.address))
+        .filter(|row| {
+            st.wallet.is_mine(&row.address) || watch_only && st.wallet.is_watch_only(&row.address)
+        })
         .collect();
     Ok(balance_rows(&st, &sum_assets(&rows).1))
 }
@@ -655,6 +654,50 @@ fn getassetbalances(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     gettotalbalances(ctx, &rest)
 }
 
+/// getmultibalances' addresses, with MultiChain's messages: an array is read item by item
+/// (its own wording), a comma-separated string like other address lists.
+fn multibalance_addresses(ctx: &RpcContext, st: &NodeState, v: &Value) -> RpcResult<Vec<Address>> {
+    let in_wallet = |a: &Address| st.wallet.is_mine(a) || st.wallet.is_watch_only(a);
+    let Value::Array(items) = v else {
+        let list = address_list(v, &ctx.node.format)?;
+        if let Some(a) = list.iter().find(|a| !in_wallet(a)) {
+            return Err(RpcError::new(
+                RPC_WALLET_ADDRESS_NOT_FOUND,
+                format!("Non-wallet address: {}", ctx.node.format.encode_address(a)),
+            ));
+        }
+        return Ok(list);
+    };
+    let mut list: Vec<Address> = Vec::with_capacity(items.len());
+    for item in items {
+        let tok = item.as_str().ok_or_else(|| {
+            RpcError::new(
+                RPC_INVALID_ADDRESS_OR_KEY,
+                "Invalid address, expected string",
+            )
+        })?;
+        let a = ctx.node.format.decode_address(tok).map_err(|_| {
+            RpcError::new(
+                RPC_INVALID_ADDRESS_OR_KEY,
+                format!("Invalid address: {tok}"),
+            )
+        })?;
+        if list.contains(&a) {
+            return Err(invalid(&format!(
+                "Invalid parameter, duplicate address: {tok}"
+            )));
+        }
+        if !in_wallet(&a) {
+            return Err(RpcError::new(
+                RPC_WALLET_ADDRESS_NOT_FOUND,
+                format!("Non-wallet address : {tok}"),
+            ));
+        }
+        list.push(a);
+    }
+    Ok(list)
+}
+
 fn getmultibalances(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     args.arity(0, 5)?;
     let st = ctx.node.state.read();
@@ -663,18 +706,10 @@ fn getmultibalances(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
         Some(Value::String(s)) if s == "*" => None,
         Some(Value::String(s)) if s.is_empty() => return Ok(json!({})),
         Some(v) => {
-            let list = address_list(v, &ctx.node.format)?;
+            let list = multibalance_addresses(ctx, &st, v)?;
             if list.is_empty() {
                 // MultiChain answers an empty address list with an empty object.
                 return Ok(json!({}));
-            }
-            for a in &list {
-                if !st.wallet.is_mine(a) && !st.wallet.is_watch_only(a) {
-                    return Err(RpcError::new(
-                        RPC_WALLET_ADDRESS_NOT_FOUND,
-                        format!("Non-wallet address: {}", ctx.node.format.encode_address(a)),
-                    ));
-                }
             }
             Some(list)
         }
@@ -692,19 +727,30 @@ fn getmultibalances(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
         ),
     };
     let minconf = minconf_param(args, 2)?;
-    args.opt_bool(3, false)?;
+    // Watch-only addresses count when asked for, or when the addresses are named.
+    let watch_only = args.opt_bool(3, false)? || addresses.is_some();
     let include_locked = args.opt_bool(4, false)?;
     let rows = balance_outputs(ctx, &st, None, include_locked, minconf);
     let keep = |id: &[u8; 16]| assets.as_ref().is_none_or(|l| l.contains(id));
+    // As MultiChain: an address is listed when it holds native currency or a chosen asset;
+    // with chosen assets, each listed address shows every one of them that some address
+    // holds, at zero where it holds none.
     let mut per: Vec<(Address, AssetAmounts)> = Vec::new();
     let mut total: AssetAmounts = Vec::new();
-    for WalletOutput {
-        address: a,
-        assets: amounts,
-        ..
-    } in &rows
-    {
-        if addresses.as_ref().is_some_and(|l| !l.contains(a)) {
+    for row in &rows {
+        let a = &row.address;
+        if addresses.as_ref().is_some_and(|l| !l.contains(a))
+            || !(st.wallet.is_mine(a) || watch_only && st.wallet.is_watch_only(a))
+        {
+            continue;
+        }
+        let held: AssetAmounts = row
+            .assets
+            .iter()
+            .filter(|(id, _)| keep(id))
+            .copied()
+            .collect();
+        if held.is_empty() && row.coin.output.value.to_sat() == 0 {
             continue;
         }
         let entry = match per.iter_mut().position(|(x, _)| x == a) {
@@ -714,22 +760,31 @@ fn getmultibalances(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
                 &mut per.last_mut().unwrap().1
             }
         };
-        for (id, q) in amounts.iter().filter(|(id, _)| keep(id)) {
-            let _ = metadata::add_amount(entry, *id, *q);
-            let _ = metadata::add_amount(&mut total, *id, *q);
+        for (id, q) in held {
+            let _ = metadata::add_amount(entry, id, q);
+            let _ = metadata::add_amount(&mut total, id, q);
         }
     }
+    let with_zeros = |amounts: &AssetAmounts| {
+        let mut amounts = amounts.clone();
+        if assets.is_some() {
+            for (id, _) in &total {
+                let _ = metadata::add_amount(&mut amounts, *id, 0);
+            }
+        }
+        amounts
+    };
     let mut out = Map::new();
     for (a, amounts) in &per {
         out.insert(
             ctx.node.format.encode_address(a),
-            balance_rows(&st, amounts),
+            balance_rows(&st, &with_zeros(amounts)),
         );
     }
     if let Some(list) = &addresses {
         for a in list {
             out.entry(ctx.node.format.encode_address(a))
-                .or_insert(json!([]));
+                .or_insert_with(|| balance_rows(&st, &with_zeros(&Vec::new())));
         }
     }
     out.insert("total".into(), balance_rows(&st, &total));

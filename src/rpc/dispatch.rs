@@ -7,7 +7,8 @@ use super::errors::{RpcError, RpcResult, RPC_MISC_ERROR};
 use super::help::HelpTexts;
 use super::serial_lane::SerialLane;
 use super::{
-    addresses, assets, blockchain, control, mining, network, permissions, raw, streams, wallettx,
+    addresses, assets, blockchain, control, mining, network, permissions, raw, stream_summary,
+    streams, wallettx,
 };
 use crate::node::Node;
 use jsonrpsee::types::{ErrorObjectOwned, Params};
@@ -45,6 +46,7 @@ pub fn methods() -> Vec<(&'static str, Handler)> {
     m.extend(addresses::METHODS);
     m.extend(permissions::METHODS);
     m.extend(streams::METHODS);
+    m.extend(stream_summary::METHODS);
     m.extend(assets::METHODS);
     m.extend(assets::FILTER_METHODS);
     m.extend(raw::METHODS);

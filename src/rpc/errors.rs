@@ -115,7 +115,7 @@ impl From<NodeError> for RpcError {
                 RpcError::new(RPC_DUPLICATE_NAME, r.to_string())
             }
             NodeError::Build(BuildError::InsufficientAssets) => {
-                RpcError::new(RPC_WALLET_INSUFFICIENT_FUNDS, "Insufficient asset funds")
+                RpcError::new(RPC_WALLET_INSUFFICIENT_FUNDS, "Insufficient funds.")
             }
             NodeError::Ledger(l) => RpcError::new(RPC_DATABASE_ERROR, l.to_string()),
             other => RpcError::new(RPC_INTERNAL_ERROR, other.to_string()),

@@ -18,6 +18,7 @@ pub mod permissions;
 pub mod raw;
 pub mod serial_lane;
 pub mod server;
+pub mod stream_summary;
 pub mod streams;
 pub mod txjson;
 pub mod wallettx;

@@ -1,5 +1,5 @@
 //! Streams: create, liststreams, getstreaminfo, subscribe, unsubscribe, publish*, the item
-//! listing commands, stream keys and publishers, summaries, gettxoutdata.
+//! listing commands, stream keys and publishers, gettxoutdata (summaries: stream_summary.rs).
 
 use super::args::{type_name, Args};
 use super::dispatch::{Handler, RpcContext};
@@ -19,7 +19,7 @@ use crate::primitives::script::{FORMAT_JSON, FORMAT_RAW, FORMAT_TEXT};
 use crate::primitives::ubjson;
 use serde_json::{json, Map, Value};
 
-pub const METHODS: [(&str, Handler); 21] = [
+pub const METHODS: [(&str, Handler); 19] = [
     ("create", create),
     ("createfrom", createfrom),
     ("liststreams", liststreams),
@@ -38,8 +38,6 @@ pub const METHODS: [(&str, Handler); 21] = [
     ("getstreamitem", getstreamitem),
     ("liststreamtxitems", liststreamtxitems),
     ("liststreamblockitems", liststreamblockitems),
-    ("getstreamkeysummary", getstreamkeysummary),
-    ("getstreampublishersummary", getstreampublishersummary),
     ("gettxoutdata", gettxoutdata),
 ];
 
@@ -50,7 +48,7 @@ fn invalid(msg: &str) -> RpcError {
 }
 
 /// Resolver A: a stream identifier parameter.
-fn stream_param(st: &NodeState, v: &Value) -> RpcResult<Entity> {
+pub fn stream_param(st: &NodeState, v: &Value) -> RpcResult<Entity> {
     match v {
         Value::Null => Err(invalid("Invalid stream identifier")),
         Value::String(s) if s.is_empty() => Err(invalid("Invalid stream identifier")),
@@ -88,7 +86,7 @@ fn stream_param(st: &NodeState, v: &Value) -> RpcResult<Entity> {
     }
 }
 
-fn require_subscribed(st: &NodeState, e: &Entity) -> RpcResult<()> {
+pub fn require_subscribed(st: &NodeState, e: &Entity) -> RpcResult<()> {
     if e.restricted_permissions() as u32 & permission::READ != 0 {
         return Err(RpcError::new(
             RPC_NOT_SUPPORTED,
@@ -1031,149 +1029,27 @@ fn liststreamblockitems(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
         return Ok(json!([]));
     }
     require_subscribed(&st, &stream)?;
-    let mut txids = Vec::new();
+    // count and start choose among the blocks' transactions with items in this stream.
+    let mut with_items = Vec::new();
     for h in heights {
         if let Some(b) = ctx.node.block(h)? {
-            txids.extend(b.txdata.iter().skip(1).map(|t| t.compute_txid()));
-        }
-    }
-    let (s, c) = window(start, count, txids.len() as u64);
-    let mut out = Vec::new();
-    for t in txids.iter().skip(s as usize).take(c as usize) {
-        for item in tx_items(ctx, &st, &stream, t)? {
-            out.push(item_json(ctx, &st, &item, verbose));
-        }
-    }
-    Ok(Value::Array(out))
-}
-
-// ----------------------------------------------------------------------------------------
-// Summaries
-
-#[derive(Default)]
-struct MergeMode {
-    recursive: bool,
-    ignore_other: bool,
-    no_update: bool,
-    omit_null: bool,
-}
-
-fn merge(into: &mut Map<String, Value>, from: &Map<String, Value>, mode: &MergeMode) {
-    for (k, v) in from {
-        match (into.get_mut(k), v) {
-            (Some(Value::Object(a)), Value::Object(b)) if mode.recursive => merge(a, b, mode),
-            (Some(_), _) if mode.no_update => {}
-            _ => {
-                into.insert(k.clone(), v.clone());
-            }
-        }
-    }
-}
-
-fn without_nulls(m: &Map<String, Value>) -> Map<String, Value> {
-    m.iter()
-        .filter(|(_, v)| !v.is_null())
-        .map(|(k, v)| {
-            let v = match v {
-                Value::Object(o) => Value::Object(without_nulls(o)),
-                other => other.clone(),
-            };
-            (k.clone(), v)
-        })
-        .collect()
-}
-
-fn sorted(v: Value) -> Value {
-    match v {
-        Value::Object(m) => {
-            let mut entries: Vec<(String, Value)> = m.into_iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(&b.0));
-            Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
-        }
-        other => other,
-    }
-}
-
-fn summary(ctx: &RpcContext, args: &Args, publisher: bool) -> RpcResult<Value> {
-    args.arity(3, 3)?;
-    let mut mode = MergeMode::default();
-    let mut merge_seen = false;
-    let mut first_publishers = 0;
-    for t in super::args::string_list(&args.values[2])? {
-        match t.as_str() {
-            "jsonobjectmerge" => merge_seen = true,
-            "recursive" => mode.recursive = true,
-            "ignore" | "ignoreother" => mode.ignore_other = true,
-            "ignoremissing" => {}
-            "noupdate" => mode.no_update = true,
-            "omitnull" => mode.omit_null = true,
-            "firstpublishersany" | "firstpublishersall" if !publisher => {
-                first_publishers += 1;
-                if first_publishers > 1 {
-                    return Err(invalid(
-                        "firstpublishers* option can appear only once in them mode",
-                    ));
+            for t in b.txdata.iter().skip(1) {
+                let items = tx_items(ctx, &st, &stream, &t.compute_txid())?;
+                if !items.is_empty() {
+                    with_items.push(items);
                 }
             }
-            other => return Err(invalid(&format!("Unrecognized mode: {other}"))),
         }
     }
-    if !merge_seen {
-        return Err(invalid("missing jsonobjectmerge"));
-    }
-    let st = ctx.node.state.read();
-    let stream = stream_param(&st, &args.values[0])?;
-    require_subscribed(&st, &stream)?;
-    let what = args.str(1)?;
-    let of = if publisher {
-        IndexOf::Publisher(
-            ctx.node
-                .format
-                .decode_address(what)
-                .map_err(|_| RpcError::new(RPC_INVALID_ADDRESS_OR_KEY, "Invalid address"))?,
-        )
-    } else {
-        IndexOf::Key(what.as_bytes().to_vec())
-    };
-    let id = stream.short_id();
-    let (confirmed, pending) = st.streams.index_counts(&ctx.node.ledger, &id, &of)?;
-    let items = st.streams.index_items(
-        &ctx.node.ledger,
-        &id,
-        &of,
-        confirmed,
-        (0, confirmed + pending),
-    )?;
-    let mut acc = Map::new();
-    for item in items {
-        let value = if item.format == FORMAT_JSON {
-            ubjson::decode(&item.data).ok()
-        } else {
-            None
-        };
-        match value {
-            Some(Value::Object(o)) => merge(&mut acc, &o, &mode),
-            _ if mode.ignore_other => {}
-            _ => {
-                return Err(RpcError::new(
-                    RPC_NOT_ALLOWED,
-                    "Some items to be merged are in the wrong format (try using 'ignoreother')",
-                ))
-            }
-        }
-    }
-    if mode.omit_null {
-        acc = without_nulls(&acc);
-    }
-    Ok(json!({"json": sorted(Value::Object(acc))}))
-}
-
-fn getstreamkeysummary(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
-    summary(ctx, args, false)
-}
-
-fn getstreampublishersummary(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
-    summary(ctx, args, true)
+    let (s, c) = window(start, count, with_items.len() as u64);
+    let out = with_items
+        .iter()
+        .skip(s as usize)
+        .take(c as usize)
+        .flatten()
+        .map(|item| item_json(ctx, &st, item, verbose))
+        .collect();
+    Ok(Value::Array(out))
 }
 
 // ----------------------------------------------------------------------------------------

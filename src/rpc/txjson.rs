@@ -70,6 +70,16 @@ fn opcode_name(op: Opcode) -> String {
     }
 }
 
+/// Bitcoin's name for the kind of an output script.
+pub fn destination_type(parsed: Option<&ParsedScript>) -> &'static str {
+    match parsed.map(|p| &p.destination) {
+        Some(Destination::PubKeyHash(_)) => "pubkeyhash",
+        Some(Destination::ScriptHash(_)) => "scripthash",
+        Some(Destination::NullData(_)) => "nulldata",
+        _ => "nonstandard",
+    }
+}
+
 /// `scriptPubKey` object: asm, hex, and destination facts.
 pub fn script_pubkey_json(
     ctx: &RpcContext,
@@ -79,12 +89,7 @@ pub fn script_pubkey_json(
     let mut m = Map::new();
     m.insert("asm".into(), json!(script_asm(script)));
     m.insert("hex".into(), json!(hex::encode(script.as_bytes())));
-    let kind = match parsed.map(|p| &p.destination) {
-        Some(Destination::PubKeyHash(_)) => "pubkeyhash",
-        Some(Destination::ScriptHash(_)) => "scripthash",
-        Some(Destination::NullData(_)) => "nulldata",
-        _ => "nonstandard",
-    };
+    let kind = destination_type(parsed);
     if let Some(a) = parsed.and_then(|p| p.address()) {
         m.insert("reqSigs".into(), json!(1));
         m.insert("type".into(), json!(kind));
@@ -160,7 +165,7 @@ fn entity_for(st: &NodeState, id: &[u8; 16]) -> Value {
 }
 
 /// A permission grant for an entity, with only the keys meaningful for it.
-fn entity_grant_json(st: &NodeState, id: &[u8; 16], g: &script::PermissionGrant) -> Value {
+pub fn entity_grant_json(st: &NodeState, id: &[u8; 16], g: &script::PermissionGrant) -> Value {
     let e = st.view().entity(id);
     let flag = |bit| json!(g.bits & bit != 0);
     let mut m = Map::new();
@@ -183,7 +188,7 @@ fn entity_grant_json(st: &NodeState, id: &[u8; 16], g: &script::PermissionGrant)
 }
 
 /// One asset row of a transaction output.
-fn asset_row(ctx: &RpcContext, st: &NodeState, id: &[u8; 16], raw: i64, kind: &str) -> Value {
+pub fn asset_row(ctx: &RpcContext, st: &NodeState, id: &[u8; 16], raw: i64, kind: &str) -> Value {
     match st.view().entity(id) {
         Some(e) => {
             let mut m = super::entities::asset_ident(&e, true);
@@ -316,6 +321,19 @@ pub fn tx_to_json(ctx: &RpcContext, st: &NodeState, tx: &Transaction) -> Value {
                             &txid.to_string(),
                             n as u32,
                             script::FORMAT_RAW,
+                            data
+                        )]),
+                    );
+                }
+                // `{"json":…}` or `{"text":…}` data outside a stream: shown as it was given.
+                Some(OutputKind::Formatted { format, data }) => {
+                    m.insert(
+                        "data".into(),
+                        json!([super::streams::shown_data(
+                            ctx,
+                            &txid.to_string(),
+                            n as u32,
+                            *format,
                             data
                         )]),
                     );

@@ -102,6 +102,8 @@ fn entry_json(
     let mut create: Option<Value> = None;
     let mut issue: Option<Value> = None;
     let publishers = entities::addresses(ctx, &signers(&tx));
+    // What each output adds to the verbose `vout` entries: its item and its data.
+    let mut per_output: Vec<(Option<Value>, Option<Value>)> = vec![(None, None); tx.output.len()];
     for (n, out) in tx.output.iter().enumerate() {
         let Some(parsed) = script::parse(&out.script_pubkey) else {
             continue;
@@ -117,18 +119,16 @@ fn entry_json(
                 follow_ons,
                 ..
             } => {
-                for (entity, g) in grants {
-                    if entity.is_none() {
-                        let mut p = match grant_json(&g) {
-                            Value::Object(o) => o,
-                            _ => Map::new(),
-                        };
-                        p.insert(
-                            "addresses".into(),
-                            json!([ctx.node.format.encode_address(&address)]),
-                        );
-                        permissions.push(Value::Object(p));
-                    }
+                for (entity, g) in &grants {
+                    let mut p = match grant_for(st, entity.as_ref(), g) {
+                        Value::Object(o) => o,
+                        _ => Map::new(),
+                    };
+                    p.insert(
+                        "addresses".into(),
+                        json!([ctx.node.format.encode_address(&address)]),
+                    );
+                    permissions.push(Value::Object(p));
                 }
                 let issued: Option<(Entity, i64, bool)> = if let Some(g) = genesis {
                     view.entity(&short_id(&txid)).map(|e| (e, g, true))
@@ -208,21 +208,19 @@ fn entry_json(
                     "data".into(),
                     super::streams::shown_data(ctx, &txid_text, n as u32, format, &d),
                 );
+                per_output[n].0 = Some(Value::Object(it.clone()));
                 items.push(Value::Object(it));
             }
             OutputKind::Data(Some(d)) => {
-                data.push(super::streams::shown_data(
-                    ctx,
-                    &txid_text,
-                    n as u32,
-                    script::FORMAT_RAW,
-                    &d,
-                ));
+                let shown =
+                    super::streams::shown_data(ctx, &txid_text, n as u32, script::FORMAT_RAW, &d);
+                per_output[n].1 = Some(shown.clone());
+                data.push(shown);
             }
             OutputKind::Formatted { format, data: d } => {
-                data.push(super::streams::shown_data(
-                    ctx, &txid_text, n as u32, format, &d,
-                ));
+                let shown = super::streams::shown_data(ctx, &txid_text, n as u32, format, &d);
+                per_output[n].1 = Some(shown.clone());
+                data.push(shown);
             }
             _ => {}
         }
@@ -257,12 +255,161 @@ fn entry_json(
     m.insert("time".into(), json!(time));
     m.insert("timereceived".into(), json!(rec.time));
     if verbose {
+        let vin: Vec<Value> = tx
+            .input
+            .iter()
+            .enumerate()
+            .filter(|_| !tx.is_coinbase())
+            .map(|(i, input)| {
+                let spent = super::raw::find_transaction_in(ctx, st, &input.previous_output.txid)
+                    .ok()
+                    .flatten()
+                    .and_then(|(t, _)| t.output.get(input.previous_output.vout as usize).cloned());
+                let mut e = Map::new();
+                e.insert("txid".into(), json!(input.previous_output.txid.to_string()));
+                e.insert("vout".into(), json!(input.previous_output.vout));
+                let signer = || super::txjson::input_signer(&tx, i);
+                side_json(
+                    ctx,
+                    st,
+                    &mut e,
+                    spent.as_ref(),
+                    &input.previous_output.txid,
+                    signer,
+                );
+                Value::Object(e)
+            })
+            .collect();
+        let vout: Vec<Value> = tx
+            .output
+            .iter()
+            .enumerate()
+            .map(|(n, out)| {
+                let mut e = Map::new();
+                e.insert("n".into(), json!(n));
+                side_json(ctx, st, &mut e, Some(out), &txid, || None);
+                let (item, data) = &per_output[n];
+                if let Some(item) = item {
+                    e.insert("items".into(), json!([item]));
+                }
+                if let Some(data) = data {
+                    e.insert("data".into(), json!([data]));
+                }
+                Value::Object(e)
+            })
+            .collect();
+        m.insert("vin".into(), Value::Array(vin));
+        m.insert("vout".into(), Value::Array(vout));
         m.insert("hex".into(), json!(crate::primitives::tx::encode_hex(&tx)));
     }
     Ok(Some(Value::Object(m)))
 }
 
-/// The `count` entries ending `skip` before the newest, oldest first.
+/// A grant as wallet history shows it: global, or for a stream or asset.
+fn grant_for(st: &NodeState, entity: Option<&[u8; 16]>, g: &script::PermissionGrant) -> Value {
+    match entity {
+        None => grant_json(g),
+        Some(id) => super::txjson::entity_grant_json(st, id, g),
+    }
+}
+
+/// What MultiChain's verbose wallet entries tell of an input (the output it spends, found
+/// in `created_by`) or an output: its addresses and type, whether the wallet holds it, its
+/// amount, assets and, for an output, grants. An input whose spent output is not known
+/// shows its signer.
+fn side_json(
+    ctx: &RpcContext,
+    st: &NodeState,
+    e: &mut Map<String, Value>,
+    out: Option<&bitcoin::TxOut>,
+    created_by: &Txid,
+    signer: impl Fn() -> Option<Address>,
+) {
+    let parsed = out.and_then(|o| script::parse(&o.script_pubkey));
+    let address = match out {
+        Some(_) => parsed.as_ref().and_then(|p| p.address()),
+        None => signer(),
+    };
+    e.insert(
+        "addresses".into(),
+        entities::addresses(ctx, &address.into_iter().collect::<Vec<_>>()),
+    );
+    let kind = match (out, address) {
+        (Some(_), _) => super::txjson::destination_type(parsed.as_ref()),
+        (None, Some(_)) => "pubkeyhash",
+        (None, None) => "nonstandard",
+    };
+    e.insert("type".into(), json!(kind));
+    e.insert(
+        "ismine".into(),
+        json!(address.is_some_and(|a| st.wallet.is_mine(&a))),
+    );
+    e.insert(
+        "iswatchonly".into(),
+        json!(address.is_some_and(|a| st.wallet.is_watch_only(&a))),
+    );
+    let Some(out) = out else {
+        return;
+    };
+    let multiple = ctx.node.params.int("native-currency-multiple").max(1) as f64;
+    e.insert(
+        "amount".into(),
+        double(out.value.to_sat() as f64 / multiple),
+    );
+    let Some(OutputKind::Payment {
+        assets,
+        genesis,
+        follow_ons,
+        grants,
+        ..
+    }) = parsed.as_ref().and_then(|p| classify(p).ok())
+    else {
+        return;
+    };
+    let mut rows = Vec::new();
+    if let Some(g) = genesis {
+        rows.push(super::txjson::asset_row(
+            ctx,
+            st,
+            &short_id(created_by),
+            g,
+            "issuefirst",
+        ));
+    }
+    for (id, q) in &follow_ons {
+        rows.push(super::txjson::asset_row(ctx, st, id, *q, "issuemore"));
+    }
+    for (id, q) in &assets {
+        rows.push(super::txjson::asset_row(ctx, st, id, *q, "transfer"));
+    }
+    if !rows.is_empty() {
+        e.insert("assets".into(), Value::Array(rows));
+    }
+    if e.contains_key("n") && !grants.is_empty() {
+        let grants = grants
+            .iter()
+            .map(|(entity, g)| grant_for(st, entity.as_ref(), g))
+            .collect();
+        e.insert("permissions".into(), Value::Array(grants));
+    }
+}
+
+/// Which of `n` entries (0 the newest) a `count`/`skip` window takes, as MultiChain's lists
+/// do: one reaching past the oldest keeps its size and ends at the oldest; one starting past
+/// it is empty.
+fn newest_first_window(n: i64, skip: i64, count: i64) -> std::ops::Range<i64> {
+    if n <= skip {
+        0..0
+    } else if n < skip.saturating_add(count) {
+        (n - count).max(0)..n
+    } else {
+        skip..skip + count
+    }
+}
+
+/// `count` entries, `skip` back from the newest, oldest first: all wallet entries, or those
+/// involving `only`. As in MultiChain, a window reaching past the oldest entry keeps its size
+/// and ends at the oldest one; one starting past it is empty.
 fn window_entries(
     ctx: &RpcContext,
     st: &NodeState,
@@ -272,21 +419,40 @@ fn window_entries(
     verbose: bool,
 ) -> RpcResult<Value> {
     let total = ctx.node.ledger.wallet_tx_count()? as i64;
-    let mut out = Vec::new();
-    let mut seq = total - 1 - skip;
-    let mut skipped = 0;
-    // With an address filter, entries not involving it do not count.
-    while seq >= 0 && (out.len() as i64) < count {
-        if let Some(rec) = ctx.node.ledger.wallet_tx(seq as u64)? {
-            if let Some(e) = entry_json(ctx, st, &rec, only, verbose)? {
-                if only.is_some() && skipped < 0 {
-                    skipped += 1;
-                } else {
-                    out.push(e);
+    let wanted = skip.saturating_add(count);
+    // Newest first, the entries that count: all of them by position, or those involving
+    // `only` as far back as the window can reach.
+    let mut found: Vec<WalletTx> = Vec::new();
+    match only {
+        None => {
+            let window = newest_first_window(total, skip, count);
+            for j in window {
+                if let Some(rec) = ctx.node.ledger.wallet_tx((total - 1 - j) as u64)? {
+                    found.push(rec);
                 }
             }
         }
-        seq -= 1;
+        Some(a) => {
+            let mut seq = total - 1;
+            while seq >= 0 && (found.len() as i64) < wanted {
+                if let Some(rec) = ctx.node.ledger.wallet_tx(seq as u64)? {
+                    if rec.mine.contains(a) || rec.others.contains(a) {
+                        found.push(rec);
+                    }
+                }
+                seq -= 1;
+            }
+            let window = newest_first_window(found.len() as i64, skip, count);
+            found = found
+                .drain(window.start as usize..window.end as usize)
+                .collect();
+        }
+    }
+    let mut out = Vec::new();
+    for rec in &found {
+        if let Some(e) = entry_json(ctx, st, rec, only, verbose)? {
+            out.push(e);
+        }
     }
     out.reverse();
     Ok(Value::Array(out))

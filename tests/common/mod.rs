@@ -410,3 +410,38 @@ pub fn assert_same_shape(ours: &Value, golden: &Value, what: &str) {
 pub fn is_txid(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
+
+/// A successful call's result; panics with the error otherwise.
+pub fn call(node: &TestNode, method: &str, params: Value) -> Value {
+    let reply = node.rpc(method, params.clone());
+    assert!(
+        reply["error"].is_null(),
+        "{method} {params} failed: {}",
+        reply["error"]
+    );
+    reply["result"].clone()
+}
+
+/// A failing call's (code, message); panics if it succeeds.
+pub fn call_err(node: &TestNode, method: &str, params: Value) -> (i64, String) {
+    let reply = node.rpc(method, params.clone());
+    assert!(
+        !reply["error"].is_null(),
+        "{method} {params} should fail, gave {}",
+        reply["result"]
+    );
+    (
+        reply["error"]["code"].as_i64().unwrap(),
+        reply["error"]["message"].as_str().unwrap().to_string(),
+    )
+}
+
+/// The genesis admin's address and a new address of the same wallet.
+pub fn admin_and_new_address(node: &TestNode) -> (String, String) {
+    let text = |v: Value| v.as_str().expect("an address").to_string();
+    let admin = text(call(node, "getaddresses", serde_json::json!([]))[0].clone());
+    (
+        admin,
+        text(call(node, "getnewaddress", serde_json::json!([]))),
+    )
+}

@@ -1,0 +1,233 @@
+//! Wallet history, stream summaries, block item listings and balances answer as MultiChain
+//! 2.3 does in the cases its source shows and our first answers got wrong.
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+
+/// One block holding, in this order, one item of `s1` and two of `s2`; its height.
+fn block_with_three_items(node: &TestNode) -> u64 {
+    call(node, "create", json!(["stream", "s1", true]));
+    call(node, "create", json!(["stream", "s2", true]));
+    node.wait_mined();
+    call(node, "subscribe", json!([["s1", "s2"]]));
+    call(node, "pause", json!(["mining"]));
+    call(node, "publish", json!(["s1", "k", "aa"]));
+    call(node, "publish", json!(["s2", "k", "bb"]));
+    call(node, "publish", json!(["s2", "k", "cc"]));
+    call(node, "resume", json!(["mining"]));
+    node.wait_mined();
+    let item = &call(node, "liststreamitems", json!(["s1", true]))[0];
+    item["blockheight"].as_u64().expect("a mined item")
+}
+
+#[test]
+fn block_item_listings_count_only_the_streams_own_transactions() {
+    let node = TestNode::create("blockitems", &["-target-block-time=2"]);
+    let height = block_with_three_items(&node);
+    let block = height.to_string();
+    // count 1, start -1: the last of s1's transactions in the block, not the block's last.
+    let last = call(
+        &node,
+        "liststreamblockitems",
+        json!(["s1", block, false, 1]),
+    );
+    assert_eq!(last.as_array().unwrap().len(), 1, "{last}");
+    assert_eq!(last[0]["data"], "aa");
+    let s2 = call(
+        &node,
+        "liststreamblockitems",
+        json!(["s2", block, false, 1, 0]),
+    );
+    assert_eq!(s2[0]["data"], "bb");
+    let all = call(&node, "liststreamblockitems", json!(["s2", block]));
+    assert_eq!(all.as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn address_history_pages_over_that_addresss_own_entries() {
+    let node = TestNode::create("addrhistory", &["-target-block-time=2"]);
+    let (admin, other) = admin_and_new_address(&node);
+    let first = call(&node, "grant", json!([other, "receive"]));
+    let second = call(&node, "grant", json!([other, "send"]));
+    call(&node, "create", json!(["stream", "s1", true]));
+    node.wait_mined();
+    let txids = |v: Value| -> Vec<Value> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["txid"].clone())
+            .collect()
+    };
+    // Skipping one of the address's own entries leaves the older grant.
+    let mine = call(&node, "listaddresstransactions", json!([other, 10]));
+    assert_eq!(txids(mine.clone()), vec![first.clone(), second.clone()], "{mine}");
+    let page = call(&node, "listaddresstransactions", json!([other, 1, 1]));
+    assert_eq!(txids(page), vec![first.clone()]);
+    let page = call(&node, "listaddresstransactions", json!([other, 1, 0]));
+    assert_eq!(txids(page), vec![second.clone()]);
+    // Reaching past the address's oldest entry, the window still holds `count` of them.
+    let page = call(&node, "listaddresstransactions", json!([other, 10, 1]));
+    assert_eq!(txids(page), vec![first.clone(), second.clone()]);
+    let page = call(&node, "listaddresstransactions", json!([other, 10, 2]));
+    assert_eq!(page, json!([]));
+    // A window reaching past the oldest entry keeps its size and ends at the oldest.
+    let all = txids(call(&node, "listwallettransactions", json!([1000, 0])));
+    let n = all.len();
+    assert!(n >= 4, "{all:?}");
+    let tail = txids(call(&node, "listwallettransactions", json!([3, n - 1])));
+    assert_eq!(tail, all[..3].to_vec());
+    let past = call(&node, "listwallettransactions", json!([3, n]));
+    assert_eq!(past, json!([]));
+    let _ = admin;
+}
+
+#[test]
+fn verbose_wallet_entries_show_inputs_outputs_and_stream_grants() {
+    let node = TestNode::create("verbosehistory", &["-target-block-time=2"]);
+    let (admin, other) = admin_and_new_address(&node);
+    call(&node, "create", json!(["stream", "closed1", false]));
+    node.wait_mined();
+    let grant = call(&node, "grant", json!([other, "closed1.write"]));
+    let entry = call(&node, "getwallettransaction", json!([grant, false, true]));
+    let perms = entry["permissions"].as_array().unwrap();
+    assert_eq!(perms.len(), 1, "{entry}");
+    assert_eq!(perms[0]["for"]["name"], "closed1");
+    assert_eq!(perms[0]["write"], true);
+    assert_eq!(perms[0]["addresses"], json!([other]));
+    let keys: Vec<&str> = entry
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let at = |k: &str| keys.iter().position(|x| *x == k).unwrap();
+    assert!(at("timereceived") < at("vin") && at("vin") < at("vout") && at("vout") < at("hex"));
+    let vin = &entry["vin"][0];
+    assert_eq!(vin["addresses"], json!([admin]));
+    assert_eq!(vin["ismine"], true);
+    assert!(vin["txid"].is_string() && vin["vout"].is_u64(), "{vin}");
+    let granted = entry["vout"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["addresses"] == json!([other]))
+        .unwrap_or_else(|| panic!("no output to {other}: {entry}"));
+    assert_eq!(granted["type"], "pubkeyhash");
+    assert_eq!(granted["permissions"][0]["write"], true);
+}
+
+#[test]
+fn key_summaries_can_take_only_the_first_publishers_items() {
+    let node = TestNode::create("summaries", &["-target-block-time=2"]);
+    let (admin, other) = admin_and_new_address(&node);
+    call(&node, "grant", json!([other, "send"]));
+    call(&node, "create", json!(["stream", "sm", true]));
+    node.wait_mined();
+    call(&node, "subscribe", json!(["sm"]));
+    let publish = |from: &str, value: Value| {
+        call(
+            &node,
+            "publishfrom",
+            json!([from, "sm", "m", {"json": value}]),
+        );
+    };
+    publish(&admin, json!({"a": 1, "z": 2}));
+    publish(&other, json!({"q": 5}));
+    publish(&admin, json!({"a": 7, "n": null}));
+    let summary =
+        |mode: &str| call(&node, "getstreamkeysummary", json!(["sm", "m", mode]))["json"].clone();
+    assert_eq!(
+        summary("jsonobjectmerge"),
+        json!({"a": 7, "n": null, "q": 5, "z": 2})
+    );
+    assert_eq!(
+        summary("jsonobjectmerge,firstpublishersany"),
+        json!({"a": 7, "n": null, "z": 2})
+    );
+    assert_eq!(
+        summary("jsonobjectmerge,firstpublishersall,omitnull"),
+        json!({"a": 7, "z": 2})
+    );
+}
+
+#[test]
+fn json_data_outside_streams_is_decoded_in_transactions() {
+    let node = TestNode::create("formatted", &["-target-block-time=2"]);
+    let (admin, _) = admin_and_new_address(&node);
+    let txid = call(
+        &node,
+        "sendwithdatafrom",
+        json!([admin, admin, {}, {"json": {"a": 1}}]),
+    );
+    let tx = call(&node, "getrawtransaction", json!([txid, 1]));
+    let data: Vec<&Value> = tx["vout"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|o| o.get("data"))
+        .collect();
+    assert_eq!(data, vec![&json!([{"json": {"a": 1}}])], "{tx}");
+}
+
+#[test]
+fn balances_list_holders_and_zero_rows_as_multichain_does() {
+    let node = TestNode::create("balances", &["-target-block-time=2"]);
+    let (admin, other) = admin_and_new_address(&node);
+    call(&node, "grant", json!([other, "receive"]));
+    call(
+        &node,
+        "issue",
+        json!([admin, {"name": "gold", "open": true}, 100, 1]),
+    );
+    call(&node, "issue", json!([admin, "silver", 50, 1]));
+    node.wait_mined();
+    call(&node, "sendasset", json!([other, "silver", 5]));
+    node.wait_mined();
+    // `other` holds only silver: with gold chosen it shows gold at zero; without any holding
+    // of a chosen asset an address is left out.
+    let multi = call(&node, "getmultibalances", json!(["*", ["gold", "silver"]]));
+    let names = |rows: &Value| -> Vec<(String, f64)> {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["name"].as_str().unwrap().to_string(),
+                    r["qty"].as_f64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        names(&multi[&other]),
+        vec![("gold".to_string(), 0.0), ("silver".to_string(), 5.0)]
+    );
+    let gold_only = call(&node, "getmultibalances", json!(["*", "gold"]));
+    assert!(gold_only.get(&other).is_none(), "{gold_only}");
+    assert_eq!(
+        names(&gold_only["total"]),
+        vec![("gold".to_string(), 100.0)]
+    );
+    // Named addresses are always listed; zero rows only for assets some of them hold.
+    let named = call(&node, "getmultibalances", json!([[other], "gold"]));
+    assert_eq!(named[&other], json!([]));
+    let named = call(&node, "getmultibalances", json!([[other], ["gold", "silver"]]));
+    assert_eq!(names(&named[&other]), vec![("silver".to_string(), 5.0)]);
+    let (code, message) = call_err(&node, "getmultibalances", json!([[other, other]]));
+    assert_eq!(
+        (code, message),
+        (-8, format!("Invalid parameter, duplicate address: {other}"))
+    );
+    // Asking for zero more units is a plain payment, not an issue; issuing none is allowed.
+    call(&node, "issuemore", json!([admin, "gold", 0]));
+    call(&node, "issue", json!([admin, "empty", 0]));
+    node.wait_mined();
+    let gold = call(&node, "getassetinfo", json!(["gold"]));
+    assert_eq!(gold["issuecount"], 1, "{gold}");
+    let empty = call(&node, "getassetinfo", json!(["empty"]));
+    assert_eq!(empty["issueqty"], 0.0, "{empty}");
+    let (code, message) = call_err(&node, "sendasset", json!([other, "gold", 1000]));
+    assert_eq!((code, message.as_str()), (-6, "Insufficient funds."));
+}
