@@ -62,7 +62,11 @@ fn address_history_pages_over_that_addresss_own_entries() {
     };
     // Skipping one of the address's own entries leaves the older grant.
     let mine = call(&node, "listaddresstransactions", json!([other, 10]));
-    assert_eq!(txids(mine.clone()), vec![first.clone(), second.clone()], "{mine}");
+    assert_eq!(
+        txids(mine.clone()),
+        vec![first.clone(), second.clone()],
+        "{mine}"
+    );
     let page = call(&node, "listaddresstransactions", json!([other, 1, 1]));
     assert_eq!(txids(page), vec![first.clone()]);
     let page = call(&node, "listaddresstransactions", json!([other, 1, 0]));
@@ -213,7 +217,11 @@ fn balances_list_holders_and_zero_rows_as_multichain_does() {
     // Named addresses are always listed; zero rows only for assets some of them hold.
     let named = call(&node, "getmultibalances", json!([[other], "gold"]));
     assert_eq!(named[&other], json!([]));
-    let named = call(&node, "getmultibalances", json!([[other], ["gold", "silver"]]));
+    let named = call(
+        &node,
+        "getmultibalances",
+        json!([[other], ["gold", "silver"]]),
+    );
     assert_eq!(names(&named[&other]), vec![("silver".to_string(), 5.0)]);
     let (code, message) = call_err(&node, "getmultibalances", json!([[other, other]]));
     assert_eq!(

@@ -17,7 +17,7 @@ use crate::primitives::permission;
 use bitcoin::OutPoint;
 use serde_json::{json, Map, Value};
 
-pub const METHODS: [(&str, Handler); 27] = [
+pub const METHODS: [(&str, Handler); 26] = [
     ("issue", issue),
     ("issuefrom", issuefrom),
     ("issuemore", issuemore),
@@ -44,10 +44,7 @@ pub const METHODS: [(&str, Handler); 27] = [
     ("listlockunspent", listlockunspent),
     ("gettxout", gettxout),
     ("getbalance", getbalance),
-    ("listtxfilters", listfilters),
 ];
-
-pub const FILTER_METHODS: [(&str, Handler); 1] = [("liststreamfilters", listfilters)];
 
 fn invalid(msg: &str) -> RpcError {
     RpcError::invalid_parameter(msg)
@@ -221,6 +218,18 @@ fn multiple_of(units: f64) -> RpcResult<i64> {
     Ok(multiple)
 }
 
+/// The quantity of `issue`/`issuemore`: a number (an object would be a token issue, which
+/// MultiChain refuses here too).
+fn quantity_param(v: &Value) -> RpcResult<f64> {
+    if v.is_object() {
+        return Err(RpcError::new(
+            RPC_NOT_SUPPORTED,
+            "Invalid quantity, should be numeric",
+        ));
+    }
+    number(v)
+}
+
 fn issue(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     args.arity(3, usize::MAX)?;
     issue_common(ctx, args, None)
@@ -240,7 +249,7 @@ fn issue_common(ctx: &RpcContext, args: &Args, from: Option<Option<Address>>) ->
     let off = from.is_some() as usize;
     let to = to_address(ctx, &args.values[off])?;
     let native = opt_native(ctx, args.given(off + 4))?;
-    let quantity = number(&args.values[off + 2])?;
+    let quantity = quantity_param(&args.values[off + 2])?;
     let units = match args.given(off + 3) {
         Some(v) => number(v)?,
         None => 1.0,
@@ -400,7 +409,7 @@ fn issuemore_common(
         let st = ctx.node.state.read();
         asset_param(&st, &args.values[off + 1])?
     };
-    let q = number(&args.values[off + 2])?;
+    let q = quantity_param(&args.values[off + 2])?;
     let raw = (q * asset.multiple() as f64 + 0.499999) as i64;
     if raw < 0 {
         return Err(invalid("Invalid asset quantity"));
@@ -867,7 +876,7 @@ fn sendasset_common(
         Value::String(s) if s.is_empty() => return Err(invalid("Invalid asset reference")),
         v => asset_param(&st, v)?,
     };
-    let q = number(&args.values[off + 2])?;
+    let q = quantity_param(&args.values[off + 2])?;
     let raw = (q * asset.multiple() as f64 + 0.499999) as i64;
     if raw < 0 {
         return Err(invalid("Invalid asset quantity"));
@@ -1164,19 +1173,4 @@ fn gettxout(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
         m.insert("permissions".into(), Value::Array(perms));
     }
     Ok(Value::Object(m))
-}
-
-/// listtxfilters / liststreamfilters: this node has no filters, so always empty.
-fn listfilters(_ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
-    args.arity(0, 3)?;
-    if let Some(v) = args.get(1) {
-        if !v.is_boolean() {
-            return Err(invalid("Invalid parameter value type, should be boolean"));
-        }
-    }
-    match args.get(0) {
-        None | Some(Value::Null) => Ok(json!([])),
-        Some(Value::String(s)) if s.is_empty() || s == "*" => Ok(json!([])),
-        Some(_) => Err(invalid("Invalid filter identifier, wrong filter type.")),
-    }
 }

@@ -266,16 +266,12 @@ pub fn parse_block_set(v: &Value, blocks: &[BlockInfo]) -> RpcResult<Vec<u32>> {
         _ => {
             let items: Vec<String> = match v {
                 Value::Number(_) => vec![super::args::int_of(v)?.to_string()],
-                Value::String(s) => s.split(',').map(str::to_string).collect(),
-                Value::Array(a) => a
-                    .iter()
-                    .map(|x| {
-                        x.as_str()
-                            .map(str::to_string)
-                            .ok_or_else(|| RpcError::invalid_parameter("Invalid block identifier"))
-                    })
-                    .collect::<RpcResult<_>>()?,
-                _ => return Err(RpcError::invalid_parameter("Invalid block identifier")),
+                // A list read like C++'s getline: "" names nothing, a trailing comma adds nothing.
+                Value::String(s) if s.is_empty() => Vec::new(),
+                Value::String(s) => {
+                    super::args::string_list(&json!(s.strip_suffix(',').unwrap_or(s)))?
+                }
+                other => super::args::string_list(other)?,
             };
             for s in items {
                 let (from, to) = if let Some(n) = string_to_int(&s) {
@@ -290,9 +286,16 @@ pub fn parse_block_set(v: &Value, blocks: &[BlockInfo]) -> RpcResult<Vec<u32>> {
                 {
                     (a, b)
                 } else {
-                    if s.len() != 64 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    let hex = s.bytes().all(|b| b.is_ascii_hexdigit());
+                    if s.is_empty() || !s.len().is_multiple_of(2) || !hex {
                         return Err(RpcError::invalid_parameter(format!(
                             "Block hash must be hexadecimal string (not '{s}')"
+                        )));
+                    }
+                    if s.len() != 64 {
+                        return Err(RpcError::invalid_parameter(format!(
+                            "Block hash must be of length 64 (not {})",
+                            s.len()
                         )));
                     }
                     let hash = BlockHash::from_str(&s).map_err(|_| {

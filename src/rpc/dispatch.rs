@@ -7,8 +7,8 @@ use super::errors::{RpcError, RpcResult, RPC_MISC_ERROR};
 use super::help::HelpTexts;
 use super::serial_lane::SerialLane;
 use super::{
-    addresses, assets, blockchain, control, mining, network, permissions, raw, stream_summary,
-    streams, wallettx,
+    addresses, assets, blockchain, control, filters, mining, network, permissions, raw,
+    stream_summary, streams, wallettx,
 };
 use crate::node::Node;
 use jsonrpsee::types::{ErrorObjectOwned, Params};
@@ -48,7 +48,7 @@ pub fn methods() -> Vec<(&'static str, Handler)> {
     m.extend(streams::METHODS);
     m.extend(stream_summary::METHODS);
     m.extend(assets::METHODS);
-    m.extend(assets::FILTER_METHODS);
+    m.extend(filters::METHODS);
     m.extend(raw::METHODS);
     m.extend(wallettx::METHODS);
     m

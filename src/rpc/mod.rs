@@ -11,6 +11,7 @@ pub mod dispatch;
 pub mod entities;
 pub mod entity_options;
 pub mod errors;
+pub mod filters;
 pub mod help;
 pub mod mining;
 pub mod network;

@@ -6,14 +6,14 @@ use super::dispatch::{Handler, RpcContext};
 use super::entities::{resolve, Kind};
 use super::entity_options::{custom_fields, parse_asset_restrict, StreamFlags};
 use super::errors::*;
-use super::streams::parse_data;
+use super::streams::{item_object, parse_data};
 use super::txjson::tx_to_json;
 use crate::chain::entities::Entity;
 use crate::chain::metadata::{self, AssetAmounts};
 use crate::chain::state::StateView;
 use crate::chain::verify::{sign_input_with, verify_input};
 use crate::chain::TxReject;
-use crate::node::actions::{creation_output, item_output, ItemSpec};
+use crate::node::actions::{creation_output, item_output};
 use crate::node::{NodeError, NodeState};
 use crate::primitives::address::Address;
 use crate::primitives::entity::{self as ent, Details};
@@ -149,7 +149,8 @@ fn getrawtransaction(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     Ok(Value::Object(m))
 }
 
-fn parse_hash(s: &str, name: &str) -> RpcResult<Txid> {
+/// A transaction hash parameter, with Bitcoin's `ParseHashV` messages.
+pub fn parse_hash(s: &str, name: &str) -> RpcResult<Txid> {
     if s.is_empty() || !s.len().is_multiple_of(2) || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(invalid(&format!(
             "{name} must be hexadecimal string (not '{s}')"
@@ -281,60 +282,7 @@ fn data_output(ctx: &RpcContext, st: &NodeState, v: &Value, kinds: DataKinds) ->
                 })?,
                 _ => return Err(invalid("Invalid stream identifier")),
             };
-            let mut keys = None;
-            let mut data = None;
-            for (k, val) in obj {
-                match k.as_str() {
-                    "for" => {}
-                    "options" => {
-                        if val.as_str() != Some("") {
-                            return Err(invalid("Stream item options must be offchain or empty"));
-                        }
-                    }
-                    "key" => {
-                        let s = val.as_str().ok_or_else(|| invalid("Invalid key"))?;
-                        if keys.is_some() {
-                            return Err(invalid(
-                                "only one of the key fields can appear in the object",
-                            ));
-                        }
-                        if s.len() > 256 {
-                            return Err(invalid("Item key is too long"));
-                        }
-                        keys = Some(vec![s.as_bytes().to_vec()]);
-                    }
-                    "keys" => {
-                        let a = val
-                            .as_array()
-                            .ok_or_else(|| invalid("Invalid keys - should be array"))?;
-                        if a.is_empty() {
-                            return Err(invalid("Invalid keys - should be non-empty array"));
-                        }
-                        if keys.is_some() {
-                            return Err(invalid(
-                                "only one of the key fields can appear in the object",
-                            ));
-                        }
-                        let mut list = Vec::new();
-                        for k in a {
-                            let s = k.as_str().ok_or_else(|| invalid("key should be string"))?;
-                            if s.len() > 256 {
-                                return Err(invalid("Item key is too long"));
-                            }
-                            list.push(s.as_bytes().to_vec());
-                        }
-                        keys = Some(list);
-                    }
-                    "data" => data = Some(parse_data(val)?),
-                    other => return Err(invalid(&format!("Invalid field: {other}"))),
-                }
-            }
-            let (format, data) = data.ok_or_else(|| invalid("Missing data field"))?;
-            let keys = keys.ok_or_else(|| invalid("Missing keys field"))?;
-            Ok(item_output(
-                stream.short_id(),
-                &ItemSpec { keys, format, data },
-            ))
+            Ok(item_output(stream.short_id(), &item_object(obj)?))
         }
         Some("create") if kinds.entities => {
             let details = match obj.get("create").and_then(Value::as_str) {
@@ -1147,6 +1095,22 @@ fn signrawtransaction(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
             ))
         }
     };
+    {
+        let st = ctx.node.state.read();
+        let view = st.view();
+        for (op, given) in &prevtxs {
+            if let Some(coin) = view.coin(op).filter(|c| c.output.script_pubkey != *given) {
+                return Err(RpcError::new(
+                    RPC_OUTPUT_NOT_FOUND,
+                    format!(
+                        "Previous output scriptPubKey mismatch:\n{}\nvs:\n{}",
+                        super::txjson::script_asm(&coin.output.script_pubkey),
+                        super::txjson::script_asm(given)
+                    ),
+                ));
+            }
+        }
+    }
     let complete = sign_tx(ctx, &mut tx, &prevtxs, args.get(2), args.get(3))?;
     Ok(json!({"hex": txcodec::encode_hex(&tx), "complete": complete}))
 }

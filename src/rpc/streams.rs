@@ -420,7 +420,7 @@ fn getstreaminfo(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
 }
 
 /// Resolver C: any entity (subscribe/unsubscribe).
-fn any_entity(st: &NodeState, s: &str) -> RpcResult<Entity> {
+pub fn any_entity(st: &NodeState, s: &str) -> RpcResult<Entity> {
     if s.is_empty() {
         return Err(invalid("Invalid entity identifier"));
     }
@@ -590,19 +590,21 @@ fn publish_common(
 ) -> RpcResult<Value> {
     let off = from.is_some() as usize;
     let from = from.flatten();
-    // Parsed before taking the lock; reported in MultiChain's order (stream errors first).
-    let item = parse_keys(&args.values[off + 1]).and_then(|keys| {
+    // Parsed before taking the lock; reported in MultiChain's order: the stream and its
+    // publisher, keys and options, what the stream allows, then the data.
+    let keys = parse_keys(&args.values[off + 1]).and_then(|keys| {
         publish_options(args.get(off + 3))?;
-        let (format, data) = parse_data(&args.values[off + 2])?;
-        Ok(ItemSpec { keys, format, data })
+        Ok(keys)
     });
+    let data = parse_data(&args.values[off + 2]);
     // One lock for checking and publishing: under load every extra acquisition waits.
     let txid = ctx.node.publish_with(from, |st| -> RpcResult<_> {
         let stream = stream_param(st, &args.values[off])?;
         check_publisher_in(ctx, st, &stream, from)?;
-        let item = item?;
+        let keys = keys?;
         check_publishable(&stream)?;
-        Ok((stream, vec![item]))
+        let (format, data) = data?;
+        Ok((stream, vec![ItemSpec { keys, format, data }]))
     })?;
     Ok(json!(txid.to_string()))
 }
@@ -748,7 +750,7 @@ fn publishmulti_common(
                 }
             })?;
         }
-        specs.push((stream, multi_item(obj)?));
+        specs.push((stream, item_object(obj)?));
     }
     for (stream, _) in &specs {
         check_publishable(stream)?;
@@ -757,45 +759,46 @@ fn publishmulti_common(
     Ok(json!(txid.to_string()))
 }
 
-/// One publishmulti item object: `key`/`keys`, `data`, `options`.
-fn multi_item(obj: &Map<String, Value>) -> RpcResult<ItemSpec> {
-    let mut keys: Option<Vec<Vec<u8>>> = None;
+/// The keys and data of an item object (`publishmulti` items, `{"for": …}` raw data), as
+/// MultiChain reads them: `key` or `keys`, `data`, `options`; unlike `publish`, a key may be
+/// `*`.
+pub fn item_object(obj: &Map<String, Value>) -> RpcResult<ItemSpec> {
+    let mut keys: Option<Vec<Value>> = None;
     let mut data: Option<(u8, Vec<u8>)> = None;
-    publish_options(obj.get("options"))?;
     for (k, v) in obj {
         match k.as_str() {
-            "for" | "options" => {}
-            "key" => {
-                if keys.is_some() {
-                    return Err(invalid(
-                        "only one of the key fields can appear in the object",
-                    ));
-                }
-                if !v.is_string() {
-                    return Err(invalid("Invalid key"));
-                }
-                keys = Some(parse_keys(v)?);
+            "for" => {}
+            "options" => publish_options(Some(v))?,
+            "key" | "keys" if keys.is_some() => {
+                return Err(invalid(
+                    "only one of the key fields can appear in the object",
+                ))
             }
-            "keys" => {
-                if keys.is_some() {
-                    return Err(invalid(
-                        "only one of the key fields can appear in the object",
-                    ));
+            "key" if v.is_string() => keys = Some(vec![v.clone()]),
+            "key" => return Err(invalid("Invalid key")),
+            "keys" => match v {
+                Value::Array(a) if a.is_empty() => {
+                    return Err(invalid("Invalid keys - should be non-empty array"))
                 }
-                let arr = v
-                    .as_array()
-                    .ok_or_else(|| invalid("Invalid keys - should be array"))?;
-                if arr.is_empty() {
-                    return Err(invalid("Invalid keys - should be non-empty array"));
-                }
-                keys = Some(parse_keys(v)?);
-            }
+                Value::Array(a) => keys = Some(a.clone()),
+                _ => return Err(invalid("Invalid keys - should be array")),
+            },
             "data" => data = Some(parse_data(v)?),
             other => return Err(invalid(&format!("Invalid field: {other}"))),
         }
     }
-    let (format, data) = data.ok_or_else(|| invalid("Missing data field"))?;
     let keys = keys.ok_or_else(|| invalid("Missing keys field"))?;
+    let (format, data) = data.ok_or_else(|| invalid("Missing data field"))?;
+    let keys = keys
+        .iter()
+        .map(|k| {
+            let s = k.as_str().ok_or_else(|| invalid("key should be string"))?;
+            if s.len() > MAX_KEY {
+                return Err(invalid("Item key is too long"));
+            }
+            Ok(s.as_bytes().to_vec())
+        })
+        .collect::<RpcResult<_>>()?;
     Ok(ItemSpec { keys, format, data })
 }
 
@@ -972,27 +975,19 @@ fn tx_items(
 }
 
 fn txid_param(s: &str) -> RpcResult<bitcoin::Txid> {
-    if s.len() != 64 {
-        return Err(invalid(&format!(
-            "txid must be of length 64 (not {})",
-            s.len()
-        )));
-    }
-    s.parse()
-        .map_err(|_| invalid(&format!("txid must be hexadecimal string (not '{s}')")))
+    super::raw::parse_hash(s, "txid")
 }
 
+/// As in MultiChain, the items `liststreamtxitems` gives for the same arguments, if just one.
 fn getstreamitem(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
-    args.arity(2, 3)?;
-    let verbose = verbose_flag(args, 2)?;
-    let txid = txid_param(args.str(1)?)?;
-    let st = ctx.node.state.read();
-    let stream = stream_param(&st, &args.values[0])?;
-    let items = tx_items(ctx, &st, &stream, &txid)?;
-    match items.as_slice() {
-        [] => Err(RpcError::new(RPC_TX_NOT_FOUND, "This transaction was not found in this stream")),
-        [one] => Ok(item_json(ctx, &st, one, verbose)),
-        _ => Err(RpcError::new(
+    let items = liststreamtxitems(ctx, args)?;
+    match items.as_array().map(Vec::as_slice) {
+        Some([one]) => Ok(one.clone()),
+        Some([]) | None => Err(RpcError::new(
+            RPC_TX_NOT_FOUND,
+            "This transaction was not found in this stream",
+        )),
+        Some(_) => Err(RpcError::new(
             RPC_NOT_ALLOWED,
             "This transaction has more than one output for this stream, please use liststreamtxitems",
         )),

@@ -1,0 +1,108 @@
+//! Arguments MultiChain 2.3 reads in its own way: what it accepts, and the error it gives
+//! first when several things are wrong.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+
+#[test]
+fn arguments_are_checked_in_multichains_order_and_words() {
+    let node = TestNode::create("argchecks", &["-target-block-time=2"]);
+    let (admin, _) = admin_and_new_address(&node);
+    call(&node, "create", json!(["stream", "s1", true]));
+    call(
+        &node,
+        "create",
+        json!(["stream", "offonly", {"restrict": "onchain"}]),
+    );
+    node.wait_mined();
+    call(&node, "subscribe", json!(["s1"]));
+
+    // A stream taking only off-chain items refuses an on-chain one before reading its data.
+    let (code, message) = call_err(&node, "publish", json!(["offonly", "k", "zz"]));
+    assert_eq!(
+        (code, message.as_str()),
+        (
+            -701,
+            "Publishing onchain items is not allowed to this stream"
+        )
+    );
+    // publishmulti items may use the key `*`, which publish refuses.
+    call(
+        &node,
+        "publishmulti",
+        json!(["s1", [{"key": "*", "data": "aa"}]]),
+    );
+    let (code, message) = call_err(&node, "publish", json!(["s1", "*", "aa"]));
+    assert_eq!((code, message.as_str()), (-8, "Invalid item-key-string: *"));
+    let (_, message) = call_err(
+        &node,
+        "publishmulti",
+        json!(["s1", [{"keys": ["a", 1], "data": "aa"}]]),
+    );
+    assert_eq!(message, "key should be string");
+
+    // Transaction ids: hexadecimal first, then the length (Bitcoin's ParseHashV).
+    let (code, message) = call_err(&node, "getstreamitem", json!(["s1", "zz"]));
+    assert_eq!(
+        (code, message.as_str()),
+        (-8, "txid must be hexadecimal string (not 'zz')")
+    );
+    let (code, message) = call_err(&node, "getstreamitem", json!(["s1", "abcd"]));
+    assert_eq!(
+        (code, message.as_str()),
+        (-8, "txid must be of length 64 (not 4)")
+    );
+
+    // Block sets: "" names no block, numbers may come in an array.
+    assert_eq!(
+        call(&node, "liststreamblockitems", json!(["s1", ""])),
+        json!([])
+    );
+    assert_eq!(
+        call(&node, "listblocks", json!([[0, 1]]))
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    // A filter that does not exist is not found; a stream is not a filter.
+    let (code, message) = call_err(&node, "listtxfilters", json!(["nosuch"]));
+    assert_eq!(
+        (code, message.as_str()),
+        (-708, "Filter with this name not found: nosuch")
+    );
+    let (code, message) = call_err(&node, "liststreamfilters", json!(["s1"]));
+    assert_eq!(
+        (code, message.as_str()),
+        (-708, "Invalid filter identifier, not filter")
+    );
+
+    // An issue quantity given as an object is a token issue, which is not supported.
+    let (code, message) = call_err(&node, "issue", json!([admin, "t1", {"a": 1}]));
+    assert_eq!(
+        (code, message.as_str()),
+        (-702, "Invalid quantity, should be numeric")
+    );
+
+    // signrawtransaction refuses a previous output whose script is not the one on chain.
+    let coin = call(&node, "listunspent", json!([0]))[0].clone();
+    let raw = call(
+        &node,
+        "createrawtransaction",
+        json!([[{"txid": coin["txid"], "vout": coin["vout"]}], {}]),
+    );
+    let wrong = "76a914000000000000000000000000000000000000000088ac";
+    let (code, message) = call_err(
+        &node,
+        "signrawtransaction",
+        json!([raw, [{"txid": coin["txid"], "vout": coin["vout"], "scriptPubKey": wrong}]]),
+    );
+    assert_eq!(code, -712, "{message}");
+    assert!(
+        message.starts_with("Previous output scriptPubKey mismatch:\n"),
+        "{message}"
+    );
+}
