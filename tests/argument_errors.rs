@@ -87,6 +87,38 @@ fn arguments_are_checked_in_multichains_order_and_words() {
         (-702, "Invalid quantity, should be numeric")
     );
 
+    // Raw transaction parameters: each with the error MultiChain gives for it.
+    let (code, message) = call_err(&node, "createrawtransaction", json!([[], "x"]));
+    assert_eq!(
+        (code, message.as_str()),
+        (
+            -8,
+            "Invalid addresses, should be either object or array of objects"
+        )
+    );
+    let (code, message) = call_err(&node, "createrawtransaction", json!([[], {}, "aabb"]));
+    assert_eq!(
+        (code, message.as_str()),
+        (-1, "value is type str, expected array")
+    );
+
+    // issuemorefrom names a from-address outside the wallet before anything else.
+    call(&node, "issue", json!([admin, "closedgold", 10, 1]));
+    node.wait_mined();
+    let outsider = call(&node, "createkeypairs", json!([]))[0]["address"].clone();
+    let (code, message) = call_err(
+        &node,
+        "issuemorefrom",
+        json!([outsider, admin, "closedgold", 5]),
+    );
+    assert_eq!(
+        (code, message.as_str()),
+        (
+            -709,
+            "Private key for from-address is not found in this wallet"
+        )
+    );
+
     // signrawtransaction refuses a previous output whose script is not the one on chain.
     let coin = call(&node, "listunspent", json!([0]))[0].clone();
     let raw = call(

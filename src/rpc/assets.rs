@@ -426,6 +426,14 @@ fn issuemore_common(
         }
         None => None,
     };
+    if let Some(Some(a)) = &from {
+        if !ctx.node.state.read().wallet.is_mine(a) {
+            return Err(RpcError::new(
+                RPC_WALLET_ADDRESS_NOT_FOUND,
+                "Private key for from-address is not found in this wallet",
+            ));
+        }
+    }
     if !asset.open() {
         let given = args.values[off + 1].as_str().unwrap_or_default();
         return Err(RpcError::new(

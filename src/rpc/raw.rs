@@ -665,10 +665,10 @@ fn data_array(ctx: &RpcContext, st: &NodeState, v: Option<&Value>) -> RpcResult<
             }
             Ok(out)
         }
-        Some(other) => Err(RpcError::new(
-            RPC_TYPE_ERROR,
-            format!("Expected type array, got {}", type_name(other)),
-        )),
+        Some(other) => Err(RpcError::misc(format!(
+            "value is type {}, expected array",
+            type_name(other)
+        ))),
     }
 }
 
@@ -842,7 +842,12 @@ fn appendrawtransaction(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     let st = ctx.node.state.read();
     let (outputs, _) = match args.get(2) {
         None | Some(Value::Null) => (Vec::new(), Vec::new()),
-        Some(v) => address_outputs(ctx, &st, v)?,
+        Some(v @ (Value::Object(_) | Value::Array(_))) => address_outputs(ctx, &st, v)?,
+        Some(_) => {
+            return Err(invalid(
+                "Invalid addresses, should be either object or array of objects",
+            ))
+        }
     };
     let data = data_array(ctx, &st, args.get(3))?;
     let action = action_param(args.get(4))?;

@@ -187,8 +187,15 @@ pub fn entity_grant_json(st: &NodeState, id: &[u8; 16], g: &script::PermissionGr
     Value::Object(m)
 }
 
-/// One asset row of a transaction output.
-pub fn asset_row(ctx: &RpcContext, st: &NodeState, id: &[u8; 16], raw: i64, kind: &str) -> Value {
+/// One asset row of a transaction output; `None` for an asset this node does not know that
+/// the row does not create (MultiChain leaves such rows out).
+pub fn asset_row(
+    ctx: &RpcContext,
+    st: &NodeState,
+    id: &[u8; 16],
+    raw: i64,
+    kind: &str,
+) -> Option<Value> {
     match st.view().entity(id) {
         Some(e) => {
             let mut m = super::entities::asset_ident(&e, true);
@@ -196,11 +203,12 @@ pub fn asset_row(ctx: &RpcContext, st: &NodeState, id: &[u8; 16], raw: i64, kind
             m.insert("raw".into(), json!(raw));
             m.insert("type".into(), json!(kind));
             let _ = ctx;
-            Value::Object(m)
+            Some(Value::Object(m))
         }
-        None => {
-            json!({"name": null, "issuetxid": null, "assetref": null, "qty": null, "raw": raw, "type": kind})
-        }
+        None if kind == "issuefirst" => Some(
+            json!({"name": null, "issuetxid": null, "assetref": null, "qty": null, "raw": raw, "type": kind}),
+        ),
+        None => None,
     }
 }
 
@@ -259,14 +267,14 @@ pub fn tx_to_json(ctx: &RpcContext, st: &NodeState, tx: &Transaction) -> Value {
                 }) => {
                     let mut rows = Vec::new();
                     if let Some(g) = genesis {
-                        rows.push(asset_row(ctx, st, &own_id, *g, "issuefirst"));
+                        rows.extend(asset_row(ctx, st, &own_id, *g, "issuefirst"));
                     }
                     for (id, q) in follow_ons {
                         has_follow_on = true;
-                        rows.push(asset_row(ctx, st, id, *q, "issuemore"));
+                        rows.extend(asset_row(ctx, st, id, *q, "issuemore"));
                     }
                     for (id, q) in assets {
-                        rows.push(asset_row(ctx, st, id, *q, "transfer"));
+                        rows.extend(asset_row(ctx, st, id, *q, "transfer"));
                     }
                     if !rows.is_empty() {
                         m.insert("assets".into(), Value::Array(rows));

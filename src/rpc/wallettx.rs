@@ -368,7 +368,7 @@ fn side_json(
     };
     let mut rows = Vec::new();
     if let Some(g) = genesis {
-        rows.push(super::txjson::asset_row(
+        rows.extend(super::txjson::asset_row(
             ctx,
             st,
             &short_id(created_by),
@@ -377,10 +377,10 @@ fn side_json(
         ));
     }
     for (id, q) in &follow_ons {
-        rows.push(super::txjson::asset_row(ctx, st, id, *q, "issuemore"));
+        rows.extend(super::txjson::asset_row(ctx, st, id, *q, "issuemore"));
     }
     for (id, q) in &assets {
-        rows.push(super::txjson::asset_row(ctx, st, id, *q, "transfer"));
+        rows.extend(super::txjson::asset_row(ctx, st, id, *q, "transfer"));
     }
     if !rows.is_empty() {
         e.insert("assets".into(), Value::Array(rows));
