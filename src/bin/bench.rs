@@ -40,6 +40,9 @@ struct Args {
     /// Keep the data directory (printed) instead of deleting it.
     #[arg(long)]
     keep: bool,
+    /// Run the stream queries again after restarting the node.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    restart_queries: bool,
     /// Reuse a data directory a `--keep` run left (with as many `--items`): no publishing,
     /// only the query, getinfo and memory figures. The directory is kept.
     #[arg(long)]
@@ -117,12 +120,15 @@ fn main() {
         let start = (i * 104_729) % items.saturating_sub(10).max(1);
         format!(r#"["bench",false,10,{start}]"#)
     };
-    for clients in [1, args.clients] {
-        let label = format!("liststreamkeyitems (last 10 of a key), {clients} client(s)");
-        query_phase(&node, &args, clients, &label, key_query);
-        let label = format!("liststreamitems (10 from any position), {clients} client(s)");
-        query_phase(&node, &args, clients, &label, position_query);
-    }
+    let query_phases = |node: &BenchNode| {
+        for clients in [1, args.clients] {
+            let label = format!("liststreamkeyitems (last 10 of a key), {clients} client(s)");
+            query_phase(node, &args, clients, &label, key_query);
+            let label = format!("liststreamitems (10 from any position), {clients} client(s)");
+            query_phase(node, &args, clients, &label, position_query);
+        }
+    };
+    query_phases(&node);
 
     println!(
         "\n== getinfo for {} s, {} clients ==",
@@ -139,8 +145,17 @@ fn main() {
     println!("node RSS at the end: {:.1} MB", node.rss_mb());
     let disk = dir_size(&datadir.join(CHAIN));
     println!("data directory: {:.1} MB", disk as f64 / 1e6);
-
     node.stop(&node.client());
+
+    if args.restart_queries {
+        // A node that has been restarted reads the stream from table files that compactions
+        // have merged, with empty caches: the state every long-running node reaches.
+        println!("\n== stream queries after a restart ==");
+        node = BenchNode::start(&bin_dir, &datadir, &args.node_args);
+        node.wait_mined(&node.client());
+        query_phases(&node);
+        node.stop(&node.client());
+    }
     if args.keep || args.reuse.is_some() {
         println!("kept {}", datadir.display());
     } else {
