@@ -12,7 +12,6 @@
 use super::args::Args;
 use super::dispatch::{Handler, RpcContext};
 use super::errors::*;
-use crate::ledger::streams::IndexOf;
 use crate::primitives::script::{FORMAT_JSON, FORMAT_TEXT};
 use crate::primitives::ubjson;
 use serde_json::{json, Map, Value};
@@ -190,17 +189,7 @@ fn summary(ctx: &RpcContext, args: &Args, publisher: bool) -> RpcResult<Value> {
     let st = ctx.node.state.read();
     let stream = super::streams::stream_param(&st, &args.values[0])?;
     super::streams::require_subscribed(&st, &stream)?;
-    let what = args.str(1)?;
-    let of = if publisher {
-        IndexOf::Publisher(
-            ctx.node
-                .format
-                .decode_address(what)
-                .map_err(|_| RpcError::new(RPC_INVALID_ADDRESS_OR_KEY, "Invalid address"))?,
-        )
-    } else {
-        IndexOf::Key(what.as_bytes().to_vec())
-    };
+    let of = super::streams::index_of(ctx, publisher, args.str(1)?)?;
     let id = stream.short_id();
     let (confirmed, pending) = st.streams.index_counts(&ctx.node.ledger, &id, &of)?;
     let items = st.streams.index_items(

@@ -86,6 +86,18 @@ pub fn stream_param(st: &NodeState, v: &Value) -> RpcResult<Entity> {
     }
 }
 
+/// The key index (`what` a key) or the publisher index (`what` an address) of a stream.
+pub fn index_of(ctx: &RpcContext, publisher: bool, what: &str) -> RpcResult<IndexOf> {
+    if !publisher {
+        return Ok(IndexOf::Key(what.as_bytes().to_vec()));
+    }
+    ctx.node
+        .format
+        .decode_address(what)
+        .map(IndexOf::Publisher)
+        .map_err(|_| RpcError::new(RPC_INVALID_ADDRESS_OR_KEY, "Invalid address"))
+}
+
 pub fn require_subscribed(st: &NodeState, e: &Entity) -> RpcResult<()> {
     if e.restricted_permissions() as u32 & permission::READ != 0 {
         return Err(RpcError::new(
@@ -841,16 +853,7 @@ fn index_items(ctx: &RpcContext, args: &Args, publisher: bool) -> RpcResult<Valu
     let st = ctx.node.state.read();
     let stream = stream_param(&st, &args.values[0])?;
     require_subscribed(&st, &stream)?;
-    let of = if publisher {
-        IndexOf::Publisher(
-            ctx.node
-                .format
-                .decode_address(what)
-                .map_err(|_| RpcError::new(RPC_INVALID_ADDRESS_OR_KEY, "Invalid address"))?,
-        )
-    } else {
-        IndexOf::Key(what.as_bytes().to_vec())
-    };
+    let of = index_of(ctx, publisher, what)?;
     let id = stream.short_id();
     let (confirmed, pending) = st.streams.index_counts(&ctx.node.ledger, &id, &of)?;
     let (s, c) = window(start, count, confirmed + pending);

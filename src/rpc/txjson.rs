@@ -250,6 +250,15 @@ pub fn tx_to_json(ctx: &RpcContext, st: &NodeState, tx: &Transaction) -> Value {
         .map(|(n, o)| {
             let parsed = script::parse(&o.script_pubkey);
             let kind = parsed.as_ref().and_then(|p| classify(p).ok());
+            let shown = |format, data: &[u8]| {
+                json!([super::streams::shown_data(
+                    ctx,
+                    &txid.to_string(),
+                    n as u32,
+                    format,
+                    data
+                )])
+            };
             let mut m = Map::new();
             m.insert("value".into(), double(o.value.to_sat() as f64 / multiple));
             m.insert("n".into(), json!(n));
@@ -322,29 +331,11 @@ pub fn tx_to_json(ctx: &RpcContext, st: &NodeState, tx: &Transaction) -> Value {
                     m.insert("items".into(), json!([Value::Object(item)]));
                 }
                 Some(OutputKind::Data(Some(data))) => {
-                    m.insert(
-                        "data".into(),
-                        json!([super::streams::shown_data(
-                            ctx,
-                            &txid.to_string(),
-                            n as u32,
-                            script::FORMAT_RAW,
-                            data
-                        )]),
-                    );
+                    m.insert("data".into(), shown(script::FORMAT_RAW, data));
                 }
                 // `{"json":…}` or `{"text":…}` data outside a stream: shown as it was given.
                 Some(OutputKind::Formatted { format, data }) => {
-                    m.insert(
-                        "data".into(),
-                        json!([super::streams::shown_data(
-                            ctx,
-                            &txid.to_string(),
-                            n as u32,
-                            *format,
-                            data
-                        )]),
-                    );
+                    m.insert("data".into(), shown(*format, data));
                 }
                 Some(OutputKind::NewEntity { kind, details }) => {
                     let e = Entity {
