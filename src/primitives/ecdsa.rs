@@ -20,7 +20,8 @@ use bitcoin::secp256k1::{Message, SecretKey};
 use rand::RngCore;
 
 /// A nonce function for libsecp256k1: 32 fresh random bytes on every call (libsecp256k1 calls
-/// again, with the next attempt number, if they are not a valid scalar).
+/// again, with the next attempt number, if they are not a valid scalar), or 0 if there are
+/// none.
 unsafe extern "C" fn random_nonce(
     nonce32: *mut c_uchar,
     _msg32: *const c_uchar,
@@ -30,7 +31,11 @@ unsafe extern "C" fn random_nonce(
     _attempt: c_uint,
 ) -> c_int {
     let mut nonce = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut nonce);
+    // No panic may cross this C boundary: a generator that fails makes the signing fail,
+    // and `sign` falls back to RFC 6979.
+    if rand::thread_rng().try_fill_bytes(&mut nonce).is_err() {
+        return 0;
+    }
     // SAFETY: libsecp256k1 passes a writable 32-byte buffer.
     unsafe { std::ptr::copy_nonoverlapping(nonce.as_ptr(), nonce32, 32) };
     1
@@ -52,8 +57,10 @@ pub fn sign(msg: &Message, key: &SecretKey) -> Signature {
             std::ptr::null(),
         )
     };
-    // libsecp256k1 refuses only an invalid key, which a `SecretKey` never is.
-    assert_eq!(signed, 1, "libsecp256k1 refused a valid secret key");
+    if signed != 1 {
+        // Only the nonce function can fail: a `SecretKey` is always a valid key.
+        return secp().sign_ecdsa(msg, key);
+    }
     Signature::from(sig)
 }
 
