@@ -28,6 +28,17 @@ fn arguments_are_checked_in_multichains_order_and_words() {
             "Publishing onchain items is not allowed to this stream"
         )
     );
+    // The rules refuse it too when it comes as a raw transaction.
+    let (code, message) = call_err(
+        &node,
+        "createrawsendfrom",
+        json!([admin, {}, [{"for": "offonly", "key": "k", "data": "aa"}], "send"]),
+    );
+    assert_eq!(code, -26, "{message}");
+    assert!(
+        message.contains("stream restrictions violation"),
+        "{message}"
+    );
     // publishmulti items may use the key `*`, which publish refuses.
     call(
         &node,

@@ -206,7 +206,7 @@ fn balances_list_holders_and_zero_rows_as_multichain_does() {
     };
     assert_eq!(
         names(&multi[&other]),
-        vec![("gold".to_string(), 0.0), ("silver".to_string(), 5.0)]
+        vec![("silver".to_string(), 5.0), ("gold".to_string(), 0.0)]
     );
     let gold_only = call(&node, "getmultibalances", json!(["*", "gold"]));
     assert!(gold_only.get(&other).is_none(), "{gold_only}");
@@ -234,6 +234,18 @@ fn balances_list_holders_and_zero_rows_as_multichain_does() {
     node.wait_mined();
     let gold = call(&node, "getassetinfo", json!(["gold"]));
     assert_eq!(gold["issuecount"], 1, "{gold}");
+    // Zero units with new details: an issue of 0 carrying them, without a follow-on element.
+    let update = call(&node, "issuemore", json!([admin, "gold", 0, 0, {"v": 2}]));
+    let raw = call(&node, "getrawtransaction", json!([update, 1]));
+    assert!(
+        !raw.to_string().contains("73706b6f"),
+        "a follow-on element: {raw}"
+    );
+    node.wait_mined();
+    let gold = call(&node, "getassetinfo", json!(["gold", true]));
+    assert_eq!(gold["issuecount"], 2, "{gold}");
+    assert_eq!(gold["issues"][1]["details"], json!({"v": 2}), "{gold}");
+    assert_eq!(gold["issues"][1]["qty"], 0.0, "{gold}");
     let empty = call(&node, "getassetinfo", json!(["empty"]));
     assert_eq!(empty["issueqty"], 0.0, "{empty}");
     let (code, message) = call_err(&node, "sendasset", json!([other, "gold", 1000]));

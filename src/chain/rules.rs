@@ -470,6 +470,15 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
                 genesis_seen |= genesis.is_some();
             }
         }
+        // New details without units (MultiChain's issuemore of 0 with custom fields) are a
+        // follow-on of 0 units, checked and recorded like any other.
+        for kind in kinds {
+            if let OutputKind::Update { entity: id, .. } = kind {
+                if !follow_ons.iter().any(|(i, _)| i == id) {
+                    follow_ons.push((*id, 0));
+                }
+            }
+        }
         if genesis_seen && !new_entity.is_some_and(|e| e.is_asset()) {
             return Err(TxReject::invalid(
                 "Asset issue rejected - genesis quantity without new asset",
@@ -610,7 +619,9 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
                 "Metadata script rejected - Inputs don't belong to valid publisher",
             ));
         }
-        if e.restrictions() & entity::RESTRICT_ONCHAIN != 0 && format & 0x80 != 0 {
+        // A stream restricted from on-chain items refuses any item carrying data in the
+        // transaction (this node has no off-chain items yet, so every item does).
+        if e.restrictions() & entity::RESTRICT_ONCHAIN != 0 && !data.is_empty() {
             return Err(TxReject::invalid(
                 "Metadata script rejected - stream restrictions violation",
             ));

@@ -379,8 +379,9 @@ impl Node {
             ],
             "issue permission for this asset",
         )?;
-        // Like MultiChain, no units and no details make a plain payment, not an issue.
-        let follow_on = if raw > 0 || details.is_some() {
+        // Like MultiChain, no units carry no follow-on element: new details alone are the
+        // issue (of 0 units), and without them it is a plain payment.
+        let follow_on = if raw > 0 {
             vec![Element::FollowOn(vec![(id, raw)]).encode()]
         } else {
             Vec::new()

@@ -203,13 +203,14 @@ pub fn adjust_start_and_count(start: i64, count: i64, size: i64) -> (usize, usiz
 /// MultiChain's `ParseStringList`: a comma-separated string or an array of strings (numbers
 /// become their text); duplicates are refused.
 pub fn string_list(v: &Value) -> RpcResult<Vec<String>> {
-    let items: Vec<String> = match v {
-        Value::String(s) => s.split(',').map(str::to_string).collect(),
+    // (text, whether a repeat is an error): MultiChain lets numbers in an array repeat.
+    let items: Vec<(String, bool)> = match v {
+        Value::String(s) => s.split(',').map(|t| (t.to_string(), true)).collect(),
         Value::Array(a) => a
             .iter()
             .map(|x| match x {
-                Value::String(s) => Ok(s.clone()),
-                Value::Number(n) if n.is_i64() || n.is_u64() => Ok(n.to_string()),
+                Value::String(s) => Ok((s.clone(), true)),
+                Value::Number(n) if n.is_i64() || n.is_u64() => Ok((n.to_string(), false)),
                 _ => Err(RpcError::invalid_parameter(
                     "Invalid value, expected array of strings",
                 )),
@@ -222,14 +223,14 @@ pub fn string_list(v: &Value) -> RpcResult<Vec<String>> {
         }
     };
     let mut seen = std::collections::HashSet::new();
-    for i in &items {
-        if !seen.insert(i.as_str()) {
+    for (i, checked) in &items {
+        if !seen.insert(i.as_str()) && *checked {
             return Err(RpcError::invalid_parameter(format!(
                 "Invalid parameter, duplicate value: {i}"
             )));
         }
     }
-    Ok(items)
+    Ok(items.into_iter().map(|(i, _)| i).collect())
 }
 
 /// A from-address parameter: `"*"` (None: any wallet address) or exactly one pay-to-pubkeyhash

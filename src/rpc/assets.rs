@@ -358,7 +358,10 @@ fn issue_common(ctx: &RpcContext, args: &Args, from: Option<Option<Address>>) ->
         ent::FIELD_ASSET_MULTIPLE,
         (multiple as i32).to_le_bytes().to_vec(),
     );
-    details.set(ent::FIELD_FOLLOW_ONS, vec![open as u8]);
+    // As MultiChain writes it: the follow-on flag only for an open asset.
+    if open {
+        details.set(ent::FIELD_FOLLOW_ONS, vec![1]);
+    }
     if restrict != 0 {
         details.set(ent::FIELD_PERMISSIONS, vec![restrict]);
     }
@@ -782,26 +785,33 @@ fn getmultibalances(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
             let _ = metadata::add_amount(&mut total, id, q);
         }
     }
+    // What an address holds, then (MultiChain appends them) zero rows of the chosen assets
+    // others hold.
     let with_zeros = |amounts: &AssetAmounts| {
-        let mut amounts = amounts.clone();
+        let mut rows = match balance_rows(&st, amounts) {
+            Value::Array(rows) => rows,
+            _ => Vec::new(),
+        };
         if assets.is_some() {
-            for (id, _) in &total {
-                let _ = metadata::add_amount(&mut amounts, *id, 0);
+            let zeros: AssetAmounts = total
+                .iter()
+                .filter(|(id, _)| !amounts.iter().any(|(held, _)| held == id))
+                .map(|(id, _)| (*id, 0))
+                .collect();
+            if let Value::Array(more) = balance_rows(&st, &zeros) {
+                rows.extend(more);
             }
         }
-        amounts
+        Value::Array(rows)
     };
     let mut out = Map::new();
     for (a, amounts) in &per {
-        out.insert(
-            ctx.node.format.encode_address(a),
-            balance_rows(&st, &with_zeros(amounts)),
-        );
+        out.insert(ctx.node.format.encode_address(a), with_zeros(amounts));
     }
     if let Some(list) = &addresses {
         for a in list {
             out.entry(ctx.node.format.encode_address(a))
-                .or_insert_with(|| balance_rows(&st, &with_zeros(&Vec::new())));
+                .or_insert_with(|| with_zeros(&Vec::new()));
         }
     }
     out.insert("total".into(), balance_rows(&st, &total));

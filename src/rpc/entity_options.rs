@@ -69,11 +69,16 @@ impl StreamFlags {
         Ok(())
     }
 
+    /// `"open": true|false` in a raw `{"create": "stream"}` object: only the write permission.
+    pub fn set_open(&mut self, open: bool) {
+        self.permissions = if open { 0 } else { permission::WRITE as u8 };
+    }
+
     pub fn salted(&mut self, salted: bool) {
         self.salted = Some(salted);
     }
 
-    /// The final bytes: a read-restricted stream takes only on-chain items and, unless told
+    /// The final bytes: a read-restricted stream takes no on-chain items and, unless told
     /// otherwise, salts its chunks; on-chain and off-chain restrictions exclude each other.
     pub fn finish(self) -> RpcResult<(u8, u8)> {
         let mut restrictions = self.restrictions;
@@ -110,7 +115,7 @@ mod tests {
         let mut f = StreamFlags::open(false);
         for (name, v) in fields {
             match *name {
-                "open" => f = StreamFlags::open(v.as_bool().unwrap()),
+                "open" => f.set_open(v.as_bool().unwrap()),
                 "restrict" => f.restrict(v)?,
                 "salted" => f.salted(v.as_bool().unwrap()),
                 _ => unreachable!(),
@@ -131,7 +136,7 @@ mod tests {
             flags(&[("restrict", json!("write,offchain"))]),
             Ok((WRITE, ent::RESTRICT_OFFCHAIN))
         );
-        // Read-restricted: on-chain only, salted unless told otherwise.
+        // Read-restricted: no on-chain items, salted unless told otherwise.
         assert_eq!(
             flags(&[("restrict", json!("read"))]),
             Ok((READ, ent::RESTRICT_ONCHAIN | ent::RESTRICT_SALTED))
@@ -140,9 +145,14 @@ mod tests {
             flags(&[("restrict", json!("read")), ("salted", json!(false))]),
             Ok((READ, ent::RESTRICT_ONCHAIN))
         );
+        // In a raw object salted stays, whatever comes after it.
         assert_eq!(
             flags(&[("salted", json!(true)), ("restrict", json!("onchain"))]),
             Ok((0, ent::RESTRICT_ONCHAIN | ent::RESTRICT_SALTED))
+        );
+        assert_eq!(
+            flags(&[("salted", json!(true)), ("open", json!(true))]),
+            Ok((0, ent::RESTRICT_SALTED))
         );
         let both = flags(&[("restrict", json!("onchain,offchain"))]).unwrap_err();
         assert_eq!(both.code, RPC_NOT_SUPPORTED);

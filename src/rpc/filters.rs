@@ -23,23 +23,28 @@ fn liststreamfilters(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
 
 /// `filter-identifier(s)` (all for none, null or `*`, nothing for `""`), then `verbose`.
 fn list(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    let names = match args.get(0) {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::String(s)) if s.is_empty() => return Ok(json!([])),
+        Some(Value::String(s)) if s == "*" => Vec::new(),
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(v) => super::args::string_list(v)?,
+    };
+    // Identifiers are checked before the verbose flag, as MultiChain does.
+    let st = ctx.node.state.read();
+    let unknown = names
+        .first()
+        .map(|name| super::streams::any_entity(&st, name));
     if let Some(v) = args.get(1) {
-        if !v.is_boolean() {
+        if unknown.is_none() && !v.is_boolean() {
             return Err(RpcError::invalid_parameter(
                 "Invalid parameter value type, should be boolean",
             ));
         }
     }
-    let names = match args.get(0) {
-        None | Some(Value::Null) => return Ok(json!([])),
-        Some(Value::String(s)) if s == "*" || s.is_empty() => return Ok(json!([])),
-        Some(Value::String(s)) => vec![s.clone()],
-        Some(v) => super::args::string_list(v)?,
-    };
-    let st = ctx.node.state.read();
-    match names.first() {
+    match unknown {
         None => Ok(json!([])),
-        Some(name) => Err(match super::streams::any_entity(&st, name) {
+        Some(found) => Err(match found {
             Ok(_) => RpcError::new(
                 RPC_ENTITY_NOT_FOUND,
                 "Invalid filter identifier, not filter",

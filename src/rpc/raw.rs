@@ -379,7 +379,7 @@ fn create_stream_details(obj: &Map<String, Value>) -> RpcResult<Details> {
                 }
                 seen_open = true;
                 if k == "open" {
-                    flags = StreamFlags::open(v.as_bool().ok_or_else(|| invalid("Invalid open"))?);
+                    flags.set_open(v.as_bool().ok_or_else(|| invalid("Invalid open"))?);
                 } else {
                     flags.restrict(v)?;
                 }

@@ -379,13 +379,24 @@ fn open_flag(v: &Value) -> RpcResult<(u8, u8)> {
         Value::Bool(open) => StreamFlags::open(*open).finish(),
         Value::Object(o) => {
             let mut flags = StreamFlags::open(true);
+            let mut told_salted = false;
             for (k, val) in o {
                 match k.as_str() {
-                    "restrict" => flags.restrict(val)?,
-                    "salted" => flags.salted(
-                        val.as_bool()
-                            .ok_or_else(|| invalid("Invalid salted, should be boolean"))?,
-                    ),
+                    "restrict" => {
+                        flags.restrict(val)?;
+                        // As in MultiChain's create, a restrict after salted clears the salt
+                        // but still counts as told (a read-restricted stream stays unsalted).
+                        if told_salted {
+                            flags.salted(false);
+                        }
+                    }
+                    "salted" => {
+                        told_salted = true;
+                        flags.salted(
+                            val.as_bool()
+                                .ok_or_else(|| invalid("Invalid salted, should be boolean"))?,
+                        );
+                    }
                     _ => return Err(invalid("Invalid field, should be restrict or salted")),
                 }
             }
@@ -1027,26 +1038,45 @@ fn liststreamblockitems(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
         return Ok(json!([]));
     }
     require_subscribed(&st, &stream)?;
-    // count and start choose among the blocks' transactions with items in this stream.
-    let mut with_items = Vec::new();
+    // count and start choose among the blocks' transactions with items in this stream; only
+    // the chosen ones' items are read. Mined transactions are never pending: the ledger alone
+    // knows their items.
+    let id = stream.short_id();
+    let mut with_items: Vec<Vec<u64>> = Vec::new();
     for h in heights {
-        if let Some(b) = ctx.node.block(h)? {
-            for t in b.txdata.iter().skip(1) {
-                let items = tx_items(ctx, &st, &stream, &t.compute_txid())?;
-                if !items.is_empty() {
-                    with_items.push(items);
-                }
+        for txid in ctx
+            .node
+            .ledger
+            .block_txids(h)?
+            .unwrap_or_default()
+            .iter()
+            .skip(1)
+        {
+            let seqs: Vec<u64> = ctx
+                .node
+                .ledger
+                .tx_items(txid)?
+                .into_iter()
+                .filter(|(s, _)| *s == id)
+                .map(|(_, seq)| seq)
+                .collect();
+            if !seqs.is_empty() {
+                with_items.push(seqs);
             }
         }
     }
     let (s, c) = window(start, count, with_items.len() as u64);
-    let out = with_items
+    let mut out = Vec::new();
+    for seq in with_items
         .iter()
         .skip(s as usize)
         .take(c as usize)
         .flatten()
-        .map(|item| item_json(ctx, &st, item, verbose))
-        .collect();
+    {
+        if let Some(item) = ctx.node.ledger.stream_item(&id, *seq)? {
+            out.push(item_json(ctx, &st, &Item::from(item), verbose));
+        }
+    }
     Ok(Value::Array(out))
 }
 

@@ -255,31 +255,39 @@ fn entry_json(
     m.insert("time".into(), json!(time));
     m.insert("timereceived".into(), json!(rec.time));
     if verbose {
-        let vin: Vec<Value> = tx
-            .input
-            .iter()
-            .enumerate()
-            .filter(|_| !tx.is_coinbase())
-            .map(|(i, input)| {
-                let spent = super::raw::find_transaction_in(ctx, st, &input.previous_output.txid)
-                    .ok()
-                    .flatten()
-                    .and_then(|(t, _)| t.output.get(input.previous_output.vout as usize).cloned());
-                let mut e = Map::new();
-                e.insert("txid".into(), json!(input.previous_output.txid.to_string()));
-                e.insert("vout".into(), json!(input.previous_output.vout));
-                let signer = || super::txjson::input_signer(&tx, i);
-                side_json(
-                    ctx,
-                    st,
-                    &mut e,
-                    spent.as_ref(),
-                    &input.previous_output.txid,
-                    signer,
-                );
-                Value::Object(e)
-            })
-            .collect();
+        let multiple = ctx.node.params.int("native-currency-multiple").max(1) as f64;
+        let vin: Vec<Value> = if tx.is_coinbase() {
+            // MultiChain shows a coinbase input as an empty output numbered -1 (an unset
+            // Bitcoin output holds -1 units).
+            vec![
+                json!({"n": -1, "addresses": [], "type": "nonstandard", "ismine": false,
+                "iswatchonly": false, "amount": double(-1.0 / multiple)}),
+            ]
+        } else {
+            tx.input
+                .iter()
+                .enumerate()
+                .map(|(i, input)| -> RpcResult<Value> {
+                    let prev = &input.previous_output;
+                    // Like MultiChain, the spent output is looked for among the wallet's own
+                    // transactions only.
+                    let spent = match ctx.node.ledger.wallet_tx_seq(&prev.txid)? {
+                        Some(_) => super::raw::find_transaction_in(ctx, st, &prev.txid)?
+                            .and_then(|(t, _)| t.output.get(prev.vout as usize).cloned()),
+                        None => None,
+                    };
+                    let mut e = Map::new();
+                    e.insert("txid".into(), json!(prev.txid.to_string()));
+                    e.insert("vout".into(), json!(prev.vout));
+                    let side = match &spent {
+                        Some(out) => Side::Spent(out),
+                        None => Side::Unknown(super::txjson::input_signer(&tx, i)),
+                    };
+                    side_json(ctx, st, &mut e, side, &prev.txid);
+                    Ok(Value::Object(e))
+                })
+                .collect::<RpcResult<_>>()?
+        };
         let vout: Vec<Value> = tx
             .output
             .iter()
@@ -287,7 +295,7 @@ fn entry_json(
             .map(|(n, out)| {
                 let mut e = Map::new();
                 e.insert("n".into(), json!(n));
-                side_json(ctx, st, &mut e, Some(out), &txid, || None);
+                side_json(ctx, st, &mut e, Side::Output(out), &txid);
                 let (item, data) = &per_output[n];
                 if let Some(item) = item {
                     e.insert("items".into(), json!([item]));
@@ -313,22 +321,33 @@ fn grant_for(st: &NodeState, entity: Option<&[u8; 16]>, g: &script::PermissionGr
     }
 }
 
-/// What MultiChain's verbose wallet entries tell of an input (the output it spends, found
-/// in `created_by`) or an output: its addresses and type, whether the wallet holds it, its
-/// amount, assets and, for an output, grants. An input whose spent output is not known
-/// shows its signer.
+/// What a verbose wallet entry shows of one input or output (MultiChain's `TxOutEntry`).
+enum Side<'a> {
+    Output(&'a bitcoin::TxOut),
+    /// An input whose spent output the wallet has.
+    Spent(&'a bitcoin::TxOut),
+    /// An input whose spent output the wallet does not have: only its signer is known.
+    Unknown(Option<Address>),
+}
+
+/// Addresses, type, whether the wallet holds it, and for a known output its amount, assets
+/// (without zero rows; an input's without their kind) and, for an output, grants.
+/// `created_by` is the transaction that made the output (for a new asset's id).
 fn side_json(
     ctx: &RpcContext,
     st: &NodeState,
     e: &mut Map<String, Value>,
-    out: Option<&bitcoin::TxOut>,
+    side: Side,
     created_by: &Txid,
-    signer: impl Fn() -> Option<Address>,
 ) {
+    let out = match side {
+        Side::Output(o) | Side::Spent(o) => Some(o),
+        Side::Unknown(_) => None,
+    };
     let parsed = out.and_then(|o| script::parse(&o.script_pubkey));
-    let address = match out {
-        Some(_) => parsed.as_ref().and_then(|p| p.address()),
-        None => signer(),
+    let address = match &side {
+        Side::Unknown(signer) => *signer,
+        _ => parsed.as_ref().and_then(|p| p.address()),
     };
     e.insert(
         "addresses".into(),
@@ -340,13 +359,15 @@ fn side_json(
         (None, None) => "nonstandard",
     };
     e.insert("type".into(), json!(kind));
+    // An output not known is nobody's, as far as the wallet can tell.
+    let held = address.filter(|_| out.is_some());
     e.insert(
         "ismine".into(),
-        json!(address.is_some_and(|a| st.wallet.is_mine(&a))),
+        json!(held.is_some_and(|a| st.wallet.is_mine(&a))),
     );
     e.insert(
         "iswatchonly".into(),
-        json!(address.is_some_and(|a| st.wallet.is_watch_only(&a))),
+        json!(held.is_some_and(|a| st.wallet.is_watch_only(&a))),
     );
     let Some(out) = out else {
         return;
@@ -366,26 +387,27 @@ fn side_json(
     else {
         return;
     };
-    let mut rows = Vec::new();
-    if let Some(g) = genesis {
-        rows.extend(super::txjson::asset_row(
-            ctx,
-            st,
-            &short_id(created_by),
-            g,
-            "issuefirst",
-        ));
-    }
-    for (id, q) in &follow_ons {
-        rows.extend(super::txjson::asset_row(ctx, st, id, *q, "issuemore"));
-    }
-    for (id, q) in &assets {
-        rows.extend(super::txjson::asset_row(ctx, st, id, *q, "transfer"));
-    }
+    let is_output = matches!(side, Side::Output(_));
+    let genesis = genesis.map(|g| (short_id(created_by), g, "issuefirst"));
+    let rows: Vec<Value> = genesis
+        .into_iter()
+        .chain(follow_ons.iter().map(|(id, q)| (*id, *q, "issuemore")))
+        .chain(assets.iter().map(|(id, q)| (*id, *q, "transfer")))
+        .filter(|(_, q, _)| *q != 0)
+        .filter_map(|(id, q, kind)| {
+            let mut row = super::txjson::asset_row(ctx, st, &id, q, kind)?;
+            if !is_output {
+                if let Value::Object(m) = &mut row {
+                    m.remove("type");
+                }
+            }
+            Some(row)
+        })
+        .collect();
     if !rows.is_empty() {
         e.insert("assets".into(), Value::Array(rows));
     }
-    if e.contains_key("n") && !grants.is_empty() {
+    if is_output && !grants.is_empty() {
         let grants = grants
             .iter()
             .map(|(entity, g)| grant_for(st, entity.as_ref(), g))
