@@ -130,6 +130,13 @@ fn arguments_are_checked_in_multichains_order_and_words() {
         )
     );
 
+    // sendasset reads its quantity as a plain number (json_spirit's type error).
+    let (code, message) = call_err(&node, "sendasset", json!([admin, "closedgold", {"a": 1}]));
+    assert_eq!(
+        (code, message.as_str()),
+        (-1, "value is type obj, expected real")
+    );
+
     // signrawtransaction refuses a previous output whose script is not the one on chain.
     let coin = call(&node, "listunspent", json!([0]))[0].clone();
     let raw = call(

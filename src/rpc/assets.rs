@@ -894,7 +894,7 @@ fn sendasset_common(
         Value::String(s) if s.is_empty() => return Err(invalid("Invalid asset reference")),
         v => asset_param(&st, v)?,
     };
-    let q = quantity_param(&args.values[off + 2])?;
+    let q = number(&args.values[off + 2])?;
     let raw = (q * asset.multiple() as f64 + 0.499999) as i64;
     if raw < 0 {
         return Err(invalid("Invalid asset quantity"));

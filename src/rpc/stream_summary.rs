@@ -227,14 +227,14 @@ fn summary(ctx: &RpcContext, args: &Args, publisher: bool) -> RpcResult<Value> {
         });
     }
     let json = match merged {
-        Some(Value::Object(mut wrapper)) if mergeable(&Value::Object(wrapper.clone()), 0) => {
-            let inner = wrapper.remove("json").unwrap_or_default();
+        Some(wrapper) if mergeable(&wrapper, 0) => {
+            let inner = &wrapper["json"];
             // Merging with an empty object puts the fields in name order and drops nulls.
             let normalise = MergeMode {
                 take_first: true,
                 ..mode
             };
-            merge_values(&inner, &json!({}), normalise, 1).map_err(|_| wrong_format())?
+            merge_values(inner, &json!({}), normalise, 1).map_err(|_| wrong_format())?
         }
         Some(_) if !mode.ignore_other => return Err(wrong_format()),
         _ => json!({}),

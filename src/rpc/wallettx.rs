@@ -66,8 +66,7 @@ fn entry_json(
     let view = st.view();
     let (mine, others): (Vec<Address>, Vec<Address>) = match only {
         Some(a) => {
-            let involved = rec.mine.contains(a) || rec.others.contains(a);
-            if !involved {
+            if !rec.involves(a) {
                 return Ok(None);
             }
             let mut others: Vec<Address> = rec
@@ -372,10 +371,9 @@ fn side_json(
     let Some(out) = out else {
         return;
     };
-    let multiple = ctx.node.params.int("native-currency-multiple").max(1) as f64;
     e.insert(
         "amount".into(),
-        double(out.value.to_sat() as f64 / multiple),
+        super::control::native(ctx, out.value.to_sat()),
     );
     let Some(OutputKind::Payment {
         assets,
@@ -458,7 +456,7 @@ fn window_entries(
             let mut seq = total - 1;
             while seq >= 0 && (found.len() as i64) < wanted {
                 if let Some(rec) = ctx.node.ledger.wallet_tx(seq as u64)? {
-                    if rec.mine.contains(a) || rec.others.contains(a) {
+                    if rec.involves(a) {
                         found.push(rec);
                     }
                 }

@@ -22,6 +22,13 @@ pub struct WalletTx {
     pub coinbase: bool,
 }
 
+impl WalletTx {
+    /// Whether `a` is among the transaction's addresses, the wallet's or others'.
+    pub fn involves(&self, a: &Address) -> bool {
+        self.mine.contains(a) || self.others.contains(a)
+    }
+}
+
 /// MultiChain's address order: key hashes before script hashes, then the hash as a
 /// little-endian number (compared from its last byte).
 pub fn sort_addresses(list: &mut [Address]) {
