@@ -214,4 +214,42 @@ flow.step("stream_error_unknown_stream", lambda: expect_rpc_error(
 flow.step("stream_error_bad_hex", lambda: expect_rpc_error(
     lambda: client.publish(stream, "key1", "zz"), message="data should be hexadecimal string or recognized object"))
 
+
+
+# Answers checked against MultiChain 2.3's source this issue: key summaries, verbose wallet
+# entries, multi-address balances, address history paging.
+def stream_getstreamkeysummary():
+    check_txid(client.publish(stream, "key2", {"json": {"b": "y", "c": 2}}), "publish json 2")
+    res = client.getstreamkeysummary(stream, "key2", "jsonobjectmerge")
+    check(res == {"json": {"a": 1, "b": "y", "c": 2}}, repr(res))
+
+
+def wallet_getwallettransaction_verbose():
+    entry = client.getwallettransaction(published["hex"], False, True)
+    check(isinstance(entry.get("vin"), list) and entry["vin"], repr(entry))
+    check(entry["vin"][0]["ismine"] is True, repr(entry["vin"]))
+    items = [o for o in entry["vout"] if o.get("items")]
+    check(len(items) == 1 and items[0]["items"][0]["data"] == HEX_DATA, repr(entry["vout"]))
+
+
+def asset_getmultibalances():
+    res = client.getmultibalances([ctx["addr"]], asset)
+    rows = res.get(ctx["addr"])
+    check(rows is not None and [(r["name"], r["qty"]) for r in rows] == [(asset, 1000)], repr(res))
+    check([(r["name"], r["qty"]) for r in res["total"]] == [(asset, 1000)], repr(res))
+
+
+def wallet_listaddresstransactions_paging():
+    newest = client.listaddresstransactions(ctx["addr"], 1)
+    second = client.listaddresstransactions(ctx["addr"], 1, 1)
+    both = client.listaddresstransactions(ctx["addr"], 2)
+    check(len(newest) == 1 and len(second) == 1, repr((newest, second)))
+    check([e["txid"] for e in both] == [second[0]["txid"], newest[0]["txid"]], repr(both))
+
+
+flow.step("stream_getstreamkeysummary", stream_getstreamkeysummary)
+flow.step("wallet_getwallettransaction_verbose", wallet_getwallettransaction_verbose)
+flow.step("asset_getmultibalances", asset_getmultibalances)
+flow.step("wallet_listaddresstransactions_paging", wallet_listaddresstransactions_paging)
+
 flow.finish()
