@@ -23,6 +23,15 @@ use tokio::sync::watch;
 pub const SHOW_HELP: &str = "\u{0}help";
 
 pub type Handler = fn(&RpcContext, &Args) -> RpcResult<Value>;
+/// A handler that writes its result's JSON text itself (in MultiChain's form).
+pub type TextHandler = fn(&RpcContext, &Args) -> RpcResult<String>;
+
+/// A command's handler, of either kind.
+#[derive(Clone, Copy)]
+pub enum Run {
+    Value(Handler),
+    Text(TextHandler),
+}
 
 /// What handlers can reach: the node and facts about this process.
 pub struct RpcContext {
@@ -37,7 +46,7 @@ pub struct RpcContext {
 }
 
 /// Every implemented command.
-pub fn methods() -> Vec<(&'static str, Handler)> {
+pub fn methods() -> Vec<(&'static str, Run)> {
     let mut m: Vec<(&'static str, Handler)> = Vec::new();
     m.extend(control::METHODS);
     m.extend(blockchain::METHODS);
@@ -51,7 +60,10 @@ pub fn methods() -> Vec<(&'static str, Handler)> {
     m.extend(filters::METHODS);
     m.extend(raw::METHODS);
     m.extend(wallettx::METHODS);
-    m
+    let mut all: Vec<(&'static str, Run)> =
+        m.into_iter().map(|(n, h)| (n, Run::Value(h))).collect();
+    all.extend(streams::TEXT_METHODS.map(|(n, h)| (n, Run::Text(h))));
+    all
 }
 
 /// Renders a result the way MultiChain writes it.
@@ -123,7 +135,7 @@ type CachedResult = parking_lot::Mutex<Option<(u64, Box<RawValue>)>>;
 #[derive(Clone)]
 struct Command {
     name: &'static str,
-    handler: Handler,
+    handler: Run,
     cache: Option<Arc<CachedResult>>,
 }
 
@@ -155,9 +167,15 @@ impl Command {
             method: self.name,
             values,
         };
-        match (self.handler)(ctx, &args) {
-            Ok(v) => {
-                let text = render(&v);
+        let result = match self.handler {
+            Run::Value(handler) => handler(ctx, &args).map(|v| render(&v)),
+            Run::Text(handler) => handler(ctx, &args).and_then(|text| {
+                RawValue::from_string(text)
+                    .map_err(|e| RpcError::new(super::errors::RPC_INTERNAL_ERROR, e.to_string()))
+            }),
+        };
+        match result {
+            Ok(text) => {
                 if let Some(cache) = cache {
                     *cache.lock() = Some((generation, text.clone()));
                 }
