@@ -251,3 +251,44 @@ fn balances_list_holders_and_zero_rows_as_multichain_does() {
     let (code, message) = call_err(&node, "sendasset", json!([other, "gold", 1000]));
     assert_eq!((code, message.as_str()), (-6, "Insufficient funds."));
 }
+
+/// Key counts are kept in memory once asked for; each block must move them on, and the
+/// items listed must follow, with or without pending items beside the confirmed ones.
+#[test]
+fn key_counts_follow_each_block_after_being_asked() {
+    let node = TestNode::create("keycounts", &["-target-block-time=2"]);
+    call(&node, "create", json!(["stream", "s1", true]));
+    node.wait_mined();
+    call(&node, "subscribe", json!(["s1"]));
+    let counts = |node: &TestNode| {
+        let k = &call(node, "liststreamkeys", json!(["s1", "k"]))[0];
+        (
+            k["items"].as_u64().unwrap(),
+            k["confirmed"].as_u64().unwrap(),
+        )
+    };
+    let data = |node: &TestNode| -> Vec<Value> {
+        call(node, "liststreamkeyitems", json!(["s1", "k", false, 100]))
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["data"].clone())
+            .collect()
+    };
+    let mut published = Vec::new();
+    for round in 0..3u8 {
+        call(&node, "pause", json!(["mining"]));
+        let hex = format!("{:02x}", round);
+        call(&node, "publish", json!(["s1", "k", hex]));
+        published.push(json!(hex));
+        let n = published.len() as u64;
+        assert_eq!(counts(&node), (n, n - 1), "round {round}, one pending");
+        assert_eq!(data(&node), published);
+        call(&node, "resume", json!(["mining"]));
+        node.wait_mined();
+        assert_eq!(counts(&node), (n, n), "round {round}, all confirmed");
+        assert_eq!(data(&node), published);
+        let last = call(&node, "liststreamkeyitems", json!(["s1", "k", false, 1]));
+        assert_eq!(last[0]["data"], json!(hex));
+    }
+}

@@ -339,7 +339,9 @@ impl Ledger {
         effects: &BlockEffects,
         stream_stats: &mut HashMap<[u8; 16], StreamStats>,
     ) -> Result<(), LedgerError> {
-        let batch = self.block_batch(height, block, info, effects, stream_stats)?;
+        let mut index_stats = HashMap::new();
+        let batch =
+            self.block_batch(height, block, info, effects, stream_stats, &mut index_stats)?;
         self.db.write_opt(batch, &sync_writes())?;
         Ok(())
     }
@@ -357,7 +359,8 @@ impl Ledger {
     }
 
     /// Every row a block changes, in one batch: block, transactions, coins, permissions,
-    /// entities, stream items and indexes, undo data and the new tip.
+    /// entities, stream items and indexes, undo data and the new tip. `index_stats` receives
+    /// the new counts of the keys and publishers the block adds items to.
     pub fn block_batch(
         &self,
         height: u32,
@@ -365,6 +368,7 @@ impl Ledger {
         info: &BlockInfo,
         effects: &BlockEffects,
         stream_stats: &mut HashMap<[u8; 16], StreamStats>,
+        index_stats: &mut IndexStatsMap,
     ) -> Result<WriteBatch, LedgerError> {
         // About four rows to sort per transaction (txid index, key and publisher indexes, the
         // txid's items); all rows take about three times the block's size, reserved at once.
@@ -405,7 +409,15 @@ impl Ledger {
         for (id, e) in &effects.delta.entities {
             self.put::<Entities>(&mut batch, id, e);
         }
-        self.write_items(&mut batch, height, block, txids, effects, stream_stats)?;
+        self.write_items(
+            &mut batch,
+            height,
+            block,
+            txids,
+            effects,
+            stream_stats,
+            index_stats,
+        )?;
         self.put::<Undo>(&mut batch, &height, &undo);
         let mut tip = height.to_le_bytes().to_vec();
         tip.extend_from_slice(&info.hash.to_byte_array());
@@ -414,7 +426,8 @@ impl Ledger {
     }
 
     /// Stream items of a block, with their sequence numbers and index entries; updates
-    /// `stream_stats` (the caller's copy of the per-stream counts).
+    /// `stream_stats` (the caller's copy of the per-stream counts) and fills `index_stats`.
+    #[allow(clippy::too_many_arguments)]
     fn write_items(
         &self,
         batch: &mut SortedBatch,
@@ -423,8 +436,8 @@ impl Ledger {
         txids: &[Txid],
         effects: &BlockEffects,
         stream_stats: &mut HashMap<[u8; 16], StreamStats>,
+        index_stats: &mut IndexStatsMap,
     ) -> Result<(), LedgerError> {
-        let mut index_stats: HashMap<([u8; 16], IndexOf), IndexStats> = HashMap::new();
         let mut touched = Vec::new();
         for (i, e) in effects.txs.iter().enumerate() {
             if e.items.is_empty() {
@@ -505,7 +518,7 @@ impl Ledger {
             }
             self.put::<TxItems>(batch, &txid, &placed);
         }
-        for (k, v) in &index_stats {
+        for (k, v) in index_stats.iter() {
             self.put::<StreamIndexStats>(batch, k, v);
         }
         for id in touched {

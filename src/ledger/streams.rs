@@ -189,6 +189,9 @@ pub struct IndexStats {
     pub items: u64,
 }
 
+/// Counts of keys and publishers by (stream, key or publisher).
+pub type IndexStatsMap = std::collections::HashMap<([u8; 16], IndexOf), IndexStats>;
+
 pub struct StreamIndexStats;
 impl Table for StreamIndexStats {
     const CF: &'static str = "stream_index_stats";

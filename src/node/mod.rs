@@ -63,6 +63,7 @@ struct PreparedBlock {
     effects: BlockEffects,
     batch: rocksdb::WriteBatch,
     stats: HashMap<[u8; 16], crate::ledger::streams::StreamStats>,
+    index_stats: crate::ledger::streams::IndexStatsMap,
 }
 
 /// What a block took out of the in-memory state, to be freed after the lock is released.
@@ -371,6 +372,7 @@ impl Node {
                     stats: loaded.stream_stats,
                     pending: Default::default(),
                     subscriptions: loaded.subscriptions,
+                    index_stats: Default::default(),
                 },
                 wallet_seq: 0,
             }),
@@ -531,15 +533,22 @@ impl Node {
             tx_count: block.txdata.len() as u32,
             size: block.total_size() as u32,
         };
-        let batch = self
-            .ledger
-            .block_batch(height, block, &info, &effects, &mut stats)?;
+        let mut index_stats = HashMap::new();
+        let batch = self.ledger.block_batch(
+            height,
+            block,
+            &info,
+            &effects,
+            &mut stats,
+            &mut index_stats,
+        )?;
         Ok(PreparedBlock {
             height,
             info,
             effects,
             batch,
             stats,
+            index_stats,
         })
     }
 
@@ -557,12 +566,14 @@ impl Node {
             effects,
             batch,
             stats,
+            index_stats,
         } = prepared;
         {
             let _gate = self.state.close_gate();
             self.ledger.write_unsynced(batch)?;
             let mut st = self.state.write();
             st.streams.stats = stats;
+            st.streams.confirm_index_stats(index_stats);
             let leftovers =
                 self.apply_block(&mut st, height, block, info, &effects, mined_from_pool)?;
             drop(st);

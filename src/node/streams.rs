@@ -2,7 +2,7 @@
 //! sequence numbers) followed by the mempool's items, which are indexed here in memory.
 
 use crate::chain::state::ItemEffect;
-use crate::ledger::streams::{IndexOf, StoredItem, StreamStats};
+use crate::ledger::streams::{IndexOf, IndexStats, IndexStatsMap, StoredItem, StreamStats};
 use crate::ledger::{Ledger, LedgerError};
 use crate::node::mempool::MempoolEntry;
 use crate::primitives::address::Address;
@@ -129,7 +129,16 @@ pub struct StreamIndexes {
     pub stats: HashMap<[u8; 16], StreamStats>,
     pub pending: HashMap<[u8; 16], PendingStream>,
     pub subscriptions: Vec<[u8; 16]>,
+    /// Confirmed counts of recently asked or changed keys and publishers, as the ledger
+    /// holds them: a key query's own lookup of them cost as much as reading its ten items'
+    /// index entries. Changed only with the ledger, under the state's write lock; filled
+    /// by readers, hence the mutex.
+    pub index_stats: parking_lot::Mutex<IndexStatsMap>,
 }
+
+/// The most keys and publishers whose counts are kept (about 100 bytes each); the map is
+/// emptied when full, the simplest bound that keeps the common keys in.
+const INDEX_STATS_KEPT: usize = 65_536;
 
 impl StreamIndexes {
     /// Indexes the stream items of a transaction the mempool accepted.
@@ -168,6 +177,14 @@ impl StreamIndexes {
         )
     }
 
+    /// A block's new counts, written to the ledger with it.
+    pub fn confirm_index_stats(&mut self, changed: IndexStatsMap) {
+        let kept = self.index_stats.get_mut();
+        for (key, stats) in changed {
+            keep_index_stats(kept, key, stats);
+        }
+    }
+
     pub fn total(&self, id: &[u8; 16]) -> u64 {
         self.confirmed(id).items + self.pending.get(id).map_or(0, |p| p.items.len() as u64)
     }
@@ -179,7 +196,19 @@ impl StreamIndexes {
         id: &[u8; 16],
         of: &IndexOf,
     ) -> Result<(u64, u64), LedgerError> {
-        let confirmed = ledger.index_stats(id, of)?.map_or(0, |s| s.items);
+        let key = (*id, of.clone());
+        let kept = self.index_stats.lock().get(&key).copied();
+        let stats = match kept {
+            Some(s) => Some(s),
+            None => {
+                let stored = ledger.index_stats(id, of)?;
+                if let Some(s) = stored {
+                    keep_index_stats(&mut self.index_stats.lock(), key, s);
+                }
+                stored
+            }
+        };
+        let confirmed = stats.map_or(0, |s| s.items);
         let pending = self.pending.get(id).map_or(0, |p| p.count_of(of) as u64);
         Ok((confirmed, pending))
     }
@@ -254,6 +283,13 @@ fn window<'a>(
         );
     }
     Ok(out)
+}
+
+fn keep_index_stats(kept: &mut IndexStatsMap, key: ([u8; 16], IndexOf), stats: IndexStats) {
+    if kept.len() >= INDEX_STATS_KEPT && !kept.contains_key(&key) {
+        kept.clear();
+    }
+    kept.insert(key, stats);
 }
 
 #[cfg(test)]
