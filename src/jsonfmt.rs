@@ -246,12 +246,14 @@ impl<'a> ObjectWriter<'a> {
 
 /// `bytes` as a JSON string of lower-case hex.
 pub fn write_hex_string(out: &mut String, bytes: &[u8]) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     out.reserve(bytes.len() * 2 + 2);
     out.push('"');
-    for b in bytes {
-        out.push(DIGITS[(b >> 4) as usize] as char);
-        out.push(DIGITS[(b & 15) as usize] as char);
+    // Through a small buffer a chunk at a time, rather than a character at a time.
+    let mut buf = [0u8; 512];
+    for chunk in bytes.chunks(buf.len() / 2) {
+        let hex = &mut buf[..chunk.len() * 2];
+        hex::encode_to_slice(chunk, hex).expect("the buffer is twice the chunk");
+        out.push_str(std::str::from_utf8(hex).expect("hex digits are ASCII"));
     }
     out.push('"');
 }
@@ -310,6 +312,10 @@ mod tests {
         o.value("json", &json!({"a": [1.5, null]}));
         o.end();
         assert_eq!(text, to_compact(&value));
+        let long: Vec<u8> = (0..=255u8).cycle().take(1000).collect();
+        let mut hex_text = String::new();
+        write_hex_string(&mut hex_text, &long);
+        assert_eq!(hex_text, format!("\"{}\"", hex::encode(&long)));
         let mut empty = String::new();
         ObjectWriter::begin(&mut empty).end();
         assert_eq!(empty, "{}");
