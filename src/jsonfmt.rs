@@ -235,6 +235,19 @@ impl<'a> ObjectWriter<'a> {
             .push_str(if value { "true" } else { "false" });
     }
 
+    /// `"key":["…",…]`.
+    pub fn strings<S: AsRef<str>>(&mut self, key: &str, items: impl IntoIterator<Item = S>) {
+        let out = self.member(key);
+        out.push('[');
+        for (i, item) in items.into_iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            write_string(out, item.as_ref());
+        }
+        out.push(']');
+    }
+
     pub fn value(&mut self, key: &str, value: &Value) {
         write_value(self.member(key), value, None);
     }
@@ -304,7 +317,7 @@ mod tests {
             "ok": false, "data": "00ff7f", "json": {"a": [1.5, null]}});
         let mut text = String::new();
         let mut o = ObjectWriter::begin(&mut text);
-        o.value("publishers", &json!(["1Abc"]));
+        o.strings("publishers", ["1Abc"]);
         o.string("key \"é\"", "x\n世");
         o.uint("n", u64::MAX);
         o.boolean("ok", false);

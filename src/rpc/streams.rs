@@ -237,24 +237,11 @@ fn write_item(out: &mut String, ctx: &RpcContext, st: &NodeState, item: &Item, v
     let tip = st.tip_height();
     let txid = crate::primitives::txid_text(&item.txid);
     let mut o = ObjectWriter::begin(out);
-    let list = o.member("publishers");
-    list.push('[');
-    for (i, p) in item.publishers.iter().enumerate() {
-        if i > 0 {
-            list.push(',');
-        }
-        jsonfmt::write_string(list, &ctx.node.address_string(p));
-    }
-    list.push(']');
-    let list = o.member("keys");
-    list.push('[');
-    for (i, k) in item.keys.iter().enumerate() {
-        if i > 0 {
-            list.push(',');
-        }
-        jsonfmt::write_string(list, &String::from_utf8_lossy(k));
-    }
-    list.push(']');
+    o.strings(
+        "publishers",
+        item.publishers.iter().map(|p| ctx.node.address_string(p)),
+    );
+    o.strings("keys", item.keys.iter().map(|k| String::from_utf8_lossy(k)));
     o.boolean("offchain", false);
     o.boolean("available", true);
     write_shown_data(
