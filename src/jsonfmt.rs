@@ -124,6 +124,11 @@ pub fn to_compact(value: &Value) -> String {
     out
 }
 
+/// Appends the compact form of `value` to `out`.
+pub fn write_compact(out: &mut String, value: &Value) {
+    write_value(out, value, None);
+}
+
 /// The CLI's pretty form.
 pub fn to_pretty(value: &Value) -> String {
     let mut out = String::with_capacity(256);

@@ -87,33 +87,41 @@ const POINT_LOOKUP_LIMIT: u64 = 64;
 const BLOCK_CACHE: usize = 16 << 20;
 
 /// How many table files RocksDB keeps open: all of them, as far as the process may open
-/// files. The soft limit on open files is raised to the hard one first (as bitcoind does), and
-/// some are left for journals, logs and connections. Closing a file drops its index and
-/// filter, and opening it again reads them whole.
+/// files. The soft limit on open files is raised towards the hard one first (as bitcoind
+/// does), and some are left for journals, logs and connections. Closing a file drops its index
+/// and filter, and opening it again reads them whole.
 fn open_files_allowed() -> i32 {
-    const FOR_OTHER_FILES: u64 = 256;
     const MOST: u64 = 1 << 20;
     let mut limit = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
     };
     // SAFETY: getrlimit and setrlimit only read and write the struct passed.
-    unsafe {
+    let soft = unsafe {
         if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
             return 256;
         }
-        if limit.rlim_cur < limit.rlim_max {
+        // rlim_t is u64 here but not on every target.
+        #[allow(clippy::unnecessary_cast)]
+        let (soft, hard) = (limit.rlim_cur as u64, limit.rlim_max as u64);
+        let wanted = hard.min(MOST);
+        if wanted > soft {
             let raised = libc::rlimit {
-                rlim_cur: limit.rlim_max.min(MOST),
+                rlim_cur: wanted as libc::rlim_t,
                 rlim_max: limit.rlim_max,
             };
             if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
-                limit = raised;
+                wanted
+            } else {
+                soft
             }
+        } else {
+            soft
         }
-    }
-    let usable = limit.rlim_cur.min(MOST).saturating_sub(FOR_OTHER_FILES);
-    usable.max(64) as i32
+    };
+    // A quarter of a small limit, at most 256, stays for other files.
+    let usable = soft.min(MOST) - (soft.min(MOST) / 4).min(256);
+    usable.max(16) as i32
 }
 
 impl Ledger {
@@ -134,12 +142,13 @@ impl Ledger {
         // go into the memtables beside it instead of queueing behind it (readers never see a block's
         // rows before the node applies it: see node::state_lock).
         opts.set_unordered_write(true);
-        // Memory stays bounded however long the chain: all memtables together share one
-        // budget, and each table's blocks share one cache.
+        // All memtables together share one budget, and data blocks one cache; what grows with
+        // the chain is the table files' indexes and filters (see the table options below).
         opts.set_db_write_buffer_size(MEMTABLE_BUDGET);
-        // Data blocks only (see the table options below). Four shards of 4 MB: filters of
-        // files that earlier versions wrote through the cache are larger than the default
-        // shard of 512 KB, and such a block was read back on every lookup.
+        // Data blocks, and the index and filter partitions of table files that earlier versions
+        // wrote (until compactions rewrite those files). Four shards of 4 MB: whole filters of
+        // files from before partitions exceed the default shard of 512 KB, and such a block
+        // was read back on every lookup.
         let mut cache_options = rocksdb::LruCacheOptions::default();
         cache_options.set_capacity(BLOCK_CACHE);
         cache_options.set_num_shard_bits(2);
@@ -351,23 +360,6 @@ impl Ledger {
             stream_stats,
             subscriptions: subscriptions.into_iter().map(|(id, _)| id).collect(),
         })
-    }
-
-    /// Writes a block, its index entries, state changes, undo data and the new tip in one
-    /// synced batch.
-    pub fn commit_block(
-        &self,
-        height: u32,
-        block: &Block,
-        info: &BlockInfo,
-        effects: &BlockEffects,
-        stream_stats: &mut HashMap<[u8; 16], StreamStats>,
-    ) -> Result<(), LedgerError> {
-        let mut index_stats = HashMap::new();
-        let batch =
-            self.block_batch(height, block, info, effects, stream_stats, &mut index_stats)?;
-        self.db.write_opt(batch, &sync_writes())?;
-        Ok(())
     }
 
     /// Writes a prepared block batch without waiting for the disk (see `sync`).

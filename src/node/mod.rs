@@ -573,12 +573,13 @@ impl Node {
             self.ledger.write_unsynced(batch)?;
             let mut st = self.state.write();
             st.streams.stats = stats;
-            st.streams.confirm_index_stats(index_stats);
+            let full_counts = st.streams.confirm_index_stats(index_stats);
             let leftovers =
                 self.apply_block(&mut st, height, block, info, &effects, mined_from_pool)?;
             drop(st);
             // Freeing a block's worth of entries takes milliseconds: not under the lock.
             drop(leftovers);
+            drop(full_counts);
         }
         drop(effects);
         self.ledger.sync()?;

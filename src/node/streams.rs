@@ -177,12 +177,15 @@ impl StreamIndexes {
         )
     }
 
-    /// A block's new counts, written to the ledger with it.
-    pub fn confirm_index_stats(&mut self, changed: IndexStatsMap) {
+    /// A block's new counts, written to the ledger with it. Returns the maps to free once the
+    /// state's lock is released.
+    pub fn confirm_index_stats(&mut self, changed: IndexStatsMap) -> Vec<IndexStatsMap> {
         let kept = self.index_stats.get_mut();
+        let mut full = Vec::new();
         for (key, stats) in changed {
-            keep_index_stats(kept, key, stats);
+            full.extend(keep_index_stats(kept, key, stats));
         }
+        full
     }
 
     pub fn total(&self, id: &[u8; 16]) -> u64 {
@@ -203,7 +206,9 @@ impl StreamIndexes {
             None => {
                 let stored = ledger.index_stats(id, of)?;
                 if let Some(s) = stored {
-                    keep_index_stats(&mut self.index_stats.lock(), key, s);
+                    let full = keep_index_stats(&mut self.index_stats.lock(), key, s);
+                    // Freed after the mutex is released.
+                    drop(full);
                 }
                 stored
             }
@@ -285,11 +290,17 @@ fn window<'a>(
     Ok(out)
 }
 
-fn keep_index_stats(kept: &mut IndexStatsMap, key: ([u8; 16], IndexOf), stats: IndexStats) {
-    if kept.len() >= INDEX_STATS_KEPT && !kept.contains_key(&key) {
-        kept.clear();
-    }
+/// Keeps one count; when the map is full it starts again empty, and the full map is handed
+/// back for the caller to free outside its locks.
+fn keep_index_stats(
+    kept: &mut IndexStatsMap,
+    key: ([u8; 16], IndexOf),
+    stats: IndexStats,
+) -> Option<IndexStatsMap> {
+    let full =
+        (kept.len() >= INDEX_STATS_KEPT && !kept.contains_key(&key)).then(|| std::mem::take(kept));
     kept.insert(key, stats);
+    full
 }
 
 #[cfg(test)]

@@ -172,11 +172,21 @@ fn format_name(format: u8) -> &'static str {
 
 /// An item's `data`: inline, or a reference when larger than `-maxshowndata`.
 pub fn shown_data(ctx: &RpcContext, txid: &str, vout: u32, format: u8, data: &[u8]) -> Value {
-    let mut text = String::new();
-    write_shown_data(&mut text, ctx, txid, vout, format, data);
-    serde_json::from_str(&text).expect("written as JSON")
+    if data.len() as i64 > ctx.node.max_shown_data {
+        return json!({"txid": txid, "vout": vout, "format": format_name(format), "size": data.len()});
+    }
+    data_inline(format, data)
 }
 
+fn data_inline(format: u8, data: &[u8]) -> Value {
+    match format {
+        FORMAT_TEXT => json!({"text": std::str::from_utf8(data).ok()}),
+        FORMAT_JSON => json!({"json": ubjson::decode(data).ok()}),
+        _ => json!(crate::primitives::hex_text(data)),
+    }
+}
+
+/// [`shown_data`] as text; raw data, the common case, is written as hex without a `Value`.
 fn write_shown_data(
     out: &mut String,
     ctx: &RpcContext,
@@ -185,55 +195,45 @@ fn write_shown_data(
     format: u8,
     data: &[u8],
 ) {
-    if data.len() as i64 > ctx.node.max_shown_data {
-        let mut o = ObjectWriter::begin(out);
-        o.string("txid", txid);
-        o.uint("vout", vout.into());
-        o.string("format", format_name(format));
-        o.uint("size", data.len() as u64);
-        o.end();
-        return;
-    }
-    write_inline_data(out, format, data);
-}
-
-fn data_inline(format: u8, data: &[u8]) -> Value {
-    let mut text = String::new();
-    write_inline_data(&mut text, format, data);
-    serde_json::from_str(&text).expect("written as JSON")
-}
-
-/// Hex for raw data, `{"text":…}` or `{"json":…}` for the others.
-fn write_inline_data(out: &mut String, format: u8, data: &[u8]) {
-    match format {
-        FORMAT_TEXT => {
-            let mut o = ObjectWriter::begin(out);
-            match std::str::from_utf8(data) {
-                Ok(text) => o.string("text", text),
-                Err(_) => o.value("text", &Value::Null),
-            }
-            o.end();
-        }
-        FORMAT_JSON => {
-            let mut o = ObjectWriter::begin(out);
-            o.value("json", &ubjson::decode(data).unwrap_or(Value::Null));
-            o.end();
-        }
-        _ => jsonfmt::write_hex_string(out, data),
+    let inline = data.len() as i64 <= ctx.node.max_shown_data;
+    if inline && format != FORMAT_TEXT && format != FORMAT_JSON {
+        jsonfmt::write_hex_string(out, data);
+    } else {
+        jsonfmt::write_compact(out, &shown_data(ctx, txid, vout, format, data));
     }
 }
 
 /// One stream item as MultiChain lists it, as a `Value` (see [`write_item`]).
 pub fn item_json(ctx: &RpcContext, st: &NodeState, item: &Item, verbose: bool) -> Value {
     let mut text = String::new();
-    write_item(&mut text, ctx, st, item, verbose);
-    serde_json::from_str(&text).expect("written as JSON")
+    write_item(&mut text, ctx, st, item, verbose, ItemData::Placeholder);
+    // Read back without the data: a published JSON object is not always read back as itself
+    // (with `arbitrary_precision`, serde_json takes an object keyed by its private number
+    // token for a number), so the data goes in as the `Value` it is.
+    let mut value: Value = serde_json::from_str(&text).expect("written as JSON, without data");
+    let txid = crate::primitives::txid_text(&item.txid);
+    value["data"] = shown_data(ctx, &txid, item.vout, item.format, &item.data);
+    value
+}
+
+/// Whether [`write_item`] writes the item's data or a `null` in its place.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ItemData {
+    Written,
+    Placeholder,
 }
 
 /// One stream item as MultiChain lists it, written straight to JSON text: the listing
 /// commands answer thousands of calls a second, and a map per item cost more than the
 /// item's reads.
-fn write_item(out: &mut String, ctx: &RpcContext, st: &NodeState, item: &Item, verbose: bool) {
+fn write_item(
+    out: &mut String,
+    ctx: &RpcContext,
+    st: &NodeState,
+    item: &Item,
+    verbose: bool,
+    data: ItemData,
+) {
     let tip = st.tip_height();
     let txid = crate::primitives::txid_text(&item.txid);
     let mut o = ObjectWriter::begin(out);
@@ -244,14 +244,17 @@ fn write_item(out: &mut String, ctx: &RpcContext, st: &NodeState, item: &Item, v
     o.strings("keys", item.keys.iter().map(|k| String::from_utf8_lossy(k)));
     o.boolean("offchain", false);
     o.boolean("available", true);
-    write_shown_data(
-        o.member("data"),
-        ctx,
-        &txid,
-        item.vout,
-        item.format,
-        &item.data,
-    );
+    match data {
+        ItemData::Written => write_shown_data(
+            o.member("data"),
+            ctx,
+            &txid,
+            item.vout,
+            item.format,
+            &item.data,
+        ),
+        ItemData::Placeholder => o.value("data", &Value::Null),
+    }
     let confirmations = item.block.map_or(0, |(h, _)| tip.saturating_sub(h) + 1);
     o.uint("confirmations", confirmations.into());
     let block = item
@@ -291,7 +294,7 @@ fn items_text(ctx: &RpcContext, st: &NodeState, items: &[Item], verbose: bool) -
         if i > 0 {
             out.push(',');
         }
-        write_item(&mut out, ctx, st, item, verbose);
+        write_item(&mut out, ctx, st, item, verbose, ItemData::Written);
     }
     out.push(']');
     out
