@@ -146,9 +146,9 @@ impl Ledger {
         // the chain is the table files' indexes and filters (see the table options below).
         opts.set_db_write_buffer_size(MEMTABLE_BUDGET);
         // Data blocks, and the index and filter partitions of table files that earlier versions
-        // wrote (until compactions rewrite those files). Four shards of 4 MB: whole filters of
-        // files from before partitions exceed the default shard of 512 KB, and such a block
-        // was read back on every lookup.
+        // wrote (until compactions rewrite those files). Four shards of 4 MB, as measured when
+        // whole filters still went through this cache (a block larger than its shard is never
+        // kept; it was read back on every lookup).
         let mut cache_options = rocksdb::LruCacheOptions::default();
         cache_options.set_capacity(BLOCK_CACHE);
         cache_options.set_num_shard_bits(2);
@@ -375,8 +375,8 @@ impl Ledger {
     }
 
     /// Every row a block changes, in one batch: block, transactions, coins, permissions,
-    /// entities, stream items and indexes, undo data and the new tip. `index_stats` receives
-    /// the new counts of the keys and publishers the block adds items to.
+    /// entities, stream items and indexes, undo data and the new tip; with it, the new counts
+    /// of the keys and publishers the block adds items to.
     pub fn block_batch(
         &self,
         height: u32,
@@ -384,8 +384,7 @@ impl Ledger {
         info: &BlockInfo,
         effects: &BlockEffects,
         stream_stats: &mut HashMap<[u8; 16], StreamStats>,
-        index_stats: &mut IndexStatsMap,
-    ) -> Result<WriteBatch, LedgerError> {
+    ) -> Result<(WriteBatch, IndexStatsMap), LedgerError> {
         // About four rows to sort per transaction (txid index, key and publisher indexes, the
         // txid's items); all rows take about three times the block's size, reserved at once.
         let mut batch = SortedBatch::new(
@@ -425,25 +424,18 @@ impl Ledger {
         for (id, e) in &effects.delta.entities {
             self.put::<Entities>(&mut batch, id, e);
         }
-        self.write_items(
-            &mut batch,
-            height,
-            block,
-            txids,
-            effects,
-            stream_stats,
-            index_stats,
-        )?;
+        let index_stats =
+            self.write_items(&mut batch, height, block, txids, effects, stream_stats)?;
         self.put::<Undo>(&mut batch, &height, &undo);
         let mut tip = height.to_le_bytes().to_vec();
         tip.extend_from_slice(&info.hash.to_byte_array());
         self.put::<Meta>(&mut batch, &KEY_TIP, &tip);
-        Ok(batch.into_write_batch(self))
+        Ok((batch.into_write_batch(self), index_stats))
     }
 
     /// Stream items of a block, with their sequence numbers and index entries; updates
-    /// `stream_stats` (the caller's copy of the per-stream counts) and fills `index_stats`.
-    #[allow(clippy::too_many_arguments)]
+    /// `stream_stats` (the caller's copy of the per-stream counts) and returns the new counts
+    /// of the keys and publishers it adds items to.
     fn write_items(
         &self,
         batch: &mut SortedBatch,
@@ -452,8 +444,8 @@ impl Ledger {
         txids: &[Txid],
         effects: &BlockEffects,
         stream_stats: &mut HashMap<[u8; 16], StreamStats>,
-        index_stats: &mut IndexStatsMap,
-    ) -> Result<(), LedgerError> {
+    ) -> Result<IndexStatsMap, LedgerError> {
+        let mut index_stats = IndexStatsMap::new();
         let mut touched = Vec::new();
         for (i, e) in effects.txs.iter().enumerate() {
             if e.items.is_empty() {
@@ -534,13 +526,13 @@ impl Ledger {
             }
             self.put::<TxItems>(batch, &txid, &placed);
         }
-        for (k, v) in index_stats.iter() {
+        for (k, v) in &index_stats {
             self.put::<StreamIndexStats>(batch, k, v);
         }
         for id in touched {
             self.put::<StreamStatsTable>(batch, &id, &stream_stats[&id]);
         }
-        Ok(())
+        Ok(index_stats)
     }
 
     /// Confirmed items `from..from+count` of a stream.

@@ -533,15 +533,9 @@ impl Node {
             tx_count: block.txdata.len() as u32,
             size: block.total_size() as u32,
         };
-        let mut index_stats = HashMap::new();
-        let batch = self.ledger.block_batch(
-            height,
-            block,
-            &info,
-            &effects,
-            &mut stats,
-            &mut index_stats,
-        )?;
+        let (batch, index_stats) = self
+            .ledger
+            .block_batch(height, block, &info, &effects, &mut stats)?;
         Ok(PreparedBlock {
             height,
             info,
