@@ -456,3 +456,146 @@ fn balances_wait_for_confirmations_only_of_what_others_sent() {
     // One confirmation is not two: only the outside gold waits.
     assert_eq!(address_gold(&admin, 2), 85.0);
 }
+
+/// The txids of a listassettransactions answer, in order.
+fn txids_of(list: &Value) -> Vec<String> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["txid"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// A subscribed asset's transactions: refused before subscribing (-703, as MultiChain),
+/// then the issue, a transfer and a transfer with data, confirmed ones before pending ones,
+/// each with what it moved per address; paging, a single transaction, counts in
+/// `listassets`, another asset kept apart, and the same list after a restart.
+#[test]
+fn asset_transactions_follow_a_subscribed_asset() {
+    let mut node = TestNode::create("assettxchain", &["-target-block-time=2"]);
+    let (admin, other) = admin_and_new_address(&node);
+    let grant = call(&node, "grant", json!([other, "receive,send"]));
+    let issue = call(
+        &node,
+        "issue",
+        json!([admin, {"name": "gold", "open": true}, 1000, 0.01]),
+    );
+    node.wait_mined();
+    let not_subscribed = (-703, "Not subscribed to this asset".to_string());
+    assert_eq!(
+        call_err(&node, "listassettransactions", json!(["gold"])),
+        not_subscribed
+    );
+    assert_eq!(
+        call_err(&node, "getassettransaction", json!(["gold", issue])),
+        not_subscribed
+    );
+    let listed = call(&node, "listassets", json!(["gold"]))[0].clone();
+    assert_eq!(listed["subscribed"], false);
+    assert!(listed.get("transactions").is_none(), "{listed}");
+
+    call(&node, "subscribe", json!(["gold"]));
+    call(&node, "pause", json!(["mining"]));
+    let transfer = call(&node, "sendasset", json!([other, "gold", 12.5]));
+    let with_data = call(
+        &node,
+        "sendwithdata",
+        json!([other, {"gold": 1}, "48656c6c6f"]),
+    );
+    let listed = call(&node, "listassets", json!(["gold"]))[0].clone();
+    assert_eq!(listed["subscribed"], true);
+    assert_eq!(listed["synchronized"], true);
+    assert_eq!(listed["transactions"], 3);
+    assert_eq!(listed["confirmed"], 1);
+
+    let list = call(&node, "listassettransactions", json!(["gold"]));
+    assert_eq!(
+        txids_of(&list),
+        vec![issue.clone(), transfer.clone(), with_data.clone()]
+    );
+    let issued = &list[0];
+    assert_eq!(issued["addresses"], json!({admin.clone(): 1000}));
+    assert!(issued["confirmations"].as_i64().unwrap() >= 1, "{issued}");
+    assert!(is_txid(issued["blockhash"].as_str().unwrap()));
+    let sent = &list[1];
+    assert_eq!(sent["addresses"][&admin], -12.5);
+    assert_eq!(sent["addresses"][&other], 12.5);
+    assert_eq!(sent["addresses"].as_object().unwrap().len(), 2);
+    assert_eq!(sent["confirmations"], 0);
+    assert!(sent.get("blockhash").is_none(), "{sent}");
+    assert_eq!(sent["items"], json!([]));
+    assert_eq!(sent["data"], json!([]));
+    assert!(sent.get("vin").is_none(), "{sent}");
+    assert_eq!(list[2]["data"], json!(["48656c6c6f"]));
+    assert_eq!(list[2]["addresses"][&other], 1);
+
+    // Paging: the last one by default window of one, the first two from 0, none past the end.
+    let last = call(&node, "listassettransactions", json!(["gold", false, 1]));
+    assert_eq!(txids_of(&last), vec![with_data.clone()]);
+    let first = call(&node, "listassettransactions", json!(["gold", false, 2, 0]));
+    assert_eq!(txids_of(&first), vec![issue.clone(), transfer.clone()]);
+    let past = call(&node, "listassettransactions", json!(["gold", false, 2, 5]));
+    assert_eq!(past, json!([]));
+    assert_eq!(
+        call_err(&node, "listassettransactions", json!(["gold", false, -1])),
+        (-8, "Invalid count".to_string())
+    );
+
+    let one = call(
+        &node,
+        "getassettransaction",
+        json!(["gold", transfer, true]),
+    );
+    assert_eq!(one["txid"], transfer);
+    assert_eq!(one["addresses"], sent["addresses"]);
+    let received = one["vout"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["addresses"] == json!([other]))
+        .expect("an output to the other address");
+    assert_eq!(received["assets"][0]["name"], "gold");
+    assert_eq!(received["assets"][0]["qty"], 12.5);
+    assert_eq!(one["vin"].as_array().unwrap().len(), 1);
+    assert!(one["hex"].as_str().unwrap().len() > 100);
+    assert_eq!(
+        call_err(&node, "getassettransaction", json!(["gold", grant])),
+        (
+            -710,
+            "This transaction was not found for this asset".to_string()
+        )
+    );
+    assert_eq!(
+        call_err(&node, "getassettransaction", json!(["gold", "zz"])),
+        (
+            -8,
+            "parameter 2 must be hexadecimal string (not 'zz')".to_string()
+        )
+    );
+
+    call(&node, "resume", json!(["mining"]));
+    node.wait_mined();
+    call(&node, "issue", json!([admin, "silver", 50, 1]));
+    node.wait_mined();
+    let listed = call(&node, "listassets", json!(["gold"]))[0].clone();
+    assert_eq!(listed["transactions"], 3);
+    assert_eq!(listed["confirmed"], 3);
+    let confirmed = call(&node, "getassettransaction", json!(["gold", transfer]));
+    assert!(
+        confirmed["confirmations"].as_i64().unwrap() >= 1,
+        "{confirmed}"
+    );
+    assert!(is_txid(confirmed["blockhash"].as_str().unwrap()));
+    assert!(confirmed["blockindex"].as_i64().unwrap() >= 1);
+
+    node.stop();
+    node.start();
+    let after = call(&node, "listassettransactions", json!(["gold", false, 10]));
+    assert_eq!(txids_of(&after), vec![issue, transfer, with_data]);
+    assert_eq!(after[1]["addresses"], sent["addresses"]);
+    call(&node, "unsubscribe", json!(["gold"]));
+    assert_eq!(
+        call_err(&node, "listassettransactions", json!(["gold"])),
+        not_subscribed
+    );
+}

@@ -131,6 +131,19 @@ async function main() {
     const mine = rows.filter((r) => r.name === asset);
     check(mine.length === 1 && mine[0].qty === 1000, show(rows));
   });
+  await flow.step('asset_transactions_need_subscription', () => expectError(
+    streamCall('listAssetTransactions', { asset }, [asset]), -703, { message: 'Not subscribed to this asset' }));
+  await flow.step('asset_transactions', async () => {
+    const res = await streamCall('subscribe', { stream: asset }, [asset]);
+    check(res === null, `subscribe should return null, got ${show(res)}`);
+    const rows = await streamCall('listAssetTransactions', { asset, verbose: true }, [asset, true]);
+    check(rows.length === 1 && rows[0].txid === ctx.issueTxid, show(rows));
+    check(rows[0].addresses[ctx.addr] === 1000 && Array.isArray(rows[0].vout), show(rows[0]));
+    const one = await streamCall('getAssetTransaction', { asset, txid: ctx.issueTxid }, [asset, ctx.issueTxid]);
+    check(one.txid === ctx.issueTxid && one.vin === undefined, show(one));
+    // Flows share the node: later ones list every asset and expect them unsubscribed.
+    check(await streamCall('unsubscribe', { stream: asset }, [asset]) === null, 'unsubscribe should return null');
+  });
 
   const published = {};
   await flow.step('stream_create', async () => {

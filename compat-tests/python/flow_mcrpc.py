@@ -159,9 +159,30 @@ def asset_getaddressbalances():
     check(len(mine) == 1 and mine[0]["qty"] == 1000, repr(rows))
 
 
+def asset_transactions_need_subscription():
+    expect_rpc_error(lambda: client.listassettransactions(asset),
+                     message="Not subscribed to this asset")
+
+
+def asset_transactions():
+    check(client.subscribe(asset) is None, "subscribe should return null")
+    rows = client.listassettransactions(asset, True)
+    check(len(rows) == 1 and rows[0]["txid"] == ctx["issue_txid"], repr(rows))
+    check(rows[0]["addresses"] == {ctx["addr"]: 1000}, repr(rows[0]["addresses"]))
+    check(isinstance(rows[0]["vin"], list) and len(rows[0]["hex"]) > 100, repr(rows[0]))
+    one = client.getassettransaction(asset, ctx["issue_txid"])
+    check(one["txid"] == ctx["issue_txid"] and "vin" not in one, repr(one))
+    listed = client.listassets(asset)[0]
+    check(listed["subscribed"] is True and listed["transactions"] == 1, repr(listed))
+    # Flows share the node: later ones list every asset and expect them unsubscribed.
+    check(client.unsubscribe(asset) is None, "unsubscribe should return null")
+
+
 flow.step("asset_issue", asset_issue)
 flow.step("asset_listassets", asset_listassets)
 flow.step("asset_getaddressbalances", asset_getaddressbalances)
+flow.step("asset_transactions_need_subscription", asset_transactions_need_subscription)
+flow.step("asset_transactions", asset_transactions)
 
 published = {}
 

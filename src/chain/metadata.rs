@@ -210,6 +210,42 @@ pub fn coin_assets(outpoint: &OutPoint, script: &Script) -> AssetAmounts {
     all
 }
 
+/// The assets that outputs of kinds `kinds` (of transaction `txid`) carry, in order of
+/// first appearance, each once: the asset a genesis output creates, assets sent or issued
+/// more (zero units too), and assets whose details an update output changes.
+pub fn output_assets(txid: &bitcoin::Txid, kinds: &[OutputKind]) -> Vec<[u8; 16]> {
+    let mut ids: Vec<[u8; 16]> = Vec::new();
+    let mut add = |id: [u8; 16]| {
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    };
+    for kind in kinds {
+        match kind {
+            OutputKind::Payment {
+                assets,
+                genesis,
+                follow_ons,
+                ..
+            } => {
+                if genesis.is_some() {
+                    add(super::entities::short_id(txid));
+                }
+                for (id, _) in follow_ons.iter().chain(assets) {
+                    add(*id);
+                }
+            }
+            OutputKind::Update { entity, kind, .. }
+                if *kind == crate::primitives::entity::KIND_ASSET =>
+            {
+                add(*entity)
+            }
+            _ => {}
+        }
+    }
+    ids
+}
+
 /// Adds `(id, qty)` into a running total list.
 pub fn add_amount(totals: &mut AssetAmounts, id: [u8; 16], qty: i64) -> Option<()> {
     match totals.iter_mut().find(|(i, _)| *i == id) {

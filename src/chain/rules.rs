@@ -210,6 +210,7 @@ pub fn check_transaction_with_txid<V: StateView + ?Sized>(
         seq: view.next_permission_seq(),
     };
     checker.check(&kinds)?;
+    effects.assets = metadata::output_assets(&txid, &kinds);
     for (vout, (output, kind)) in tx.output.iter().zip(&kinds).enumerate() {
         if matches!(kind, OutputKind::Payment { .. } | OutputKind::Other) {
             effects.created.push((

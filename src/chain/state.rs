@@ -130,6 +130,9 @@ pub struct TxEffects {
     /// (id, previous state, new state) of assets and streams created or changed.
     pub entities: Vec<([u8; 16], Option<Entity>, Entity)>,
     pub items: Vec<ItemEffect>,
+    /// The assets its outputs carry (issued, issued more or sent), each once: the
+    /// transactions `listassettransactions` shows for each.
+    pub assets: Vec<[u8; 16]>,
 }
 
 impl TxEffects {
@@ -140,6 +143,7 @@ impl TxEffects {
         self.permissions.shrink_to_fit();
         self.entities.shrink_to_fit();
         self.items.shrink_to_fit();
+        self.assets.shrink_to_fit();
     }
 }
 

@@ -2,6 +2,7 @@
 //! one synced `WriteBatch` that also moves the tip, so a crash leaves either the old tip with
 //! its state or the new one with its state, never a mix.
 
+pub mod assets;
 pub mod journal;
 mod sorted_batch;
 pub mod streams;
@@ -21,7 +22,8 @@ use tables::*;
 
 /// Bumped whenever a stored layout changes; a node upgrades the versions it knows and refuses
 /// others. 2: transactions by (height, index) plus a txid index, instead of by txid.
-pub const FORMAT_VERSION: u32 = 2;
+/// 3: each asset's transactions ([`assets`]).
+pub const FORMAT_VERSION: u32 = 3;
 const KEY_FORMAT: &str = "format_version";
 const KEY_TIP: &str = "tip";
 
@@ -198,6 +200,9 @@ impl Ledger {
                     .map_err(|_| LedgerError::Corrupt("meta"))?;
                 if found == 1 {
                     ledger.upgrade_from_v1()?;
+                }
+                if found == 1 || found == 2 {
+                    ledger.upgrade_from_v2()?;
                 } else if found != FORMAT_VERSION {
                     return Err(LedgerError::FormatVersion {
                         found,
@@ -226,11 +231,7 @@ impl Ledger {
                     .write_opt(std::mem::take(&mut batch), &sync_writes())?;
             }
         }
-        self.put::<Meta>(
-            &mut batch,
-            &KEY_FORMAT,
-            &FORMAT_VERSION.to_le_bytes().to_vec(),
-        );
+        self.put::<Meta>(&mut batch, &KEY_FORMAT, &2u32.to_le_bytes().to_vec());
         self.db.write_opt(batch, &sync_writes())?;
         Ok(())
     }
@@ -397,6 +398,19 @@ impl Ledger {
         for (i, (tx, txid)) in block.txdata.iter().zip(txids).enumerate() {
             self.put::<BlockTxs>(&mut batch, &(height, i as u32), tx);
             self.put::<TxLocations>(&mut batch, txid, &(height, i as u32));
+        }
+        let mut asset_txs = assets::AssetTxCounter::new(self);
+        for (i, e) in effects.txs.iter().enumerate() {
+            if e.assets.is_empty() {
+                continue;
+            }
+            let place = assets::AssetTxPlace {
+                txid: txids[i],
+                height,
+                index: i as u32,
+                time_received: effects.times.get(i).copied().unwrap_or(block.header.time),
+            };
+            asset_txs.add(&mut batch, &e.assets, place)?;
         }
         self.put::<Blocks>(&mut batch, &height, &(block.header, txids.clone()));
         self.put::<BlockIndex>(&mut batch, &height, info);

@@ -668,6 +668,7 @@ pub const ALL_CFS: &[&str] = &[
     super::streams::StreamStatsTable::CF,
     super::streams::TxItems::CF,
     super::streams::Subscriptions::CF,
+    super::assets::AssetTxs::CF,
 ];
 
 #[cfg(test)]

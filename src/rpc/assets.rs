@@ -141,7 +141,13 @@ pub fn issue_details_json(e: &Entity, kind: &str) -> Value {
 }
 
 /// The listassets / getassetinfo object.
-fn asset_json(ctx: &RpcContext, st: &NodeState, e: &Entity, verbose: bool, listing: bool) -> Value {
+fn asset_json(
+    ctx: &RpcContext,
+    st: &NodeState,
+    e: &Entity,
+    verbose: bool,
+    listing: bool,
+) -> RpcResult<Value> {
     let mut m = Map::new();
     let name = e.name();
     if !name.is_empty() {
@@ -163,8 +169,16 @@ fn asset_json(ctx: &RpcContext, st: &NodeState, e: &Entity, verbose: bool, listi
     m.insert("issueqty".into(), qty(e, e.issued_raw()));
     m.insert("issueraw".into(), json!(e.issued_raw()));
     if listing {
-        let subscribed = st.streams.is_subscribed(&e.short_id());
+        let id = e.short_id();
+        let subscribed = st.streams.is_subscribed(&id);
         m.insert("subscribed".into(), json!(subscribed));
+        if subscribed {
+            let confirmed = ctx.node.ledger.asset_tx_count(&id)?;
+            let pending = super::asset_txs::pending_asset_txs(st, &id).count() as u64;
+            m.insert("synchronized".into(), json!(true));
+            m.insert("transactions".into(), json!(confirmed + pending));
+            m.insert("confirmed".into(), json!(confirmed));
+        }
     }
     if verbose {
         let issues: Vec<Value> = e
@@ -182,7 +196,7 @@ fn asset_json(ctx: &RpcContext, st: &NodeState, e: &Entity, verbose: bool, listi
             .collect();
         m.insert("issues".into(), Value::Array(issues));
     }
-    Value::Object(m)
+    Ok(Value::Object(m))
 }
 
 /// `{"name","assetref","qty"}` rows for amounts.
@@ -383,7 +397,7 @@ fn issuemorefrom(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     issuemore_common(ctx, args, Some(from))
 }
 
-fn asset_param(st: &NodeState, v: &Value) -> RpcResult<Entity> {
+pub(super) fn asset_param(st: &NodeState, v: &Value) -> RpcResult<Entity> {
     match v {
         Value::Null => Err(invalid("Invalid asset identifier")),
         Value::String(s) if s.is_empty() => Err(invalid("Invalid asset identifier")),
@@ -498,7 +512,7 @@ fn listassets(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
         list[s..s + c]
             .iter()
             .map(|e| asset_json(ctx, &st, e, verbose, true))
-            .collect(),
+            .collect::<RpcResult<_>>()?,
     ))
 }
 
@@ -510,7 +524,7 @@ fn getassetinfo(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     let st = ctx.node.state.read();
     let e = asset_param(&st, &args.values[0])?;
     let verbose = strict_verbose(args, 1)?;
-    Ok(asset_json(ctx, &st, &e, verbose, false))
+    asset_json(ctx, &st, &e, verbose, false)
 }
 
 // ----------------------------------------------------------------------------------------

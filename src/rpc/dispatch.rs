@@ -7,7 +7,7 @@ use super::errors::{RpcError, RpcResult, RPC_MISC_ERROR};
 use super::help::HelpTexts;
 use super::serial_lane::SerialLane;
 use super::{
-    addresses, assets, blockchain, control, filters, mining, network, permissions, raw,
+    addresses, asset_txs, assets, blockchain, control, filters, mining, network, permissions, raw,
     stream_summary, streams, wallettx,
 };
 use crate::node::Node;
@@ -57,6 +57,7 @@ pub fn methods() -> Vec<(&'static str, Run)> {
     m.extend(streams::METHODS);
     m.extend(stream_summary::METHODS);
     m.extend(assets::METHODS);
+    m.extend(asset_txs::METHODS);
     m.extend(filters::METHODS);
     m.extend(raw::METHODS);
     m.extend(wallettx::METHODS);

@@ -3,6 +3,7 @@
 
 pub mod addresses;
 pub mod args;
+pub mod asset_txs;
 pub mod assets;
 pub mod blockchain;
 pub mod connections;

@@ -120,7 +120,7 @@ pub fn require_subscribed(st: &NodeState, e: &Entity) -> RpcResult<()> {
 }
 
 /// Strict `paramtobool` for `verbose`.
-fn verbose_flag(args: &Args, i: usize) -> RpcResult<bool> {
+pub(super) fn verbose_flag(args: &Args, i: usize) -> RpcResult<bool> {
     match args.get(i) {
         None => Ok(false),
         Some(Value::Bool(b)) => Ok(*b),
@@ -128,7 +128,7 @@ fn verbose_flag(args: &Args, i: usize) -> RpcResult<bool> {
     }
 }
 
-fn count_param(args: &Args, i: usize, default: u64) -> RpcResult<u64> {
+pub(super) fn count_param(args: &Args, i: usize, default: u64) -> RpcResult<u64> {
     match args.get(i) {
         None => Ok(default),
         Some(v) => match v.as_i64() {
@@ -138,7 +138,7 @@ fn count_param(args: &Args, i: usize, default: u64) -> RpcResult<u64> {
     }
 }
 
-fn start_param(args: &Args, i: usize) -> RpcResult<Option<i64>> {
+pub(super) fn start_param(args: &Args, i: usize) -> RpcResult<Option<i64>> {
     match args.get(i) {
         None => Ok(None),
         Some(v) => match v.as_i64() {
@@ -153,7 +153,7 @@ fn local_ordering(args: &Args, i: usize) -> RpcResult<bool> {
 }
 
 /// (start, count) within `size`, MultiChain's way (default start = -count).
-fn window(start: Option<i64>, count: u64, size: u64) -> (u64, u64) {
+pub(super) fn window(start: Option<i64>, count: u64, size: u64) -> (u64, u64) {
     let count = count.min(i64::MAX as u64) as i64;
     let (s, c) = super::args::adjust_start_and_count(start.unwrap_or(-count), count, size as i64);
     (s as u64, c as u64)

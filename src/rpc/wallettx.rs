@@ -177,51 +177,16 @@ fn entry_json(
                     create = Some(Value::Object(c));
                 }
             }
-            OutputKind::Item {
-                stream,
-                keys,
-                format,
-                data: d,
-            } => {
-                let mut it = Map::new();
-                it.insert("type".into(), json!("stream"));
-                if let Some(e) = view.entity(&stream) {
-                    let name = e.name();
-                    if !name.is_empty() {
-                        it.insert("name".into(), json!(name));
-                    }
-                    it.insert("streamref".into(), entities::reference_json(&e));
+            other => {
+                let (item, shown) = item_or_data(ctx, &view, &other, n, &txid_text, &publishers);
+                if let Some(item) = &item {
+                    items.push(item.clone());
                 }
-                it.insert("publishers".into(), publishers.clone());
-                it.insert(
-                    "keys".into(),
-                    Value::Array(
-                        keys.iter()
-                            .map(|k| json!(String::from_utf8_lossy(k)))
-                            .collect(),
-                    ),
-                );
-                it.insert("offchain".into(), json!(false));
-                it.insert("available".into(), json!(true));
-                it.insert(
-                    "data".into(),
-                    super::streams::shown_data(ctx, &txid_text, n as u32, format, &d),
-                );
-                per_output[n].0 = Some(Value::Object(it.clone()));
-                items.push(Value::Object(it));
+                if let Some(shown) = &shown {
+                    data.push(shown.clone());
+                }
+                per_output[n] = (item, shown);
             }
-            OutputKind::Data(Some(d)) => {
-                let shown =
-                    super::streams::shown_data(ctx, &txid_text, n as u32, script::FORMAT_RAW, &d);
-                per_output[n].1 = Some(shown.clone());
-                data.push(shown);
-            }
-            OutputKind::Formatted { format, data: d } => {
-                let shown = super::streams::shown_data(ctx, &txid_text, n as u32, format, &d);
-                per_output[n].1 = Some(shown.clone());
-                data.push(shown);
-            }
-            _ => {}
         }
     }
     m.insert("permissions".into(), Value::Array(permissions));
@@ -233,13 +198,85 @@ fn entry_json(
     }
     m.insert("items".into(), Value::Array(items));
     m.insert("data".into(), Value::Array(data));
+    chain_fields(&mut m, st, place, rec.time, rec.coinbase, &txid_text);
+    if verbose {
+        verbose_fields(ctx, st, &mut m, &tx, &txid, &per_output)?;
+    }
+    Ok(Some(Value::Object(m)))
+}
+
+/// What an output that is neither a payment nor a new entity adds to an entry: its stream
+/// item (`DataItemEntry`), or its data (`OpReturnFormatEntry`).
+pub(super) fn item_or_data(
+    ctx: &RpcContext,
+    view: &impl StateView,
+    kind: &OutputKind,
+    n: usize,
+    txid_text: &str,
+    publishers: &Value,
+) -> (Option<Value>, Option<Value>) {
+    match kind {
+        OutputKind::Item {
+            stream,
+            keys,
+            format,
+            data,
+        } => {
+            let mut it = Map::new();
+            it.insert("type".into(), json!("stream"));
+            if let Some(e) = view.entity(stream) {
+                let name = e.name();
+                if !name.is_empty() {
+                    it.insert("name".into(), json!(name));
+                }
+                it.insert("streamref".into(), entities::reference_json(&e));
+            }
+            it.insert("publishers".into(), publishers.clone());
+            it.insert(
+                "keys".into(),
+                Value::Array(
+                    keys.iter()
+                        .map(|k| json!(String::from_utf8_lossy(k)))
+                        .collect(),
+                ),
+            );
+            it.insert("offchain".into(), json!(false));
+            it.insert("available".into(), json!(true));
+            it.insert(
+                "data".into(),
+                super::streams::shown_data(ctx, txid_text, n as u32, *format, data),
+            );
+            (Some(Value::Object(it)), None)
+        }
+        OutputKind::Data(Some(d)) => {
+            let shown = super::streams::shown_data(ctx, txid_text, n as u32, script::FORMAT_RAW, d);
+            (None, Some(shown))
+        }
+        OutputKind::Formatted { format, data } => {
+            let shown = super::streams::shown_data(ctx, txid_text, n as u32, *format, data);
+            (None, Some(shown))
+        }
+        _ => (None, None),
+    }
+}
+
+/// The fields MultiChain's `WalletTxToJSON` adds: confirmations and the block, txid,
+/// validity and times (`time` is the earlier of the block's time and the time received).
+pub(super) fn chain_fields(
+    m: &mut Map<String, Value>,
+    st: &NodeState,
+    place: Option<(u32, u32)>,
+    time_received: u32,
+    coinbase: bool,
+    txid_text: &str,
+) {
     let tip = st.tip_height();
     let block = place.and_then(|(h, i)| st.blocks.get(h as usize).map(|b| (h, i, b)));
     m.insert(
         "confirmations".into(),
         json!(block.map_or(0, |(h, _, _)| tip - h + 1)),
     );
-    if rec.coinbase {
+    if coinbase {
         m.insert("generated".into(), json!(true));
     }
     if let Some((h, i, b)) = block {
@@ -250,66 +287,101 @@ fn entry_json(
     }
     m.insert("txid".into(), json!(txid_text));
     m.insert("valid".into(), json!(true));
-    let time = block.map_or(rec.time, |(_, _, b)| rec.time.min(b.time));
+    let time = block.map_or(time_received, |(_, _, b)| time_received.min(b.time));
     m.insert("time".into(), json!(time));
-    m.insert("timereceived".into(), json!(rec.time));
-    if verbose {
-        let multiple = ctx.node.params.int("native-currency-multiple").max(1) as f64;
-        let vin: Vec<Value> = if tx.is_coinbase() {
-            // MultiChain shows a coinbase input as an empty output numbered -1 (an unset
-            // Bitcoin output holds -1 units).
-            vec![
-                json!({"n": -1, "addresses": [], "type": "nonstandard", "ismine": false,
-                "iswatchonly": false, "amount": double(-1.0 / multiple)}),
-            ]
-        } else {
-            tx.input
-                .iter()
-                .enumerate()
-                .map(|(i, input)| -> RpcResult<Value> {
-                    let prev = &input.previous_output;
-                    // Like MultiChain, the spent output is looked for among the wallet's own
-                    // transactions only.
-                    let spent = match ctx.node.ledger.wallet_tx_seq(&prev.txid)? {
-                        Some(_) => super::raw::find_transaction_in(ctx, st, &prev.txid)?
-                            .and_then(|(t, _)| t.output.get(prev.vout as usize).cloned()),
-                        None => None,
-                    };
-                    let mut e = Map::new();
-                    e.insert("txid".into(), json!(prev.txid.to_string()));
-                    e.insert("vout".into(), json!(prev.vout));
-                    let side = match &spent {
-                        Some(out) => Side::Spent(out),
-                        None => Side::Unknown(super::txjson::input_signer(&tx, i)),
-                    };
-                    side_json(ctx, st, &mut e, side, &prev.txid);
-                    Ok(Value::Object(e))
-                })
-                .collect::<RpcResult<_>>()?
-        };
-        let vout: Vec<Value> = tx
-            .output
+    m.insert("timereceived".into(), json!(time_received));
+}
+
+/// Whether MultiChain's wallet transaction store holds `txid`: a transaction of the wallet's
+/// history, or one carrying a subscribed asset or publishing to a subscribed stream.
+pub(super) fn wallet_store_has(ctx: &RpcContext, st: &NodeState, txid: &Txid) -> RpcResult<bool> {
+    if ctx.node.ledger.wallet_tx_seq(txid)?.is_some() {
+        return Ok(true);
+    }
+    let Some((tx, _)) = super::raw::find_transaction_in(ctx, st, txid)? else {
+        return Ok(false);
+    };
+    let kinds: Vec<OutputKind> = tx
+        .output
+        .iter()
+        .filter_map(|o| classify(&script::parse(&o.script_pubkey)?).ok())
+        .collect();
+    let streams = kinds.iter().filter_map(|k| match k {
+        OutputKind::Item { stream, .. } => Some(*stream),
+        _ => None,
+    });
+    let assets = crate::chain::metadata::output_assets(txid, &kinds);
+    Ok(streams
+        .chain(assets)
+        .any(|id| st.streams.is_subscribed(&id)))
+}
+
+/// A verbose entry's `vin`, `vout` and `hex`. An input shows the output it spends when the
+/// wallet's transaction store has it ([`wallet_store_has`]), as in MultiChain; `per_output`
+/// holds each output's item and data.
+pub(super) fn verbose_fields(
+    ctx: &RpcContext,
+    st: &NodeState,
+    m: &mut Map<String, Value>,
+    tx: &bitcoin::Transaction,
+    txid: &Txid,
+    per_output: &[(Option<Value>, Option<Value>)],
+) -> RpcResult<()> {
+    let multiple = ctx.node.params.int("native-currency-multiple").max(1) as f64;
+    let vin: Vec<Value> = if tx.is_coinbase() {
+        // MultiChain shows a coinbase input as an empty output numbered -1 (an unset
+        // Bitcoin output holds -1 units).
+        vec![
+            json!({"n": -1, "addresses": [], "type": "nonstandard", "ismine": false,
+            "iswatchonly": false, "amount": double(-1.0 / multiple)}),
+        ]
+    } else {
+        tx.input
             .iter()
             .enumerate()
-            .map(|(n, out)| {
+            .map(|(i, input)| -> RpcResult<Value> {
+                let prev = &input.previous_output;
+                let spent = if wallet_store_has(ctx, st, &prev.txid)? {
+                    super::raw::find_transaction_in(ctx, st, &prev.txid)?
+                        .and_then(|(t, _)| t.output.get(prev.vout as usize).cloned())
+                } else {
+                    None
+                };
                 let mut e = Map::new();
-                e.insert("n".into(), json!(n));
-                side_json(ctx, st, &mut e, Side::Output(out), &txid);
-                let (item, data) = &per_output[n];
+                e.insert("txid".into(), json!(prev.txid.to_string()));
+                e.insert("vout".into(), json!(prev.vout));
+                let side = match &spent {
+                    Some(out) => Side::Spent(out),
+                    None => Side::Unknown(super::txjson::input_signer(tx, i)),
+                };
+                side_json(ctx, st, &mut e, side, &prev.txid);
+                Ok(Value::Object(e))
+            })
+            .collect::<RpcResult<_>>()?
+    };
+    let vout: Vec<Value> = tx
+        .output
+        .iter()
+        .enumerate()
+        .map(|(n, out)| {
+            let mut e = Map::new();
+            e.insert("n".into(), json!(n));
+            side_json(ctx, st, &mut e, Side::Output(out), txid);
+            if let Some((item, data)) = per_output.get(n) {
                 if let Some(item) = item {
                     e.insert("items".into(), json!([item]));
                 }
                 if let Some(data) = data {
                     e.insert("data".into(), json!([data]));
                 }
-                Value::Object(e)
-            })
-            .collect();
-        m.insert("vin".into(), Value::Array(vin));
-        m.insert("vout".into(), Value::Array(vout));
-        m.insert("hex".into(), json!(crate::primitives::tx::encode_hex(&tx)));
-    }
-    Ok(Some(Value::Object(m)))
+            }
+            Value::Object(e)
+        })
+        .collect();
+    m.insert("vin".into(), Value::Array(vin));
+    m.insert("vout".into(), Value::Array(vout));
+    m.insert("hex".into(), json!(crate::primitives::tx::encode_hex(tx)));
+    Ok(())
 }
 
 /// A grant as wallet history shows it: global, or for a stream or asset.
