@@ -490,6 +490,11 @@ fn asset_transactions_follow_a_subscribed_asset() {
         call_err(&node, "getassettransaction", json!(["gold", issue])),
         not_subscribed
     );
+    // As in MultiChain, the other arguments are read before the subscription is looked for.
+    assert_eq!(
+        call_err(&node, "listassettransactions", json!(["gold", false, -1])),
+        (-8, "Invalid count".to_string())
+    );
     let listed = call(&node, "listassets", json!(["gold"]))[0].clone();
     assert_eq!(listed["subscribed"], false);
     assert!(listed.get("transactions").is_none(), "{listed}");
@@ -557,6 +562,9 @@ fn asset_transactions_follow_a_subscribed_asset() {
     assert_eq!(received["assets"][0]["name"], "gold");
     assert_eq!(received["assets"][0]["qty"], 12.5);
     assert_eq!(one["vin"].as_array().unwrap().len(), 1);
+    // The spent output (of the issue, a transaction the wallet store has) is shown.
+    assert_eq!(one["vin"][0]["assets"][0]["name"], "gold", "{}", one["vin"]);
+    assert_eq!(one["vin"][0]["assets"][0]["qty"], 1000);
     assert!(one["hex"].as_str().unwrap().len() > 100);
     assert_eq!(
         call_err(&node, "getassettransaction", json!(["gold", grant])),
@@ -576,10 +584,21 @@ fn asset_transactions_follow_a_subscribed_asset() {
     call(&node, "resume", json!(["mining"]));
     node.wait_mined();
     call(&node, "issue", json!([admin, "silver", 50, 1]));
+    // New details without units write no quantity: not one of the asset's transactions in
+    // MultiChain's wallet either. Units issued more are.
+    call(
+        &node,
+        "issuemore",
+        json!([admin, "gold", 0, 0, {"note": "x"}]),
+    );
+    let more = call(&node, "issuemore", json!([other, "gold", 5]));
     node.wait_mined();
     let listed = call(&node, "listassets", json!(["gold"]))[0].clone();
-    assert_eq!(listed["transactions"], 3);
-    assert_eq!(listed["confirmed"], 3);
+    assert_eq!(listed["transactions"], 4);
+    assert_eq!(listed["confirmed"], 4);
+    let last = call(&node, "listassettransactions", json!(["gold", false, 1]));
+    assert_eq!(txids_of(&last), vec![more.clone()]);
+    assert_eq!(last[0]["addresses"], json!({other.clone(): 5}));
     let confirmed = call(&node, "getassettransaction", json!(["gold", transfer]));
     assert!(
         confirmed["confirmations"].as_i64().unwrap() >= 1,
@@ -591,7 +610,7 @@ fn asset_transactions_follow_a_subscribed_asset() {
     node.stop();
     node.start();
     let after = call(&node, "listassettransactions", json!(["gold", false, 10]));
-    assert_eq!(txids_of(&after), vec![issue, transfer, with_data]);
+    assert_eq!(txids_of(&after), vec![issue, transfer, with_data, more]);
     assert_eq!(after[1]["addresses"], sent["addresses"]);
     call(&node, "unsubscribe", json!(["gold"]));
     assert_eq!(

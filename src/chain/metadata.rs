@@ -211,8 +211,9 @@ pub fn coin_assets(outpoint: &OutPoint, script: &Script) -> AssetAmounts {
 }
 
 /// The assets that outputs of kinds `kinds` (of transaction `txid`) carry, in order of
-/// first appearance, each once: the asset a genesis output creates, assets sent or issued
-/// more (zero units too), and assets whose details an update output changes.
+/// first appearance, each once: the asset a genesis output creates and assets sent or issued
+/// more. As in MultiChain's wallet, a details update alone (an `issuemore` of 0 units writes
+/// no quantity) does not count.
 pub fn output_assets(txid: &bitcoin::Txid, kinds: &[OutputKind]) -> Vec<[u8; 16]> {
     let mut ids: Vec<[u8; 16]> = Vec::new();
     let mut add = |id: [u8; 16]| {
@@ -234,11 +235,6 @@ pub fn output_assets(txid: &bitcoin::Txid, kinds: &[OutputKind]) -> Vec<[u8; 16]
                 for (id, _) in follow_ons.iter().chain(assets) {
                     add(*id);
                 }
-            }
-            OutputKind::Update { entity, kind, .. }
-                if *kind == crate::primitives::entity::KIND_ASSET =>
-            {
-                add(*entity)
             }
             _ => {}
         }

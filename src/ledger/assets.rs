@@ -178,8 +178,13 @@ impl Ledger {
         let mut block_time: Option<(u32, u32)> = None;
         for item in self.scan::<BlockTxs>() {
             let (key, tx) = item?;
-            let height = u32::from_be_bytes(key[..4].try_into().unwrap());
-            let index = u32::from_be_bytes(key[4..8].try_into().unwrap());
+            let (height, index) = match (key.get(..4), key.get(4..8)) {
+                (Some(h), Some(i)) => (
+                    u32::from_be_bytes(h.try_into().unwrap()),
+                    u32::from_be_bytes(i.try_into().unwrap()),
+                ),
+                _ => return Err(LedgerError::Corrupt(BlockTxs::CF)),
+            };
             if tx.is_coinbase() {
                 continue;
             }
@@ -259,8 +264,8 @@ mod tests {
         }
     }
 
-    /// A format-2 chain holding an issue, a transfer of that asset and a transaction without
-    /// assets is indexed when opened: the asset's two transactions in chain order, with
+    /// A format-2 chain holding an issue, a transfer of that asset and another, and a
+    /// transaction without assets is indexed when opened: the asset's two transactions in chain order, with
     /// their block's time, found by txid too; a stale row an interrupted upgrade could have
     /// left is gone, and the version is 3.
     #[test]
@@ -268,7 +273,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let issue = tx_paying(&[Element::Genesis(500).encode()], 1);
         let asset = short_id(&issue.compute_txid());
-        let transfer = tx_paying(&[Element::Quantities(vec![(asset, 20)]).encode()], 2);
+        let other_asset = [7; 16];
+        let transfer = tx_paying(
+            &[Element::Quantities(vec![(asset, 20), (other_asset, 3)]).encode()],
+            2,
+        );
         let plain = tx_paying(&[], 3);
         {
             let l = Ledger::open(dir.path()).unwrap();
@@ -316,6 +325,8 @@ mod tests {
         );
         assert_eq!(l.asset_tx(&asset, &plain.compute_txid()).unwrap(), None);
         assert_eq!(l.asset_tx_count(&[9; 16]).unwrap(), 0);
+        // A transaction carrying two assets is one of each one's.
+        assert_eq!(l.asset_txs(&other_asset, 0, 10).unwrap(), vec![expected[1]]);
         let version = l
             .get::<super::super::tables::Meta>(&super::super::KEY_FORMAT)
             .unwrap()

@@ -26,16 +26,15 @@ pub const METHODS: [(&str, Handler); 2] = [
     ("getassettransaction", getassettransaction),
 ];
 
-/// The asset named by `v`, which this node must be subscribed to.
-fn subscribed_asset(st: &NodeState, v: &Value) -> RpcResult<Entity> {
-    let e = super::assets::asset_param(st, v)?;
-    if !st.streams.is_subscribed(&e.short_id()) {
+/// Refuses an asset this node is not subscribed to, as MultiChain does.
+fn require_subscribed(st: &NodeState, asset: &Entity) -> RpcResult<()> {
+    if !st.streams.is_subscribed(&asset.short_id()) {
         return Err(RpcError::new(
             RPC_NOT_SUBSCRIBED,
             "Not subscribed to this asset",
         ));
     }
-    Ok(e)
+    Ok(())
 }
 
 /// Mempool transactions carrying the asset, in arrival order.
@@ -52,13 +51,16 @@ pub fn pending_asset_txs<'a>(
 fn listassettransactions(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     args.arity(1, 5)?;
     let st = ctx.node.state.read();
-    let asset = subscribed_asset(&st, &args.values[0])?;
+    let asset = super::assets::asset_param(&st, &args.values[0])?;
+    // MultiChain reads the other arguments before it looks for the subscription.
     let verbose = verbose_flag(args, 1)?;
     let count = count_param(args, 2, 10)?;
     let start = start_param(args, 3)?;
-    // Chain order and the order this node received them in are one order here: every
-    // transaction a block holds came through this node's mempool.
+    // Chain order and the order this node received them in are one order while every
+    // block comes from this node's own miner, taking its mempool in order (P2P will change
+    // that: roadmap 1).
     args.opt_bool(4, false)?;
+    require_subscribed(&st, &asset)?;
     let id = asset.short_id();
     let confirmed = ctx.node.ledger.asset_tx_count(&id)?;
     let pending: Vec<&Arc<MempoolEntry>> = pending_asset_txs(&st, &id).collect();
@@ -101,7 +103,8 @@ fn listassettransactions(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
 fn getassettransaction(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     args.arity(2, 3)?;
     let st = ctx.node.state.read();
-    let asset = subscribed_asset(&st, &args.values[0])?;
+    let asset = super::assets::asset_param(&st, &args.values[0])?;
+    require_subscribed(&st, &asset)?;
     let txid = super::raw::parse_hash(args.str(1)?, "parameter 2")?;
     let verbose = verbose_flag(args, 2)?;
     let id = asset.short_id();
