@@ -222,21 +222,19 @@ pub fn output_assets(txid: &bitcoin::Txid, kinds: &[OutputKind]) -> Vec<[u8; 16]
         }
     };
     for kind in kinds {
-        match kind {
-            OutputKind::Payment {
-                assets,
-                genesis,
-                follow_ons,
-                ..
-            } => {
-                if genesis.is_some() {
-                    add(super::entities::short_id(txid));
-                }
-                for (id, _) in follow_ons.iter().chain(assets) {
-                    add(*id);
-                }
+        if let OutputKind::Payment {
+            assets,
+            genesis,
+            follow_ons,
+            ..
+        } = kind
+        {
+            if genesis.is_some() {
+                add(super::entities::short_id(txid));
             }
-            _ => {}
+            for (id, _) in follow_ons.iter().chain(assets) {
+                add(*id);
+            }
         }
     }
     ids
