@@ -170,6 +170,8 @@ impl Ledger {
     /// and records the new version last. Their time received is their block's time (format 2
     /// kept no other). An interrupted upgrade starts again from an empty index.
     pub(super) fn upgrade_from_v2(&self) -> Result<(), LedgerError> {
+        // One pass over every confirmed transaction: long on a long chain.
+        tracing::info!("upgrading the ledger to format 3: indexing asset transactions");
         let mut batch = rocksdb::WriteBatch::default();
         batch.delete_range_cf(self.cf(CF_NAME), [0u8], [0xffu8]);
         self.db
@@ -226,6 +228,7 @@ impl Ledger {
             &3u32.to_le_bytes().to_vec(),
         );
         self.db.write_opt(batch, &super::sync_writes())?;
+        tracing::info!("ledger upgraded to format 3");
         Ok(())
     }
 }
