@@ -210,6 +210,15 @@ pub fn coin_assets(outpoint: &OutPoint, script: &Script) -> AssetAmounts {
     all
 }
 
+/// What each output of `tx` means, leaving out any that cannot be read (an accepted or
+/// confirmed transaction has none).
+pub fn readable_output_kinds(tx: &bitcoin::Transaction) -> Vec<OutputKind> {
+    tx.output
+        .iter()
+        .filter_map(|o| classify(&script::parse(&o.script_pubkey)?).ok())
+        .collect()
+}
+
 /// The assets that outputs of kinds `kinds` (of transaction `txid`) carry, in order of
 /// first appearance, each once: the asset a genesis output creates and assets sent or issued
 /// more. As in MultiChain's wallet, a details update alone (an `issuemore` of 0 units writes

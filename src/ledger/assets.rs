@@ -9,8 +9,7 @@
 use super::sorted_batch::Rows;
 use super::tables::{BlockTxs, Blocks, Reader, Table};
 use super::{Ledger, LedgerError};
-use crate::chain::metadata::{classify, output_assets};
-use crate::primitives::script;
+use crate::chain::metadata::{output_assets, readable_output_kinds};
 use bitcoin::hashes::Hash;
 use bitcoin::Txid;
 use std::collections::HashMap;
@@ -191,12 +190,7 @@ impl Ledger {
                 continue;
             }
             let txid = tx.compute_txid();
-            let kinds: Vec<_> = tx
-                .output
-                .iter()
-                .filter_map(|o| classify(&script::parse(&o.script_pubkey)?).ok())
-                .collect();
-            let assets = output_assets(&txid, &kinds);
+            let assets = output_assets(&txid, &readable_output_kinds(&tx));
             if assets.is_empty() {
                 continue;
             }
@@ -238,7 +232,7 @@ mod tests {
     use super::*;
     use crate::chain::entities::short_id;
     use crate::primitives::address::Address;
-    use crate::primitives::script::Element;
+    use crate::primitives::script::{self, Element};
     use bitcoin::hashes::Hash;
 
     fn tx_paying(metadata: &[Vec<u8>], salt: u8) -> bitcoin::Transaction {

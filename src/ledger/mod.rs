@@ -745,9 +745,18 @@ impl Ledger {
             return Ok(None);
         };
         let tx = self
-            .get::<BlockTxs>(&(height, index))?
+            .transaction_at(height, index)?
             .ok_or(LedgerError::Corrupt(BlockTxs::CF))?;
         Ok(Some((height, index, tx)))
+    }
+
+    /// The transaction at `index` in the block at `height`.
+    pub fn transaction_at(
+        &self,
+        height: u32,
+        index: u32,
+    ) -> Result<Option<bitcoin::Transaction>, LedgerError> {
+        self.get::<BlockTxs>(&(height, index))
     }
 
     pub fn tx_location(&self, txid: &Txid) -> Result<Option<(u32, u32)>, LedgerError> {

@@ -76,8 +76,7 @@ fn listassettransactions(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
             let tx = ctx
                 .node
                 .ledger
-                .transaction(&p.txid)?
-                .map(|(_, _, tx)| tx)
+                .transaction_at(p.height, p.index)?
                 .ok_or(crate::ledger::LedgerError::Corrupt("asset_txs"))?;
             out.extend(entry_json(
                 ctx,
@@ -115,7 +114,11 @@ fn getassettransaction(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
         )
     };
     let entry = if let Some((_, place)) = ctx.node.ledger.asset_tx(&id, &txid)? {
-        let (_, _, tx) = ctx.node.ledger.transaction(&txid)?.ok_or_else(not_found)?;
+        let tx = ctx
+            .node
+            .ledger
+            .transaction_at(place.height, place.index)?
+            .ok_or(crate::ledger::LedgerError::Corrupt("asset_txs"))?;
         entry_json(ctx, &st, &asset, &tx, &txid, Some(&place), verbose)?
     } else {
         match st.mempool.get(&txid) {

@@ -301,11 +301,7 @@ pub(super) fn wallet_store_has(ctx: &RpcContext, st: &NodeState, txid: &Txid) ->
     let Some((tx, _)) = super::raw::find_transaction_in(ctx, st, txid)? else {
         return Ok(false);
     };
-    let kinds: Vec<OutputKind> = tx
-        .output
-        .iter()
-        .filter_map(|o| classify(&script::parse(&o.script_pubkey)?).ok())
-        .collect();
+    let kinds = crate::chain::metadata::readable_output_kinds(&tx);
     let streams = kinds.iter().filter_map(|k| match k {
         OutputKind::Item { stream, .. } => Some(*stream),
         _ => None,
