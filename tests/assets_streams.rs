@@ -618,3 +618,178 @@ fn asset_transactions_follow_a_subscribed_asset() {
         not_subscribed
     );
 }
+
+/// The 2.x asset options `totallimit`, `issuelimit` and `unrestrict: "issue"`: refused or
+/// kept by `issue` and `{"create": "asset"}` in MultiChain's words, shown by `listassets` and
+/// `decoderawtransaction`, and enforced by consensus on genesis and follow-on issues alike,
+/// raw ones included, which no RPC check stands before.
+#[test]
+fn asset_limits_and_unrestricted_issue() {
+    let node = TestNode::create("limitchain", &["-target-block-time=2"]);
+    let (admin, other) = admin_and_new_address(&node);
+    // `other` may send and receive but holds no issue permission at all.
+    call(&node, "grant", json!([other, "send,receive"]));
+    let issue =
+        |params: Value, qty: f64| call_err(&node, "issue", json!([admin, params, qty, 0.01]));
+    let invalid = |m: &str| (-8, m.to_string());
+    assert_eq!(
+        issue(json!({"name": "x", "totallimit": "5"}), 1.0),
+        invalid("Invalid value for 'totallimit' field, should be numeric")
+    );
+    // 0.001 is no whole raw unit at 0.01 units.
+    assert_eq!(
+        issue(json!({"name": "x", "issuelimit": 0.001}), 1.0),
+        invalid("Invalid value for 'issuelimit' field, should be positive")
+    );
+    assert_eq!(
+        issue(json!({"name": "x", "unrestrict": "send"}), 1.0),
+        invalid("Invalid value for 'unrestrict' field")
+    );
+    assert_eq!(
+        issue(json!({"name": "x", "unrestrict": "issue"}), 1.0),
+        (
+            -702,
+            "Asset cannot have unrestricted issue permission if follow-ons are not allowed or cannot be allowed".to_string()
+        )
+    );
+    assert_eq!(
+        issue(json!({"name": "x", "open": true, "totallimit": 50}), 60.0),
+        (
+            -701,
+            "Invalid quantity, over the totallimit for this asset".to_string()
+        )
+    );
+    assert_eq!(
+        issue(json!({"name": "x", "open": true, "issuelimit": 20}), 30.0),
+        (
+            -701,
+            "Invalid quantity, over the issuelimit for this asset".to_string()
+        )
+    );
+
+    let capped = json!({"name": "capped", "open": true, "totallimit": 100, "issuelimit": 40});
+    call(&node, "issue", json!([admin, capped, 30, 0.01]));
+    let shared = json!({"name": "shared", "open": true, "unrestrict": "issue"});
+    call(&node, "issue", json!([admin, shared, 10, 1]));
+    node.wait_mined();
+    let listed = |name: &str| call(&node, "listassets", json!([name, true]))[0].clone();
+    let capped = listed("capped");
+    assert_eq!(capped["totallimit"], 100.0, "{capped}");
+    assert_eq!(capped["issuelimit"], 40.0, "{capped}");
+    assert_eq!(capped["open"], true);
+    assert_eq!(capped["restrict"]["issue"], true);
+    let shared = listed("shared");
+    assert_eq!(shared["totallimit"], Value::Null);
+    assert_eq!(shared["restrict"]["issue"], false);
+
+    // Follow-ons: each within 40, all within 100.
+    let more = |from: &str, asset: &str, qty: f64| {
+        let reply = node.rpc("issuemorefrom", json!([from, from, asset, qty]));
+        match reply["error"].as_object() {
+            None => Ok(()),
+            Some(e) => Err((e["code"].as_i64().unwrap(), e["message"].to_string())),
+        }
+    };
+    let (_, message) = more(&admin, "capped", 40.01).unwrap_err();
+    assert!(message.contains("above asset issuance limit"), "{message}");
+    more(&admin, "capped", 40.0).unwrap();
+    more(&admin, "capped", 30.0).unwrap();
+    let (_, message) = more(&admin, "capped", 0.01).unwrap_err();
+    assert!(
+        message.contains("above total asset issuance limit"),
+        "{message}"
+    );
+    // Anyone may issue more of `shared`, no one but its issuer more of `capped`.
+    more(&other, "shared", 5.0).unwrap();
+    // Yet an input signed SIGHASH_NONE makes no issuer, as in MultiChain.
+    let unsigned = call(
+        &node,
+        "createrawsendfrom",
+        json!([other, {other.clone(): {"issuemore": {"asset": "shared", "raw": 1}}}]),
+    );
+    let signed = call(
+        &node,
+        "signrawtransaction",
+        json!([unsigned, null, null, "NONE"]),
+    );
+    assert_eq!(signed["complete"], true, "{signed}");
+    let (code, message) = call_err(&node, "sendrawtransaction", json!([signed["hex"]]));
+    assert_eq!(code, -26, "{message}");
+    assert!(message.contains("valid issuer"), "{message}");
+    let (code, message) = more(&other, "capped", 1.0).unwrap_err();
+    assert_eq!(code, -704, "{message}");
+    node.wait_mined();
+    assert_eq!(listed("capped")["issueqty"], 100.0);
+    let shared = listed("shared");
+    assert_eq!(shared["issueqty"], 15.0);
+    assert_eq!(shared["issues"][1]["issuers"], json!([other]));
+
+    // Raw creation: limits in raw units of the final multiple, checked by consensus.
+    let create = |raw: i64| {
+        call_err(
+            &node,
+            "createrawsendfrom",
+            json!([admin, {admin.clone(): {"issue": {"raw": raw}}},
+                [{"create": "asset", "name": "rawcap", "open": true, "totallimit": 40, "multiple": 10}],
+                "send"]),
+        )
+    };
+    let (code, message) = create(401);
+    assert_eq!(code, -26, "{message}");
+    assert!(
+        message.contains("above total asset issuance limit"),
+        "{message}"
+    );
+    // Genesis outputs: the issue limit holds for each, the total limit for all together.
+    let split = |name: &str, limit: &str| {
+        let mut object = json!({"create": "asset", "name": name, "open": true});
+        object[limit] = json!(40);
+        let outputs =
+            json!({admin.clone(): {"issue": {"raw": 30}}, other.clone(): {"issue": {"raw": 30}}});
+        node.rpc(
+            "createrawsendfrom",
+            json!([admin, outputs, [object], "send"]),
+        )["error"]
+            .clone()
+    };
+    assert_eq!(split("split1", "issuelimit"), Value::Null);
+    let refused = split("split2", "totallimit");
+    assert_eq!(refused["code"], -26, "{refused}");
+    let message = refused["message"].as_str().unwrap();
+    assert!(
+        message.contains("above total asset issuance limit"),
+        "{message}"
+    );
+
+    let signed = call(
+        &node,
+        "createrawsendfrom",
+        json!([admin, {admin.clone(): {"issue": {"raw": 400}}},
+            [{"create": "asset", "name": "rawcap", "open": true, "totallimit": 40, "multiple": 10}],
+            "sign"]),
+    );
+    let decoded = call(&node, "decoderawtransaction", json!([signed["hex"]]));
+    assert_eq!(decoded["issue"]["totallimit"], 40.0, "{decoded}");
+    assert_eq!(decoded["issue"]["issuelimit"], Value::Null);
+    call(&node, "sendrawtransaction", json!([signed["hex"]]));
+    node.wait_mined();
+    // A raw follow-on of one more raw unit passes the RPC layer and meets consensus.
+    let (code, message) = call_err(
+        &node,
+        "createrawsendfrom",
+        json!([admin, {admin.clone(): {"issuemore": {"asset": "rawcap", "raw": 1}}}, [], "send"]),
+    );
+    assert_eq!(code, -26, "{message}");
+    assert!(
+        message.contains("above total asset issuance limit"),
+        "{message}"
+    );
+    assert_eq!(
+        call_err(
+            &node,
+            "createrawsendfrom",
+            json!([admin, {}, [{"create": "asset", "name": "y", "issuelimit": -1}], "send"]),
+        ),
+        invalid("Invalid issuelimit - should be positive")
+    );
+}

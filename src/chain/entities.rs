@@ -74,9 +74,38 @@ impl Entity {
             .unwrap_or(1)
     }
 
+    /// Assets: the follow-on mode bits (`entity::FOLLOW_ONS_*`).
+    fn follow_on_mode(&self) -> u32 {
+        self.details
+            .get(entity::FIELD_FOLLOW_ONS)
+            .filter(|v| (1..=4).contains(&v.len()))
+            .map_or(0, |v| v.iter().rev().fold(0, |n, b| n << 8 | *b as u32))
+    }
+
     /// Assets: follow-on issues allowed.
     pub fn open(&self) -> bool {
-        self.details.flag(entity::FIELD_FOLLOW_ONS).unwrap_or(0) != 0
+        self.follow_on_mode() & (entity::FOLLOW_ONS_ALLOWED | entity::FOLLOW_ONS_WITH_APPROVAL) != 0
+    }
+
+    /// Assets: any signer may issue more (`unrestrict: "issue"`), not only holders of the
+    /// asset's issue permission.
+    pub fn anyone_can_issue_more(&self) -> bool {
+        self.follow_on_mode() & entity::FOLLOW_ONS_ANYONE_CAN_ISSUE != 0
+    }
+
+    /// Assets: the most raw units all issues together may reach (`totallimit`), if limited.
+    pub fn total_limit(&self) -> Option<i64> {
+        self.limit(entity::FIELD_ASSET_TOTAL_LIMIT)
+    }
+
+    /// Assets: the most raw units one issue may create (`issuelimit`), if limited.
+    pub fn issue_limit(&self) -> Option<i64> {
+        self.limit(entity::FIELD_ASSET_ISSUE_LIMIT)
+    }
+
+    /// A limit field; `i64::MAX` is MultiChain's "no limit".
+    fn limit(&self, code: u8) -> Option<i64> {
+        self.details.int(code).filter(|l| *l != i64::MAX)
     }
 
     pub fn issued_raw(&self) -> i64 {

@@ -155,6 +155,7 @@ pub fn check_transaction_with_txid<V: StateView + ?Sized>(
     // Inputs: exist, mature, signed, and their owners may send.
     let mut effects = TxEffects::default();
     let mut signers = Vec::with_capacity(tx.input.len());
+    let mut issuing_signers = Vec::new();
     let mut total_in: u64 = 0;
     for (index, input) in tx.input.iter().enumerate() {
         let coin = view
@@ -181,6 +182,9 @@ pub fn check_transaction_with_txid<V: StateView + ?Sized>(
             )));
         }
         total_in += coin.output.value.to_sat();
+        if crate::chain::verify::signs_all(&input.script_sig) {
+            issuing_signers.push(signer);
+        }
         signers.push(signer);
         effects.spent.push((input.previous_output, coin));
     }
@@ -206,6 +210,7 @@ pub fn check_transaction_with_txid<V: StateView + ?Sized>(
         ctx,
         txid,
         signers: &signers,
+        issuing_signers: &issuing_signers,
         effects: &mut effects,
         seq: view.next_permission_seq(),
     };
@@ -243,6 +248,8 @@ struct MetadataChecker<'a, V: StateView + ?Sized> {
     ctx: &'a TxContext<'a>,
     txid: bitcoin::Txid,
     signers: &'a [Address],
+    /// Signers of inputs signed SIGHASH_ALL: those MultiChain counts as an asset's issuers.
+    issuing_signers: &'a [Address],
     effects: &'a mut TxEffects,
     seq: u64,
 }
@@ -354,8 +361,12 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
                 ))
             }
         };
-        let creators: Vec<Address> = self
-            .signers
+        let candidates = if kind == entity::KIND_ASSET {
+            self.issuing_signers
+        } else {
+            self.signers
+        };
+        let creators: Vec<Address> = candidates
             .iter()
             .filter(|a| self.global(a, bit))
             .copied()
@@ -393,6 +404,7 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
             let raw = genesis_total(kinds).ok_or_else(|| {
                 TxReject::invalid("Asset issue rejected - no or invalid genesis quantity")
             })?;
+            genesis_within_limits(&e, kinds)?;
             e.issues.push(AssetIssue {
                 txid: self.txid,
                 raw,
@@ -511,19 +523,30 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
                     "Follow-on script rejected - follow-ons not allowed for this asset",
                 ));
             }
+            let issued = asset.issued_raw().checked_add(q).ok_or_else(mismatch)?;
+            if asset.total_limit().is_some_and(|limit| issued > limit) {
+                return Err(TxReject::invalid(
+                    "Asset follow-on script rejected - above total asset issuance limit",
+                ));
+            }
+            if asset.issue_limit().is_some_and(|limit| q > limit) {
+                return Err(TxReject::invalid(
+                    "Asset follow-on script rejected - above asset issuance limit",
+                ));
+            }
+            let anyone = asset.anyone_can_issue_more();
             let issuers: Vec<Address> = self
-                .signers
+                .issuing_signers
                 .iter()
                 .filter(|a| {
-                    self.entity_perm(&id, a, permission::ISSUE) && self.global(a, permission::ISSUE)
+                    anyone
+                        || (self.entity_perm(&id, a, permission::ISSUE)
+                            && self.global(a, permission::ISSUE))
                 })
                 .copied()
                 .collect();
             if issuers.is_empty() {
                 return Err(TxReject::invalid("Inputs don't belong to valid issuer"));
-            }
-            if asset.issued_raw().checked_add(q).is_none() {
-                return Err(mismatch());
             }
             let previous = asset.clone();
             asset.issues.push(AssetIssue {
@@ -687,6 +710,31 @@ fn genesis_total(kinds: &[OutputKind]) -> Option<i64> {
         }
     }
     any.then_some(total)
+}
+
+/// A new asset's genesis outputs within its `totallimit` (all of them together) and
+/// `issuelimit` (each output, as MultiChain counts it).
+fn genesis_within_limits(asset: &Entity, kinds: &[OutputKind]) -> Result<(), TxReject> {
+    let mut total: i64 = 0;
+    for k in kinds {
+        if let OutputKind::Payment {
+            genesis: Some(g), ..
+        } = k
+        {
+            total = total.saturating_add(*g);
+            if asset.total_limit().is_some_and(|limit| total > limit) {
+                return Err(TxReject::invalid(
+                    "Asset issue script rejected - above total asset issuance limit",
+                ));
+            }
+            if asset.issue_limit().is_some_and(|limit| *g > limit) {
+                return Err(TxReject::invalid(
+                    "Asset issue script rejected - above asset issuance limit",
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn check_output_standard(

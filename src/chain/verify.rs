@@ -46,6 +46,19 @@ pub fn script_signer(prev_script: &Script) -> Result<Address, VerifyError> {
     }
 }
 
+/// Whether a signature script signs the whole transaction (SIGHASH_ALL, with or without
+/// ANYONECANPAY, as MultiChain reads the hash type's low five bits): only such an input's
+/// owner counts as an asset's issuer.
+pub fn signs_all(script_sig: &Script) -> bool {
+    let mut pushes = script_sig.instructions();
+    match pushes.next() {
+        Some(Ok(Instruction::PushBytes(sig))) => {
+            sig.as_bytes().last().is_some_and(|t| t & 0x1f == 1)
+        }
+        _ => false,
+    }
+}
+
 /// Verifies input `index` of `tx` against the script it spends; returns the signer's address.
 pub fn verify_input(
     tx: &Transaction,
@@ -147,5 +160,21 @@ mod tests {
             verify_input(&tx, 0, &prev_other),
             Err(VerifyError::WrongKey)
         );
+    }
+
+    #[test]
+    fn only_inputs_signing_everything_count_as_signing_all() {
+        let key = PrivateKey::generate();
+        let prev = script::pay_to(&key.address(), &[]);
+        let mut tx: Transaction = deserialize_hex("010000000137e6fcfc0839328f97bdb40c94c811d8d04a479717ccfe6b46f4fbce1aac072b0100000000ffffffff0100000000000000001976a914b91d9cb61246e0e3c5604218c99349c13300b80188ac00000000").unwrap();
+        let mut signs_all_with = |hash_type| {
+            sign_input_with(&mut tx, 0, &prev, &key, hash_type).unwrap();
+            signs_all(&tx.input[0].script_sig)
+        };
+        assert!(signs_all_with(EcdsaSighashType::All));
+        assert!(signs_all_with(EcdsaSighashType::AllPlusAnyoneCanPay));
+        assert!(!signs_all_with(EcdsaSighashType::None));
+        assert!(!signs_all_with(EcdsaSighashType::SinglePlusAnyoneCanPay));
+        assert!(!signs_all(&ScriptBuf::new()));
     }
 }

@@ -370,15 +370,16 @@ impl Node {
     ) -> Result<Txid, NodeError> {
         let st = self.state.write();
         let id = asset.short_id();
-        let sender = self.choose_sender(
-            &st,
-            from,
+        // An unrestricted asset (`unrestrict: "issue"`) takes more units from any signer.
+        let needs: &[Need] = if asset.anyone_can_issue_more() {
+            &[]
+        } else {
             &[
                 Need::Global(permission::ISSUE),
                 Need::Entity(id, permission::ISSUE),
-            ],
-            "issue permission for this asset",
-        )?;
+            ]
+        };
+        let sender = self.choose_sender(&st, from, needs, "issue permission for this asset")?;
         // Like MultiChain, no units carry no follow-on element: new details alone are the
         // issue (of 0 units), and without them it is a plain payment.
         let follow_on = if raw > 0 {

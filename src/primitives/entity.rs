@@ -14,6 +14,14 @@ pub const FIELD_JSON_DETAILS: u8 = 0x05;
 pub const FIELD_PERMISSIONS: u8 = 0x06;
 pub const FIELD_RESTRICTIONS: u8 = 0x07;
 pub const FIELD_ASSET_MULTIPLE: u8 = 0x41;
+/// Most raw units an asset may ever have issued, and in one issue (int64 LE).
+pub const FIELD_ASSET_TOTAL_LIMIT: u8 = 0x49;
+pub const FIELD_ASSET_ISSUE_LIMIT: u8 = 0x4a;
+
+/// Follow-on mode bits of an asset (field 0x02).
+pub const FOLLOW_ONS_ALLOWED: u32 = 0x01;
+pub const FOLLOW_ONS_ANYONE_CAN_ISSUE: u32 = 0x02;
+pub const FOLLOW_ONS_WITH_APPROVAL: u32 = 0x04;
 
 /// Stream restriction bits (field 0x07).
 pub const RESTRICT_ONCHAIN: u8 = 0x01;

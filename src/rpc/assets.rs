@@ -4,7 +4,9 @@
 use super::args::{address_list, from_address, type_name, Args};
 use super::dispatch::{Handler, RpcContext};
 use super::entities::{self, resolve, Kind};
-use super::entity_options::{custom_fields, looks_like_reference, parse_asset_restrict};
+use super::entity_options::{
+    custom_fields, looks_like_reference, parse_asset_restrict, AssetGrowth, BadLimit,
+};
 use super::errors::*;
 use crate::chain::entities::Entity;
 use crate::chain::metadata::{self, AssetAmounts};
@@ -106,7 +108,25 @@ fn check_can_receive(ctx: &RpcContext, st: &NodeState, a: &Address) -> RpcResult
 
 pub fn asset_restrict(e: &Entity) -> Value {
     let p = e.details.flag(ent::FIELD_PERMISSIONS).unwrap_or(0) as u32;
-    json!({"send": p & permission::SEND != 0, "receive": p & permission::RECEIVE != 0, "issue": true})
+    json!({
+        "send": p & permission::SEND != 0,
+        "receive": p & permission::RECEIVE != 0,
+        "issue": !e.anyone_can_issue_more(),
+    })
+}
+
+/// `open` … `issuelimit`: how an asset may grow, alike in listassets and decoded issues.
+fn growth_fields(m: &mut Map<String, Value>, e: &Entity) {
+    m.insert("open".into(), json!(e.open()));
+    m.insert("restrict".into(), asset_restrict(e));
+    m.insert("fungible".into(), json!(true));
+    m.insert("canopen".into(), json!(false));
+    m.insert("canclose".into(), json!(false));
+    // MultiChain multiplies by the units rather than dividing by the multiple.
+    let units = 1.0 / e.multiple() as f64;
+    let shown = |limit: Option<i64>| limit.map_or(Value::Null, |l| double(l as f64 * units));
+    m.insert("totallimit".into(), shown(e.total_limit()));
+    m.insert("issuelimit".into(), shown(e.issue_limit()));
 }
 
 fn qty(e: &Entity, raw: i64) -> Value {
@@ -129,13 +149,7 @@ pub fn issue_details_json(e: &Entity, kind: &str) -> Value {
         m.insert("name".into(), json!(name));
     }
     m.insert("multiple".into(), json!(e.multiple()));
-    m.insert("open".into(), json!(e.open()));
-    m.insert("restrict".into(), asset_restrict(e));
-    m.insert("fungible".into(), json!(true));
-    m.insert("canopen".into(), json!(false));
-    m.insert("canclose".into(), json!(false));
-    m.insert("totallimit".into(), Value::Null);
-    m.insert("issuelimit".into(), Value::Null);
+    growth_fields(&mut m, e);
     m.insert("details".into(), e.details.json());
     Value::Object(m)
 }
@@ -157,13 +171,7 @@ fn asset_json(
     m.insert("assetref".into(), entities::reference_json(e));
     m.insert("multiple".into(), json!(e.multiple()));
     m.insert("units".into(), double(1.0 / e.multiple() as f64));
-    m.insert("open".into(), json!(e.open()));
-    m.insert("restrict".into(), asset_restrict(e));
-    m.insert("fungible".into(), json!(true));
-    m.insert("canopen".into(), json!(false));
-    m.insert("canclose".into(), json!(false));
-    m.insert("totallimit".into(), Value::Null);
-    m.insert("issuelimit".into(), Value::Null);
+    growth_fields(&mut m, e);
     m.insert("details".into(), e.details.json());
     m.insert("issuecount".into(), json!(e.issues.len()));
     m.insert("issueqty".into(), qty(e, e.issued_raw()));
@@ -285,7 +293,7 @@ fn issue_common(ctx: &RpcContext, args: &Args, from: Option<Option<Address>>) ->
     }
     let mut details = Details::default();
     let mut name = String::new();
-    let mut open = false;
+    let mut growth = AssetGrowth::default();
     let mut restrict = 0u8;
     match args.given(off + 1) {
         None => {}
@@ -309,9 +317,35 @@ fn issue_common(ctx: &RpcContext, args: &Args, from: Option<Option<Address>>) ->
                         }
                     }
                     "open" => {
-                        open = v.as_bool().ok_or_else(|| {
+                        growth.open = v.as_bool().ok_or_else(|| {
                             invalid("Invalid value for 'open' field, should be boolean")
                         })?
+                    }
+                    "totallimit" | "issuelimit" => {
+                        let limit = AssetGrowth::limit(v)
+                            .and_then(|l| match AssetGrowth::raw_limit(l, multiple) {
+                                Some(raw) if raw > 0 => Ok(l),
+                                _ => Err(BadLimit::NotPositive),
+                            })
+                            .map_err(|e| {
+                                let should = match e {
+                                    BadLimit::NotNumeric => "numeric",
+                                    BadLimit::NotPositive => "positive",
+                                };
+                                invalid(&format!(
+                                    "Invalid value for '{k}' field, should be {should}"
+                                ))
+                            })?;
+                        if k == "totallimit" {
+                            growth.total_limit = Some(limit);
+                        } else {
+                            growth.issue_limit = Some(limit);
+                        }
+                    }
+                    "unrestrict" => {
+                        if !growth.unrestrict(v) {
+                            return Err(invalid("Invalid value for 'unrestrict' field"));
+                        }
                     }
                     // MultiChain passes over a restrict that is not a string.
                     "restrict" if restrict == 0 && v.is_string() => {
@@ -327,7 +361,7 @@ fn issue_common(ctx: &RpcContext, args: &Args, from: Option<Option<Address>>) ->
                             ));
                         }
                     }
-                    "canopen" | "canclose" | "totallimit" | "issuelimit" | "unrestrict" => {
+                    "canopen" | "canclose" => {
                         return Err(RpcError::new(
                             RPC_NOT_SUPPORTED,
                             format!("Asset field {k} is not supported by this node yet"),
@@ -368,14 +402,26 @@ fn issue_common(ctx: &RpcContext, args: &Args, from: Option<Option<Address>>) ->
         }
         details.set(ent::FIELD_NAME, name.as_bytes().to_vec());
     }
+    growth.check()?;
+    for (limit, which) in [
+        (growth.total_limit, "totallimit"),
+        (growth.issue_limit, "issuelimit"),
+    ] {
+        let raw_limit = limit.and_then(|l| AssetGrowth::raw_limit(l, multiple));
+        if raw_limit.is_some_and(|l| raw > l) {
+            return Err(RpcError::new(
+                RPC_NOT_ALLOWED,
+                format!("Invalid quantity, over the {which} for this asset"),
+            ));
+        }
+    }
     details.set(
         ent::FIELD_ASSET_MULTIPLE,
         (multiple as i32).to_le_bytes().to_vec(),
     );
-    // As MultiChain writes it: the follow-on flag only for an open asset.
-    if open {
-        details.set(ent::FIELD_FOLLOW_ONS, vec![1]);
-    }
+    // In MultiChain's order: follow-on mode, limits, then per-asset permissions.
+    growth.write_follow_ons(&mut details);
+    growth.write_limits(multiple, &mut details)?;
     if restrict != 0 {
         details.set(ent::FIELD_PERMISSIONS, vec![restrict]);
     }

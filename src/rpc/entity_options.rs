@@ -3,7 +3,7 @@
 //! fields, and names that would be mistaken for references.
 
 use super::errors::*;
-use crate::primitives::entity as ent;
+use crate::primitives::entity::{self as ent, Details};
 use crate::primitives::permission;
 use crate::primitives::ubjson;
 use serde_json::Value;
@@ -106,10 +106,125 @@ pub fn parse_asset_restrict(v: &Value) -> Option<u8> {
     permission::parse_list(v.as_str()?, mask).map(|bits| bits as u8)
 }
 
+/// How a new asset may grow: follow-ons (`open`), by anyone (`unrestrict: "issue"`), and up
+/// to which limits (`totallimit`, `issuelimit`, in display units until the multiple is
+/// applied). `issue` and `{"create": "asset"}` read the fields each in their own words.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct AssetGrowth {
+    pub open: bool,
+    pub anyone_can_issue: bool,
+    pub total_limit: Option<f64>,
+    pub issue_limit: Option<f64>,
+}
+
+/// Why a limit field was refused.
+#[derive(Debug, PartialEq, Eq)]
+pub enum BadLimit {
+    NotNumeric,
+    NotPositive,
+}
+
+impl AssetGrowth {
+    /// A limit field's value: a positive number.
+    pub fn limit(v: &Value) -> Result<f64, BadLimit> {
+        let n = v.as_f64().ok_or(BadLimit::NotNumeric)?;
+        if n <= 0.0 {
+            return Err(BadLimit::NotPositive);
+        }
+        Ok(n)
+    }
+
+    /// `unrestrict`: only `"issue"` is known; false for anything else.
+    pub fn unrestrict(&mut self, v: &Value) -> bool {
+        self.anyone_can_issue = v.as_str() == Some("issue");
+        self.anyone_can_issue
+    }
+
+    /// A limit in raw units, MultiChain's arithmetic; `None` past what an int64 holds (where
+    /// MultiChain's cast turns negative).
+    pub fn raw_limit(limit: f64, multiple: i64) -> Option<i64> {
+        let raw = limit * multiple as f64 + 0.1;
+        (raw < i64::MAX as f64).then_some(raw as i64)
+    }
+
+    /// Refuses what MultiChain refuses: more units by anyone of an asset that takes none.
+    pub fn check(&self) -> RpcResult<()> {
+        if self.anyone_can_issue && !self.open {
+            return Err(RpcError::new(
+                RPC_NOT_SUPPORTED,
+                "Asset cannot have unrestricted issue permission if follow-ons are not allowed or cannot be allowed",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The follow-on mode byte, written only when some bit is set (as MultiChain does).
+    pub fn write_follow_ons(&self, d: &mut Details) {
+        let mut mode = 0;
+        if self.open {
+            mode |= ent::FOLLOW_ONS_ALLOWED;
+        }
+        if self.anyone_can_issue {
+            mode |= ent::FOLLOW_ONS_ANYONE_CAN_ISSUE;
+        }
+        if mode != 0 {
+            d.set(ent::FIELD_FOLLOW_ONS, vec![mode as u8]);
+        }
+    }
+
+    /// The limits in raw units (int64 LE), those given; refuses one too large for an int64.
+    pub fn write_limits(&self, multiple: i64, d: &mut Details) -> RpcResult<()> {
+        for (code, name, limit) in [
+            (ent::FIELD_ASSET_TOTAL_LIMIT, "totallimit", self.total_limit),
+            (ent::FIELD_ASSET_ISSUE_LIMIT, "issuelimit", self.issue_limit),
+        ] {
+            if let Some(limit) = limit {
+                let raw = Self::raw_limit(limit, multiple).ok_or_else(|| {
+                    RpcError::invalid_parameter(format!("Invalid {name} - should be positive"))
+                })?;
+                d.set(code, raw.to_le_bytes().to_vec());
+            }
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn asset_growth_fields() {
+        assert_eq!(AssetGrowth::limit(&json!(2.5)), Ok(2.5));
+        assert_eq!(AssetGrowth::limit(&json!(0)), Err(BadLimit::NotPositive));
+        assert_eq!(AssetGrowth::limit(&json!("5")), Err(BadLimit::NotNumeric));
+        assert_eq!(AssetGrowth::raw_limit(1000.0, 100), Some(100_000));
+        assert_eq!(AssetGrowth::raw_limit(0.29, 100), Some(29));
+        assert_eq!(AssetGrowth::raw_limit(1e17, 100), None);
+        let mut g = AssetGrowth::default();
+        assert!(!g.unrestrict(&json!("send")));
+        assert!(g.unrestrict(&json!("issue")));
+        assert_eq!(g.check().unwrap_err().code, RPC_NOT_SUPPORTED);
+        g.open = true;
+        g.check().unwrap();
+        g.total_limit = Some(10.0);
+        let mut d = Details::default();
+        g.write_follow_ons(&mut d);
+        g.write_limits(100, &mut d).unwrap();
+        assert_eq!(d.flag(ent::FIELD_FOLLOW_ONS), Some(3));
+        assert_eq!(d.int(ent::FIELD_ASSET_TOTAL_LIMIT), Some(1000));
+        assert_eq!(d.get(ent::FIELD_ASSET_ISSUE_LIMIT), None);
+        let huge = AssetGrowth {
+            issue_limit: Some(1e17),
+            ..g
+        };
+        let refused = huge.write_limits(100, &mut Details::default()).unwrap_err();
+        assert_eq!(refused.message, "Invalid issuelimit - should be positive");
+        let mut closed = Details::default();
+        AssetGrowth::default().write_follow_ons(&mut closed);
+        assert_eq!(closed.get(ent::FIELD_FOLLOW_ONS), None);
+    }
 
     fn flags(fields: &[(&str, Value)]) -> RpcResult<(u8, u8)> {
         let mut f = StreamFlags::open(false);

@@ -4,7 +4,9 @@ use super::args::{from_address, type_name, Args};
 use super::assets::{amounts_param, native_amount};
 use super::dispatch::{Handler, RpcContext};
 use super::entities::{resolve, Kind};
-use super::entity_options::{custom_fields, parse_asset_restrict, StreamFlags};
+use super::entity_options::{
+    custom_fields, parse_asset_restrict, AssetGrowth, BadLimit, StreamFlags,
+};
 use super::errors::*;
 use super::streams::{item_object, parse_data};
 use super::txjson::tx_to_json;
@@ -397,12 +399,14 @@ fn create_stream_details(obj: &Map<String, Value>) -> RpcResult<Details> {
     Ok(d)
 }
 
-/// `{"create": "asset", "name"?, "multiple"?, "open"?, "restrict"?, "details"?}`, in the
-/// order MultiChain writes them: fields as given, then the follow-on flag of an open asset.
+/// `{"create": "asset", "name"?, "multiple"?, "open"?, "unrestrict"?, "totallimit"?,
+/// "issuelimit"?, "restrict"?, "details"?}`, in the order MultiChain writes them: fields as
+/// given, then the limits (in raw units of the final multiple), then the follow-on mode.
 fn create_asset_details(obj: &Map<String, Value>) -> RpcResult<Details> {
     let mut d = Details::default();
-    let mut open = false;
-    let mut restricted = false;
+    let mut growth = AssetGrowth::default();
+    let mut multiple = 1;
+    // A field given twice reaches here once (the last), as JSON objects are read.
     for (k, v) in obj {
         match k.as_str() {
             "create" => {}
@@ -414,7 +418,7 @@ fn create_asset_details(obj: &Map<String, Value>) -> RpcResult<Details> {
                 d.set(ent::FIELD_NAME, name.into_bytes());
             }
             "multiple" => {
-                let multiple = v
+                multiple = v
                     .as_i64()
                     .filter(|m| v.is_i64() && *m <= i32::MAX as i64)
                     .ok_or_else(|| invalid("Invalid multiple"))?;
@@ -426,18 +430,32 @@ fn create_asset_details(obj: &Map<String, Value>) -> RpcResult<Details> {
                     (multiple as i32).to_le_bytes().to_vec(),
                 );
             }
-            "open" => open = v.as_bool().ok_or_else(|| invalid("Invalid open"))?,
-            "restrict" => {
-                if restricted {
-                    return Err(invalid("restrict field can appear only once in the object"));
+            "open" => growth.open = v.as_bool().ok_or_else(|| invalid("Invalid open"))?,
+            "unrestrict" => {
+                if !growth.unrestrict(v) {
+                    return Err(invalid("Invalid unrestrict field"));
                 }
-                restricted = true;
+            }
+            "totallimit" | "issuelimit" => {
+                let limit = AssetGrowth::limit(v).map_err(|e| {
+                    invalid(&match e {
+                        BadLimit::NotNumeric => format!("Invalid {k} - should be numeric"),
+                        BadLimit::NotPositive => format!("Invalid {k} - should be positive"),
+                    })
+                })?;
+                if k == "totallimit" {
+                    growth.total_limit = Some(limit);
+                } else {
+                    growth.issue_limit = Some(limit);
+                }
+            }
+            "restrict" => {
                 let bits = parse_asset_restrict(v).ok_or_else(|| invalid("Invalid restrict"))?;
                 d.set(ent::FIELD_PERMISSIONS, vec![bits]);
             }
             "fungible" if v.as_bool() == Some(true) => {}
             "details" => d.set(ent::FIELD_JSON_DETAILS, custom_fields(v)?),
-            "unrestrict" | "canopen" | "canclose" | "fungible" | "totallimit" | "issuelimit" => {
+            "canopen" | "canclose" | "fungible" => {
                 return Err(RpcError::new(
                     RPC_NOT_SUPPORTED,
                     format!("Asset field {k} is not supported by this node yet"),
@@ -446,9 +464,9 @@ fn create_asset_details(obj: &Map<String, Value>) -> RpcResult<Details> {
             other => return Err(invalid(&format!("Invalid field: {other}"))),
         }
     }
-    if open {
-        d.set(ent::FIELD_FOLLOW_ONS, vec![1]);
-    }
+    growth.write_limits(multiple, &mut d)?;
+    growth.check()?;
+    growth.write_follow_ons(&mut d);
     Ok(d)
 }
 
