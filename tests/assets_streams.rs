@@ -793,3 +793,161 @@ fn asset_limits_and_unrestricted_issue() {
         invalid("Invalid issuelimit - should be positive")
     );
 }
+
+/// `canopen`/`canclose` and `update`: an asset's admins open or close it later, and only as
+/// it was issued to allow; the change is checked by consensus (follow-ons of a closed asset,
+/// raw ones included, are refused) and not shown as a permission anywhere.
+#[test]
+fn assets_are_opened_and_closed_by_their_admins() {
+    let node = TestNode::create("switchchain", &["-target-block-time=2"]);
+    let (admin, other) = admin_and_new_address(&node);
+    call(&node, "grant", json!([other, "send,receive"]));
+    let issue_err = |params: Value| call_err(&node, "issue", json!([admin, params, 1, 1]));
+    assert_eq!(
+        issue_err(json!({"name": "x", "canclose": true})),
+        (
+            -702,
+            "Issued asset must either be open now, or possible to open later (canopen parameter)"
+                .to_string()
+        )
+    );
+    assert_eq!(
+        issue_err(json!({"name": "x", "canopen": "yes"})),
+        (
+            -8,
+            "Invalid value for 'canopen' field, should be boolean".to_string()
+        )
+    );
+    let issued = call(
+        &node,
+        "issue",
+        json!([admin, {"name": "switch", "canopen": true, "canclose": true}, 10, 1]),
+    );
+    call(
+        &node,
+        "issue",
+        json!([admin, {"name": "fixed", "open": true}, 10, 1]),
+    );
+    call(&node, "create", json!(["stream", "notanasset", true]));
+    node.wait_mined();
+    let listed = |name: &str| call(&node, "listassets", json!([name]))[0].clone();
+    let switch = listed("switch");
+    assert_eq!(
+        (&switch["open"], &switch["canopen"], &switch["canclose"]),
+        (&json!(false), &json!(true), &json!(true))
+    );
+    let raw_issue = call(&node, "getrawtransaction", json!([issued, 1]));
+    assert_eq!(raw_issue["issue"]["canopen"], true, "{raw_issue}");
+    let more_err = || call_err(&node, "issuemore", json!([admin, "switch", 1]));
+    assert_eq!(
+        more_err(),
+        (
+            -701,
+            "Issuing more units not allowed for this asset: switch".to_string()
+        )
+    );
+
+    let update_err = |params: Value| call_err(&node, "update", params);
+    assert_eq!(
+        update_err(json!(["fixed", {"open": false}])),
+        (-701, "Closing is not allowed for this asset".to_string())
+    );
+    assert_eq!(
+        update_err(json!(["switch", {"open": true, "other": 1}])),
+        (
+            -8,
+            "Asset update should be object with single field - open".to_string()
+        )
+    );
+    assert_eq!(
+        update_err(json!(["nosuch", {"open": true}])),
+        (-708, "Entity with this name not found: nosuch".to_string())
+    );
+    assert_eq!(
+        update_err(json!(["notanasset", {"open": true}])),
+        (-703, "This entity cannot be updated".to_string())
+    );
+    // Not even a global admin opens an asset it is no admin of.
+    call(&node, "grant", json!([other, "admin"]));
+    assert_eq!(
+        call_err(
+            &node,
+            "updatefrom",
+            json!([other, "switch", {"open": true}])
+        ),
+        (
+            -704,
+            "from-address doesn't have admin permission for this entity".to_string()
+        )
+    );
+    let (code, message) = call_err(
+        &node,
+        "createrawsendfrom",
+        json!([other, {"switch": {"open": true}}, [], "send"]),
+    );
+    assert_eq!(code, -26, "{message}");
+    assert!(message.contains("valid admin"), "{message}");
+
+    // Opened: more units may be issued; the switch is no permission anyone lists.
+    let opened = call(&node, "update", json!(["switch", {"open": true}]));
+    node.wait_mined();
+    assert_eq!(listed("switch")["open"], true);
+    call(&node, "issuemore", json!([admin, "switch", 5]));
+    let decoded = call(&node, "getrawtransaction", json!([opened, 1]));
+    let vout = decoded["vout"].as_array().unwrap();
+    assert!(
+        vout.iter().all(|o| o.get("permissions").is_none()),
+        "{decoded}"
+    );
+    let in_wallet = call(&node, "getwallettransaction", json!([opened]));
+    assert_eq!(in_wallet["permissions"], json!([]), "{in_wallet}");
+    // A decoded issue shows the asset as issued; the wallet's entry as it is now.
+    let raw_issue = call(&node, "getrawtransaction", json!([issued, 1]));
+    assert_eq!(raw_issue["issue"]["open"], false, "{raw_issue}");
+    let wallet_issue = call(&node, "getwallettransaction", json!([issued]));
+    assert_eq!(wallet_issue["issue"]["open"], true, "{wallet_issue}");
+
+    // Closed again, by its admin: follow-ons are refused, raw ones by consensus.
+    call(
+        &node,
+        "updatefrom",
+        json!([admin, "switch", {"open": false}]),
+    );
+    node.wait_mined();
+    assert_eq!(listed("switch")["open"], false);
+    assert_eq!(more_err().0, -701);
+    let (code, message) = call_err(
+        &node,
+        "createrawsendfrom",
+        json!([admin, {admin.clone(): {"issuemore": {"asset": "switch", "raw": 1}}}, [], "send"]),
+    );
+    assert_eq!(code, -26, "{message}");
+    assert!(
+        message.contains("follow-ons not allowed for this asset"),
+        "{message}"
+    );
+    assert_eq!(listed("switch")["issueqty"], 15.0);
+
+    // The raw way: an output keyed by the asset's name instead of an address.
+    assert_eq!(
+        call_err(
+            &node,
+            "createrawsendfrom",
+            json!([admin, {"fixed": {"open": false}}, [], "send"]),
+        ),
+        (-701, "Closing is not allowed for this asset".to_string())
+    );
+    // Grants count first, as in MultiChain: opening and issuing more in one transaction.
+    let outputs = json!({"switch": {"open": true}, admin.clone(): {"issuemore": {"asset": "switch", "raw": 2}}});
+    call(
+        &node,
+        "createrawsendfrom",
+        json!([admin, outputs, [], "send"]),
+    );
+    node.wait_mined();
+    let switch = listed("switch");
+    assert_eq!(
+        (&switch["open"], &switch["issueraw"]),
+        (&json!(true), &json!(17))
+    );
+}

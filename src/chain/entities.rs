@@ -82,9 +82,40 @@ impl Entity {
             .map_or(0, |v| v.iter().rev().fold(0, |n, b| n << 8 | *b as u32))
     }
 
-    /// Assets: follow-on issues allowed.
+    /// Assets: follow-on issues allowed by the issue itself (what a decoded issue shows).
     pub fn open(&self) -> bool {
         self.follow_on_mode() & (entity::FOLLOW_ONS_ALLOWED | entity::FOLLOW_ONS_WITH_APPROVAL) != 0
+    }
+
+    /// Assets: its admins may open it later (`canopen`).
+    pub fn can_open(&self) -> bool {
+        self.follow_on_mode() & entity::FOLLOW_ONS_CAN_OPEN != 0
+    }
+
+    /// Assets: its admins may close it later (`canclose`).
+    pub fn can_close(&self) -> bool {
+        self.follow_on_mode() & entity::FOLLOW_ONS_CAN_CLOSE != 0
+    }
+
+    /// Assets: may be closed but is neither open nor able to be opened, which MultiChain
+    /// refuses at issue (approval-only follow-ons do not count as open there).
+    pub fn closes_but_never_opens(&self) -> bool {
+        let mode = self.follow_on_mode();
+        self.can_close() && mode & (entity::FOLLOW_ONS_ALLOWED | entity::FOLLOW_ONS_CAN_OPEN) == 0
+    }
+
+    /// Assets: follow-on issues allowed now, given the asset's open switch (its admins'
+    /// last `update`, or how it was issued); MultiChain's `AllowedFollowOns`. The switch
+    /// counts only for an asset that may be opened or closed.
+    pub fn follow_ons_allowed(&self, switched_open: bool) -> bool {
+        let open = self.open();
+        if self.can_open() && switched_open {
+            return true;
+        }
+        if self.can_close() && !switched_open {
+            return false;
+        }
+        open
     }
 
     /// Assets: any signer may issue more (`unrestrict: "issue"`), not only holders of the
@@ -149,4 +180,58 @@ pub fn valid_name(name: &str) -> bool {
         && name.len() <= 32
         && !name.contains(['.', ',', '*', '"', '\''])
         && !name.chars().any(|c| c.is_control())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn asset_with_mode(mode: u32) -> Entity {
+        let mut details = Details::default();
+        if mode != 0 {
+            details.set(entity::FIELD_FOLLOW_ONS, vec![mode as u8]);
+        }
+        Entity {
+            txid: Txid::all_zeros(),
+            kind: entity::KIND_ASSET,
+            details,
+            position: None,
+            creators: Vec::new(),
+            seq: 0,
+            issues: Vec::new(),
+        }
+    }
+
+    /// MultiChain's `AllowedFollowOns`: the open switch counts only for an asset that may be
+    /// opened (then it opens it) or closed (then it closes it).
+    #[test]
+    fn follow_ons_follow_the_switch_only_where_it_may_change_them() {
+        let open = entity::FOLLOW_ONS_ALLOWED;
+        let can_open = entity::FOLLOW_ONS_CAN_OPEN;
+        let can_close = entity::FOLLOW_ONS_CAN_CLOSE;
+        for (mode, switch_on, switch_off) in [
+            (0, false, false),
+            (open, true, true),
+            (can_open, true, false),
+            (open | can_close, true, false),
+            (can_open | can_close, true, false),
+            (open | can_open, true, true),
+        ] {
+            let a = asset_with_mode(mode);
+            assert_eq!(a.follow_ons_allowed(true), switch_on, "mode {mode:#x}, on");
+            assert_eq!(
+                a.follow_ons_allowed(false),
+                switch_off,
+                "mode {mode:#x}, off"
+            );
+        }
+        assert!(asset_with_mode(can_close).closes_but_never_opens());
+        assert!(
+            asset_with_mode(can_close | entity::FOLLOW_ONS_WITH_APPROVAL).closes_but_never_opens()
+        );
+        assert!(!asset_with_mode(can_close | can_open).closes_but_never_opens());
+        assert!(!asset_with_mode(open | can_close).closes_but_never_opens());
+        assert!(asset_with_mode(entity::FOLLOW_ONS_ANYONE_CAN_ISSUE).anyone_can_issue_more());
+        assert!(!asset_with_mode(entity::FOLLOW_ONS_ANYONE_CAN_ISSUE).open());
+    }
 }

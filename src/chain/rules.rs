@@ -309,16 +309,21 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
 
     fn check(&mut self, kinds: &[OutputKind]) -> Result<(), TxReject> {
         let new_entity = self.check_new_entity(kinds)?;
+        // Grants count before the rest, as MultiChain applies them first: a switch opening
+        // an asset lets a follow-on of the same transaction through, one closing it not.
+        for kind in kinds {
+            if let OutputKind::Payment {
+                address, grants, ..
+            } = kind
+            {
+                for (entity, grant) in grants {
+                    self.check_grant(address, *entity, grant)?;
+                }
+            }
+        }
         self.check_assets(kinds, new_entity.as_ref())?;
         for (vout, kind) in kinds.iter().enumerate() {
             match kind {
-                OutputKind::Payment {
-                    address, grants, ..
-                } => {
-                    for (entity, grant) in grants {
-                        self.check_grant(address, *entity, grant)?;
-                    }
-                }
                 OutputKind::Item {
                     stream,
                     keys,
@@ -405,6 +410,11 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
                 TxReject::invalid("Asset issue rejected - no or invalid genesis quantity")
             })?;
             genesis_within_limits(&e, kinds)?;
+            if e.closes_but_never_opens() {
+                return Err(TxReject::invalid(
+                    "Asset issue script rejected - follow-ons or asset reopening should be allowed",
+                ));
+            }
             e.issues.push(AssetIssue {
                 txid: self.txid,
                 raw,
@@ -434,6 +444,19 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
                 bit,
             };
             self.set_permission(key, &grant, creator);
+        }
+        // An asset that may be opened or closed later starts with its switch as issued.
+        if e.is_asset() && (e.can_open() || e.can_close()) {
+            let key = PermissionKey {
+                entity: Some(id),
+                address: permission::details_address(permission::DETAILS_ASSET_OPEN),
+                bit: permission::DETAILS,
+            };
+            let switch = PermissionGrant {
+                end: if e.open() { u32::MAX } else { 0 },
+                ..grant
+            };
+            self.set_permission(key, &switch, creator);
         }
         Ok(Some(e))
     }
@@ -518,9 +541,11 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
                     "Asset transfer script rejected - asset not found",
                 ));
             };
-            if !asset.open() {
+            // The switch as this transaction's own grants may have left it.
+            let switch = permission::details_address(permission::DETAILS_ASSET_OPEN);
+            if !asset.follow_ons_allowed(self.entity_perm(&id, &switch, permission::DETAILS)) {
                 return Err(TxReject::invalid(
-                    "Follow-on script rejected - follow-ons not allowed for this asset",
+                    "Asset follow-on script rejected - follow-ons not allowed for this asset",
                 ));
             }
             let issued = asset.issued_raw().checked_add(q).ok_or_else(mismatch)?;
@@ -587,6 +612,7 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
                 | permission::ACTIVATE
                 | permission::SEND
                 | permission::RECEIVE
+                | permission::DETAILS
         } else {
             permission::WRITE | permission::READ | permission::ADMIN | permission::ACTIVATE
         };
@@ -595,14 +621,15 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
                 "Permission script rejected - wrong permission type",
             ));
         }
-        // Entity admins grant anything; entity activators the non-admin ones; global admins too.
-        let needs_admin =
-            grant.bits & (permission::ADMIN | permission::ACTIVATE | permission::ISSUE) != 0;
+        // Entity admins grant anything; entity activators the non-admin ones; global admins
+        // too, except an asset's open switch, which is its own admins' alone (as in MultiChain).
+        let needs_admin = grant.bits & permission::ENTITY_ADMIN_GRANTED != 0;
+        let global_admin_may = grant.bits & permission::DETAILS == 0;
         let admin = self
             .signers
             .iter()
             .find(|a| {
-                self.global(a, permission::ADMIN)
+                (global_admin_may && self.global(a, permission::ADMIN))
                     || self.entity_perm(&id, a, permission::ADMIN)
                     || (!needs_admin && self.entity_perm(&id, a, permission::ACTIVATE))
             })

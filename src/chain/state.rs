@@ -331,6 +331,12 @@ pub fn has_entity_permission<V: StateView + ?Sized>(
     .is_some_and(|r| r.active_at(height))
 }
 
+/// Is an asset's open switch on at block `height` (see `Entity::follow_ons_allowed`)?
+pub fn asset_switched_open<V: StateView + ?Sized>(view: &V, id: &[u8; 16], height: u32) -> bool {
+    let switch = permission::details_address(permission::DETAILS_ASSET_OPEN);
+    has_entity_permission(view, id, &switch, permission::DETAILS, height)
+}
+
 /// Does `address` hold global permission `bit` at block `height`?
 pub fn has_global<V: StateView + ?Sized>(
     view: &V,

@@ -48,7 +48,8 @@ impl Node {
         bits: u32,
         entity: Option<[u8; 16]>,
     ) -> bool {
-        if st.has_permission(self, address, permission::ADMIN) {
+        // An asset's open switch is its own admins' alone.
+        if bits & permission::DETAILS == 0 && st.has_permission(self, address, permission::ADMIN) {
             return true;
         }
         match entity {
@@ -66,8 +67,7 @@ impl Node {
                         st.next_height(),
                     )
                 };
-                let needs_admin =
-                    bits & (permission::ADMIN | permission::ACTIVATE | permission::ISSUE) != 0;
+                let needs_admin = bits & permission::ENTITY_ADMIN_GRANTED != 0;
                 holds(permission::ADMIN) || (!needs_admin && holds(permission::ACTIVATE))
             }
         }
@@ -76,9 +76,7 @@ impl Node {
     pub fn grant(&self, req: GrantRequest) -> Result<Txid, NodeError> {
         let needs_admin = match req.entity {
             None => req.bits & !permission::ACTIVATE_GRANTABLE != 0,
-            Some(_) => {
-                req.bits & (permission::ADMIN | permission::ACTIVATE | permission::ISSUE) != 0
-            }
+            Some(_) => req.bits & permission::ENTITY_ADMIN_GRANTED != 0,
         };
         let for_entity = if req.entity.is_some() {
             " for this entity"

@@ -22,6 +22,9 @@ pub const FIELD_ASSET_ISSUE_LIMIT: u8 = 0x4a;
 pub const FOLLOW_ONS_ALLOWED: u32 = 0x01;
 pub const FOLLOW_ONS_ANYONE_CAN_ISSUE: u32 = 0x02;
 pub const FOLLOW_ONS_WITH_APPROVAL: u32 = 0x04;
+/// Its admins may close it, or open it, later (`update`).
+pub const FOLLOW_ONS_CAN_CLOSE: u32 = 0x10;
+pub const FOLLOW_ONS_CAN_OPEN: u32 = 0x20;
 
 /// Stream restriction bits (field 0x07).
 pub const RESTRICT_ONCHAIN: u8 = 0x01;

@@ -1,5 +1,7 @@
 //! Permission types: the bit values stored on-chain and the names used by the API.
 
+use super::address::Address;
+
 pub type PermissionBits = u32;
 
 pub const CONNECT: u32 = 0x0001;
@@ -18,6 +20,14 @@ pub const ACTIVATE: u32 = 0x2000;
 pub const HIGH1: u32 = 0x20000;
 pub const HIGH2: u32 = 0x40000;
 pub const HIGH3: u32 = 0x80000;
+/// Not a permission anyone holds: an entity's switch (an asset open or closed), kept as this
+/// permission of a pseudo-address ([`details_address`]) for the entity.
+pub const DETAILS: u32 = 0x0800_0000;
+/// The details switch of an asset: follow-on issues allowed.
+pub const DETAILS_ASSET_OPEN: u32 = 0x01;
+
+/// Per-entity permissions only the entity's admins may grant (activators grant the rest).
+pub const ENTITY_ADMIN_GRANTED: u32 = ADMIN | ACTIVATE | ISSUE | DETAILS;
 
 /// Every permission a global grant can carry.
 pub const GLOBAL_ALL: u32 =
@@ -98,12 +108,22 @@ pub fn parse_list(text: &str, allowed: u32) -> Option<u32> {
     Some(bits)
 }
 
-/// The bits of a mask as separate single-bit values, in listing order.
+/// The bits of a mask as separate single-bit values, in listing order (details last).
 pub fn split_bits(mask: u32) -> impl Iterator<Item = u32> {
     LISTING_ORDER
         .iter()
         .map(|(b, _)| *b)
+        .chain([DETAILS])
         .filter(move |b| mask & b != 0)
+}
+
+/// The pseudo-address whose `DETAILS` permission for an entity is one of its switches:
+/// MultiChain's 20 bytes of the switch and the permission bit (little-endian), then zeros.
+pub fn details_address(switch: u32) -> Address {
+    let mut hash = [0u8; 20];
+    hash[..4].copy_from_slice(&switch.to_le_bytes());
+    hash[4..8].copy_from_slice(&DETAILS.to_le_bytes());
+    Address::PubKeyHash(hash)
 }
 
 #[cfg(test)]

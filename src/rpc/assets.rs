@@ -10,7 +10,7 @@ use super::entity_options::{
 use super::errors::*;
 use crate::chain::entities::Entity;
 use crate::chain::metadata::{self, AssetAmounts};
-use crate::chain::state::{Coin, StateView};
+use crate::chain::state::{asset_switched_open, Coin, StateView};
 use crate::jsonfmt::double;
 use crate::node::NodeState;
 use crate::primitives::address::Address;
@@ -115,13 +115,20 @@ pub fn asset_restrict(e: &Entity) -> Value {
     })
 }
 
-/// `open` … `issuelimit`: how an asset may grow, alike in listassets and decoded issues.
-fn growth_fields(m: &mut Map<String, Value>, e: &Entity) {
-    m.insert("open".into(), json!(e.open()));
+/// Whether an asset takes more units now (its open switch counted).
+pub(super) fn follow_ons_allowed(st: &NodeState, e: &Entity) -> bool {
+    let switched_open = asset_switched_open(&st.view(), &e.short_id(), st.next_height());
+    e.follow_ons_allowed(switched_open)
+}
+
+/// `open` … `issuelimit`: how an asset may grow, alike in listassets (`open` as it is now)
+/// and decoded issues (`open` as issued).
+fn growth_fields(m: &mut Map<String, Value>, e: &Entity, open: bool) {
+    m.insert("open".into(), json!(open));
     m.insert("restrict".into(), asset_restrict(e));
     m.insert("fungible".into(), json!(true));
-    m.insert("canopen".into(), json!(false));
-    m.insert("canclose".into(), json!(false));
+    m.insert("canopen".into(), json!(e.can_open()));
+    m.insert("canclose".into(), json!(e.can_close()));
     // MultiChain multiplies by the units rather than dividing by the multiple.
     let units = 1.0 / e.multiple() as f64;
     let shown = |limit: Option<i64>| limit.map_or(Value::Null, |l| double(l as f64 * units));
@@ -141,7 +148,8 @@ pub(super) fn asset_qty_row(e: &Entity, raw: i64) -> Value {
 }
 
 /// The genesis details of an asset as decoderawtransaction shows them.
-pub fn issue_details_json(e: &Entity, kind: &str) -> Value {
+/// `open` is as issued in a decoded transaction, as it is now in a wallet entry.
+pub fn issue_details_json(e: &Entity, kind: &str, open: bool) -> Value {
     let mut m = Map::new();
     m.insert("type".into(), json!(kind));
     let name = e.name();
@@ -149,7 +157,7 @@ pub fn issue_details_json(e: &Entity, kind: &str) -> Value {
         m.insert("name".into(), json!(name));
     }
     m.insert("multiple".into(), json!(e.multiple()));
-    growth_fields(&mut m, e);
+    growth_fields(&mut m, e, open);
     m.insert("details".into(), e.details.json());
     Value::Object(m)
 }
@@ -171,7 +179,7 @@ fn asset_json(
     m.insert("assetref".into(), entities::reference_json(e));
     m.insert("multiple".into(), json!(e.multiple()));
     m.insert("units".into(), double(1.0 / e.multiple() as f64));
-    growth_fields(&mut m, e);
+    growth_fields(&mut m, e, follow_ons_allowed(st, e));
     m.insert("details".into(), e.details.json());
     m.insert("issuecount".into(), json!(e.issues.len()));
     m.insert("issueqty".into(), qty(e, e.issued_raw()));
@@ -362,10 +370,14 @@ fn issue_common(ctx: &RpcContext, args: &Args, from: Option<Option<Address>>) ->
                         }
                     }
                     "canopen" | "canclose" => {
-                        return Err(RpcError::new(
-                            RPC_NOT_SUPPORTED,
-                            format!("Asset field {k} is not supported by this node yet"),
-                        ))
+                        let b = v.as_bool().ok_or_else(|| {
+                            invalid(&format!("Invalid value for '{k}' field, should be boolean"))
+                        })?;
+                        if k == "canopen" {
+                            growth.can_open = b;
+                        } else {
+                            growth.can_close = b;
+                        }
                     }
                     other => {
                         return Err(RpcError::new(
@@ -497,7 +509,7 @@ fn issuemore_common(
             ));
         }
     }
-    if !asset.open() {
+    if !follow_ons_allowed(&ctx.node.state.read(), &asset) {
         let given = args.values[off + 1].as_str().unwrap_or_default();
         return Err(RpcError::new(
             RPC_NOT_ALLOWED,

@@ -106,12 +106,16 @@ pub fn parse_asset_restrict(v: &Value) -> Option<u8> {
     permission::parse_list(v.as_str()?, mask).map(|bits| bits as u8)
 }
 
-/// How a new asset may grow: follow-ons (`open`), by anyone (`unrestrict: "issue"`), and up
-/// to which limits (`totallimit`, `issuelimit`, in display units until the multiple is
-/// applied). `issue` and `{"create": "asset"}` read the fields each in their own words.
+/// How a new asset may grow: follow-ons (`open`, or later through `update` if `canopen`),
+/// by anyone (`unrestrict: "issue"`), and up to which limits (`totallimit`, `issuelimit`, in
+/// display units until the multiple is applied). `issue` and `{"create": "asset"}` read the
+/// fields each in their own words.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct AssetGrowth {
     pub open: bool,
+    /// Its admins may open it, or close it, later (`canopen`, `canclose`).
+    pub can_open: bool,
+    pub can_close: bool,
     pub anyone_can_issue: bool,
     pub total_limit: Option<f64>,
     pub issue_limit: Option<f64>,
@@ -147,12 +151,20 @@ impl AssetGrowth {
         (raw < i64::MAX as f64).then_some(raw as i64)
     }
 
-    /// Refuses what MultiChain refuses: more units by anyone of an asset that takes none.
+    /// Refuses what MultiChain refuses: more units by anyone, or closing, of an asset that
+    /// takes no more units and cannot be opened.
     pub fn check(&self) -> RpcResult<()> {
-        if self.anyone_can_issue && !self.open {
+        let never_open = !self.open && !self.can_open;
+        if never_open && self.anyone_can_issue {
             return Err(RpcError::new(
                 RPC_NOT_SUPPORTED,
                 "Asset cannot have unrestricted issue permission if follow-ons are not allowed or cannot be allowed",
+            ));
+        }
+        if never_open && self.can_close {
+            return Err(RpcError::new(
+                RPC_NOT_SUPPORTED,
+                "Issued asset must either be open now, or possible to open later (canopen parameter)",
             ));
         }
         Ok(())
@@ -166,6 +178,12 @@ impl AssetGrowth {
         }
         if self.anyone_can_issue {
             mode |= ent::FOLLOW_ONS_ANYONE_CAN_ISSUE;
+        }
+        if self.can_close {
+            mode |= ent::FOLLOW_ONS_CAN_CLOSE;
+        }
+        if self.can_open {
+            mode |= ent::FOLLOW_ONS_CAN_OPEN;
         }
         if mode != 0 {
             d.set(ent::FIELD_FOLLOW_ONS, vec![mode as u8]);
@@ -221,6 +239,19 @@ mod tests {
         };
         let refused = huge.write_limits(100, &mut Details::default()).unwrap_err();
         assert_eq!(refused.message, "Invalid issuelimit - should be positive");
+        let closable = AssetGrowth {
+            can_close: true,
+            ..AssetGrowth::default()
+        };
+        assert_eq!(closable.check().unwrap_err().code, RPC_NOT_SUPPORTED);
+        let switchable = AssetGrowth {
+            can_open: true,
+            ..closable
+        };
+        switchable.check().unwrap();
+        let mut d = Details::default();
+        switchable.write_follow_ons(&mut d);
+        assert_eq!(d.flag(ent::FIELD_FOLLOW_ONS), Some(0x30));
         let mut closed = Details::default();
         AssetGrowth::default().write_follow_ons(&mut closed);
         assert_eq!(closed.get(ent::FIELD_FOLLOW_ONS), None);

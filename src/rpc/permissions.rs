@@ -1,14 +1,18 @@
-//! grant, grantfrom, revoke, revokefrom, listpermissions, verifypermission.
+//! grant, grantfrom, revoke, revokefrom, listpermissions, verifypermission, and update /
+//! updatefrom (an asset opened or closed: a grant of its open switch).
 
-use super::args::{address_list, lenient_bool, one_address, Args};
+use super::args::{address_list, from_address, lenient_bool, one_address, type_name, Args};
 use super::dispatch::{Handler, RpcContext};
-use super::errors::{RpcError, RpcResult, RPC_TYPE_ERROR};
+use super::entities::{resolve, Kind};
+use super::errors::{RpcError, RpcResult, RPC_NOT_ALLOWED, RPC_NOT_SUBSCRIBED, RPC_TYPE_ERROR};
 use crate::chain::entities::Entity;
 use crate::node::actions::GrantRequest;
 use crate::primitives::permission;
 use serde_json::{json, Map, Value};
 
-pub const METHODS: [(&str, Handler); 6] = [
+pub const METHODS: [(&str, Handler); 8] = [
+    ("update", update),
+    ("updatefrom", updatefrom),
     ("grant", grant),
     ("grantfrom", grantfrom),
     ("revoke", revoke),
@@ -140,6 +144,88 @@ fn grant_common(ctx: &RpcContext, args: &Args, from_given: bool, revoke: bool) -
         end,
     })?;
     Ok(json!(txid.to_string()))
+}
+
+fn update(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(2, 2)?;
+    update_common(ctx, args, false)
+}
+
+fn updatefrom(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(3, 3)?;
+    update_common(ctx, args, true)
+}
+
+/// `update(from) entity {"open": bool}`: MultiChain's `updatefromcmd`. Only assets that may
+/// be opened (`canopen`) or closed (`canclose`) have anything to update; the change is a
+/// grant, by an admin of the asset, of its open switch (see `permission::details_address`).
+fn update_common(ctx: &RpcContext, args: &Args, from_given: bool) -> RpcResult<Value> {
+    let off = from_given as usize;
+    let asset = match &args.values[off] {
+        Value::String(s) if !s.is_empty() => {
+            let st = ctx.node.state.read();
+            resolve(&st, s, Kind::Asset).map_err(|e| {
+                if resolve(&st, s, Kind::Stream).is_ok() {
+                    RpcError::new(RPC_NOT_SUBSCRIBED, "This entity cannot be updated")
+                } else {
+                    RpcError::new(e.code, e.message.replace("Asset with", "Entity with"))
+                }
+            })?
+        }
+        Value::Null | Value::String(_) => {
+            return Err(RpcError::invalid_parameter("Invalid entity identifier"))
+        }
+        other => {
+            return Err(RpcError::misc(format!(
+                "value is type {}, expected str",
+                type_name(other)
+            )))
+        }
+    };
+    let open = asset_switch_request(&asset, &args.values[off + 1])?;
+    let from = if from_given {
+        from_address(ctx, args.get(0))?
+    } else {
+        None
+    };
+    let txid = ctx.node.grant(GrantRequest {
+        from,
+        to: vec![permission::details_address(permission::DETAILS_ASSET_OPEN)],
+        entity: Some(asset.short_id()),
+        bits: permission::DETAILS,
+        native_amount: 0,
+        start: 0,
+        end: if open { u32::MAX } else { 0 },
+    })?;
+    Ok(json!(txid.to_string()))
+}
+
+/// `{"open": bool}` for an asset, as `update` and raw outputs keyed by an asset's name take
+/// it: whether to open it, if the asset allows that change.
+pub(super) fn asset_switch_request(asset: &Entity, v: &Value) -> RpcResult<bool> {
+    let open = match v.as_object() {
+        Some(fields) if fields.len() == 1 && fields.contains_key("open") => {
+            lenient_bool(&fields["open"])
+        }
+        _ => {
+            return Err(RpcError::invalid_parameter(
+                "Asset update should be object with single field - open",
+            ))
+        }
+    };
+    if open && !asset.can_open() {
+        return Err(RpcError::new(
+            RPC_NOT_ALLOWED,
+            "Opening is not allowed for this asset",
+        ));
+    }
+    if !open && !asset.can_close() {
+        return Err(RpcError::new(
+            RPC_NOT_ALLOWED,
+            "Closing is not allowed for this asset",
+        ));
+    }
+    Ok(open)
 }
 
 fn grant(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {

@@ -455,7 +455,17 @@ fn create_asset_details(obj: &Map<String, Value>) -> RpcResult<Details> {
             }
             "fungible" if v.as_bool() == Some(true) => {}
             "details" => d.set(ent::FIELD_JSON_DETAILS, custom_fields(v)?),
-            "canopen" | "canclose" | "fungible" => {
+            "canopen" | "canclose" => {
+                let b = v
+                    .as_bool()
+                    .ok_or_else(|| invalid(&format!("Invalid {k}")))?;
+                if k == "canopen" {
+                    growth.can_open = b;
+                } else {
+                    growth.can_close = b;
+                }
+            }
+            "fungible" => {
                 return Err(RpcError::new(
                     RPC_NOT_SUPPORTED,
                     format!("Asset field {k} is not supported by this node yet"),
@@ -588,11 +598,16 @@ fn address_outputs(
     let mut transfers: AssetAmounts = Vec::new();
     for o in objects {
         for (addr, amount) in o {
-            let a = ctx
-                .node
-                .format
-                .decode_address(addr)
-                .map_err(|_| RpcError::misc(format!(" Invalid public key: {addr}")))?;
+            let decoded = ctx.node.format.decode_address(addr);
+            // Not an address but an asset's name: `{"open": bool}` opens or closes it.
+            if decoded.is_err() {
+                if let Ok(asset) = resolve(st, addr, Kind::Asset) {
+                    let open = super::permissions::asset_switch_request(&asset, amount)?;
+                    outputs.push(asset_switch_output(&asset, open));
+                    continue;
+                }
+            }
+            let a = decoded.map_err(|_| RpcError::misc(format!(" Invalid public key: {addr}")))?;
             let mut elements = Vec::new();
             let native;
             match amount {
@@ -687,6 +702,23 @@ fn data_array(ctx: &RpcContext, st: &NodeState, v: Option<&Value>) -> RpcResult<
             "value is type {}, expected array",
             type_name(other)
         ))),
+    }
+}
+
+/// The output that sets an asset's open switch: a grant of it to its pseudo-address.
+fn asset_switch_output(asset: &Entity, open: bool) -> TxOut {
+    let grant = PermissionGrant {
+        bits: permission::DETAILS,
+        start: 0,
+        end: if open { u32::MAX } else { 0 },
+        timestamp: crate::node::unix_now(),
+    };
+    TxOut {
+        value: Amount::ZERO,
+        script_pubkey: script::pay_to(
+            &permission::details_address(permission::DETAILS_ASSET_OPEN),
+            &[Element::Entity(asset.short_id()).encode(), grant.encode()],
+        ),
     }
 }
 

@@ -103,6 +103,12 @@ pub fn script_pubkey_json(
     Value::Object(m)
 }
 
+/// Whether a grant is listed with an output: an entity's switch (`DETAILS`, the asset
+/// open or closed) is not, as in MultiChain.
+pub fn shown_grant(g: &script::PermissionGrant) -> bool {
+    g.bits & perm::DETAILS == 0
+}
+
 /// One decoded permission grant as MultiChain shows it in transaction outputs.
 pub fn grant_json(g: &script::PermissionGrant) -> Value {
     let flag = |bit| json!(g.bits & bit != 0);
@@ -290,6 +296,7 @@ pub fn tx_to_json(ctx: &RpcContext, st: &NodeState, tx: &Transaction) -> Value {
                     }
                     let perms: Vec<Value> = grants
                         .iter()
+                        .filter(|(_, g)| shown_grant(g))
                         .map(|(e, g)| match e {
                             None => grant_json(g),
                             Some(id) => entity_grant_json(st, id, g),
@@ -348,7 +355,11 @@ pub fn tx_to_json(ctx: &RpcContext, st: &NodeState, tx: &Transaction) -> Value {
                         issues: Vec::new(),
                     };
                     if e.is_asset() {
-                        issue = Some(super::assets::issue_details_json(&e, "issuefirst"));
+                        issue = Some(super::assets::issue_details_json(
+                            &e,
+                            "issuefirst",
+                            e.open(),
+                        ));
                     } else if e.is_stream() {
                         create = Some(stream_create_json(&e));
                     }

@@ -5,7 +5,7 @@ use super::args::{address_list, type_name, Args};
 use super::dispatch::{Handler, RpcContext};
 use super::entities;
 use super::errors::*;
-use super::txjson::{grant_json, signers};
+use super::txjson::{grant_json, shown_grant, signers};
 use crate::chain::entities::{short_id, Entity};
 use crate::chain::metadata::{classify, OutputKind};
 use crate::chain::state::StateView;
@@ -118,7 +118,7 @@ fn entry_json(
                 follow_ons,
                 ..
             } => {
-                for (entity, g) in &grants {
+                for (entity, g) in grants.iter().filter(|(_, g)| shown_grant(g)) {
                     let mut p = match grant_for(st, entity.as_ref(), g) {
                         Value::Object(o) => o,
                         _ => Map::new(),
@@ -139,9 +139,11 @@ fn entry_json(
                 if let Some((e, raw, first)) = issued {
                     let mut i = entities::asset_ident(&e, false);
                     if first {
-                        if let Value::Object(d) =
-                            super::assets::issue_details_json(&e, "issuefirst")
-                        {
+                        if let Value::Object(d) = super::assets::issue_details_json(
+                            &e,
+                            "issuefirst",
+                            super::assets::follow_ons_allowed(st, &e),
+                        ) {
                             for (k, v) in d {
                                 if k != "type" && k != "name" {
                                     if k == "open" {
@@ -473,12 +475,15 @@ fn side_json(
     if !rows.is_empty() {
         e.insert("assets".into(), Value::Array(rows));
     }
-    if is_output && !grants.is_empty() {
-        let grants = grants
+    if is_output {
+        let grants: Vec<Value> = grants
             .iter()
+            .filter(|(_, g)| shown_grant(g))
             .map(|(entity, g)| grant_for(st, entity.as_ref(), g))
             .collect();
-        e.insert("permissions".into(), Value::Array(grants));
+        if !grants.is_empty() {
+            e.insert("permissions".into(), Value::Array(grants));
+        }
     }
 }
 
