@@ -887,6 +887,14 @@ fn assets_are_opened_and_closed_by_their_admins() {
     );
     assert_eq!(code, -26, "{message}");
     assert!(message.contains("valid admin"), "{message}");
+    // Nor grants the asset's permissions: MultiChain asks the asset's admins only.
+    assert_eq!(
+        call_err(&node, "grantfrom", json!([other, other, "switch.issue"])),
+        (
+            -704,
+            "from-address doesn't have admin permission for this entity".to_string()
+        )
+    );
 
     // Opened: more units may be issued; the switch is no permission anyone lists.
     let opened = call(&node, "update", json!(["switch", {"open": true}]));

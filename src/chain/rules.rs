@@ -621,16 +621,14 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
                 "Permission script rejected - wrong permission type",
             ));
         }
-        // Entity admins grant anything; entity activators the non-admin ones; global admins
-        // too, except an asset's open switch, which is its own admins' alone (as in MultiChain).
+        // Entity admins grant anything; entity activators the non-admin ones. A global admin
+        // is no entity's admin by that alone (MultiChain's `CanAdmin` asks the entity only).
         let needs_admin = grant.bits & permission::ENTITY_ADMIN_GRANTED != 0;
-        let global_admin_may = grant.bits & permission::DETAILS == 0;
         let admin = self
             .signers
             .iter()
             .find(|a| {
-                (global_admin_may && self.global(a, permission::ADMIN))
-                    || self.entity_perm(&id, a, permission::ADMIN)
+                self.entity_perm(&id, a, permission::ADMIN)
                     || (!needs_admin && self.entity_perm(&id, a, permission::ACTIVATE))
             })
             .copied()

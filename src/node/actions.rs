@@ -40,7 +40,7 @@ pub struct GrantRequest {
 
 impl Node {
     /// The permission an address needs to grant `bits`: admin, or activate for the
-    /// connect/send/receive family.
+    /// connect/send/receive family; of the entity, for an entity's permissions.
     fn can_grant(
         &self,
         st: &NodeState,
@@ -48,15 +48,13 @@ impl Node {
         bits: u32,
         entity: Option<[u8; 16]>,
     ) -> bool {
-        // An asset's open switch is its own admins' alone.
-        if bits & permission::DETAILS == 0 && st.has_permission(self, address, permission::ADMIN) {
-            return true;
-        }
         match entity {
             None => {
-                bits & !permission::ACTIVATE_GRANTABLE == 0
-                    && st.has_permission(self, address, permission::ACTIVATE)
+                st.has_permission(self, address, permission::ADMIN)
+                    || (bits & !permission::ACTIVATE_GRANTABLE == 0
+                        && st.has_permission(self, address, permission::ACTIVATE))
             }
+            // The entity's own admins (or activators), whatever the address holds globally.
             Some(id) => {
                 let holds = |bit| {
                     crate::chain::state::has_entity_permission(
