@@ -344,11 +344,7 @@ fn issue_common(ctx: &RpcContext, args: &Args, from: Option<Option<Address>>) ->
                                     "Invalid value for '{k}' field, should be {should}"
                                 ))
                             })?;
-                        if k == "totallimit" {
-                            growth.total_limit = Some(limit);
-                        } else {
-                            growth.issue_limit = Some(limit);
-                        }
+                        growth.set_limit(k, limit);
                     }
                     "unrestrict" => {
                         if !growth.unrestrict(v) {
@@ -373,11 +369,7 @@ fn issue_common(ctx: &RpcContext, args: &Args, from: Option<Option<Address>>) ->
                         let b = v.as_bool().ok_or_else(|| {
                             invalid(&format!("Invalid value for '{k}' field, should be boolean"))
                         })?;
-                        if k == "canopen" {
-                            growth.can_open = b;
-                        } else {
-                            growth.can_close = b;
-                        }
+                        growth.set_switchable(k, b);
                     }
                     other => {
                         return Err(RpcError::new(

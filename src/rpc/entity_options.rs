@@ -138,6 +138,22 @@ impl AssetGrowth {
         Ok(n)
     }
 
+    /// Sets `totallimit` or `issuelimit` (the field's name).
+    pub fn set_limit(&mut self, field: &str, limit: f64) {
+        match field {
+            "totallimit" => self.total_limit = Some(limit),
+            _ => self.issue_limit = Some(limit),
+        }
+    }
+
+    /// Sets `canopen` or `canclose` (the field's name).
+    pub fn set_switchable(&mut self, field: &str, allowed: bool) {
+        match field {
+            "canopen" => self.can_open = allowed,
+            _ => self.can_close = allowed,
+        }
+    }
+
     /// `unrestrict`: only `"issue"` is known; false for anything else.
     pub fn unrestrict(&mut self, v: &Value) -> bool {
         self.anyone_can_issue = v.as_str() == Some("issue");

@@ -443,11 +443,7 @@ fn create_asset_details(obj: &Map<String, Value>) -> RpcResult<Details> {
                         BadLimit::NotPositive => format!("Invalid {k} - should be positive"),
                     })
                 })?;
-                if k == "totallimit" {
-                    growth.total_limit = Some(limit);
-                } else {
-                    growth.issue_limit = Some(limit);
-                }
+                growth.set_limit(k, limit);
             }
             "restrict" => {
                 let bits = parse_asset_restrict(v).ok_or_else(|| invalid("Invalid restrict"))?;
@@ -459,11 +455,7 @@ fn create_asset_details(obj: &Map<String, Value>) -> RpcResult<Details> {
                 let b = v
                     .as_bool()
                     .ok_or_else(|| invalid(&format!("Invalid {k}")))?;
-                if k == "canopen" {
-                    growth.can_open = b;
-                } else {
-                    growth.can_close = b;
-                }
+                growth.set_switchable(k, b);
             }
             "fungible" => {
                 return Err(RpcError::new(
