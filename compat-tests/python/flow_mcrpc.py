@@ -184,6 +184,33 @@ flow.step("asset_getaddressbalances", asset_getaddressbalances)
 flow.step("asset_transactions_need_subscription", asset_transactions_need_subscription)
 flow.step("asset_transactions", asset_transactions)
 
+switch_asset = flow.unique("switch")
+
+
+def asset_open_and_close():
+    # canopen/canclose: closed at issue, then opened and closed again by its admin.
+    params = {"name": switch_asset, "canopen": True, "canclose": True}
+    check_txid(client.issue(ctx["addr"], params, 10, 1), "issue")
+    row = client.listassets(switch_asset)[0]
+    check(row["open"] is False and row["canopen"] is True and row["canclose"] is True,
+          repr(row))
+    expect_rpc_error(lambda: client.issuemore(ctx["addr"], switch_asset, 1),
+                     message="Issuing more units not allowed for this asset: " + switch_asset)
+    expect_rpc_error(lambda: client.update(switch_asset, {"open": True, "other": 1}),
+                     message="Asset update should be object with single field - open")
+    check_txid(client.update(switch_asset, {"open": True}), "update")
+    check(client.listassets(switch_asset)[0]["open"] is True, "not open after update")
+    check_txid(client.issuemore(ctx["addr"], switch_asset, 5), "issuemore")
+    # The asset's admin is the wallet address that issued it, not the recipient.
+    expect_rpc_error(lambda: client.updatefrom(ctx["addr"], switch_asset, {"open": False}),
+                     message="from-address doesn't have admin permission for this entity")
+    check_txid(client.update(switch_asset, {"open": False}), "update")
+    row = client.listassets(switch_asset)[0]
+    check(row["open"] is False and row["issueqty"] == 15, repr(row))
+
+
+flow.step("asset_open_and_close", asset_open_and_close)
+
 published = {}
 
 
