@@ -959,3 +959,68 @@ fn assets_are_opened_and_closed_by_their_admins() {
         (&json!(true), &json!(17))
     );
 }
+
+/// An asset issued with `restrict: "send,receive"` moves only from holders of its per-asset
+/// send permission to holders of its receive permission, and travels alone in an output, as
+/// MultiChain's consensus has it; every issuer holds both permissions from the start.
+#[test]
+fn restricted_assets_move_only_between_permitted_holders() {
+    let node = TestNode::create("restrictchain", &["-target-block-time=2"]);
+    let (admin, other) = admin_and_new_address(&node);
+    call(&node, "grant", json!([other, "send,receive"]));
+    call(
+        &node,
+        "issue",
+        json!([admin, {"name": "locked", "restrict": "send,receive"}, 100, 1]),
+    );
+    call(&node, "issue", json!([admin, "free", 100, 1]));
+    node.wait_mined();
+    let perms = call(&node, "listpermissions", json!(["locked.*", admin]));
+    let types: Vec<&str> = perms
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["type"].as_str().unwrap())
+        .collect();
+    for t in ["admin", "activate", "issue", "send", "receive"] {
+        assert!(types.contains(&t), "{t} missing: {perms}");
+    }
+
+    let refused = |method: &str, params: Value, needle: &str| {
+        let (code, message) = call_err(&node, method, params);
+        assert!(message.contains(needle), "{method}: {code} {message}");
+    };
+    refused(
+        "sendasset",
+        json!([other, "locked", 10]),
+        "doesn't have per-asset receive permission",
+    );
+    call(&node, "grant", json!([other, "locked.receive"]));
+    call(&node, "sendasset", json!([other, "locked", 10]));
+    // Unrestricted assets still move freely beside it.
+    call(&node, "sendasset", json!([other, "free", 10]));
+    node.wait_mined();
+    refused(
+        "sendassetfrom",
+        json!([other, admin, "locked", 5]),
+        "doesn't have per-asset send permission",
+    );
+    call(&node, "grant", json!([other, "locked.send"]));
+    call(&node, "sendassetfrom", json!([other, admin, "locked", 5]));
+    node.wait_mined();
+    let balances = call(&node, "getaddressbalances", json!([other]));
+    let locked = balances
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["name"] == "locked")
+        .unwrap_or_else(|| panic!("{balances}"));
+    assert_eq!(locked["qty"], 5.0);
+
+    // A restricted asset travels alone in an output.
+    refused(
+        "createrawsendfrom",
+        json!([admin, {other.clone(): {"locked": 1, "free": 1}}, [], "send"]),
+        "One of multiple assets in output has per-asset permissions",
+    );
+}

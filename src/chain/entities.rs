@@ -163,6 +163,11 @@ impl Entity {
         }
     }
 
+    /// Assets: the per-asset permissions (send, receive) its holders need (`restrict`).
+    pub fn asset_restrictions(&self) -> u32 {
+        self.details.flag(entity::FIELD_PERMISSIONS).unwrap_or(0) as u32
+    }
+
     pub fn restrictions(&self) -> u8 {
         self.details.flag(entity::FIELD_RESTRICTIONS).unwrap_or(0)
     }

@@ -424,26 +424,46 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
             });
         }
         self.effects.entities.push((id, None, e.clone()));
-        // The creator holds the entity's admin-level permissions.
+        // The creator holds the entity's admin-level permissions; every issuer of an asset
+        // holds its own, sending and receiving it included (MultiChain's per-asset defaults).
         let grant = PermissionGrant {
             bits: 0,
             start: 0,
             end: u32::MAX,
             timestamp: self.ctx.time,
         };
-        let own = if kind == entity::KIND_ASSET {
-            [permission::ADMIN, permission::ACTIVATE, permission::ISSUE]
-        } else {
-            [permission::ADMIN, permission::ACTIVATE, permission::WRITE]
-        };
         let creator = creators[0];
-        for bit in own {
-            let key = PermissionKey {
-                entity: Some(id),
-                address: creator,
-                bit,
-            };
-            self.set_permission(key, &grant, creator);
+        let (holders, own): (&[Address], &[u32]) = if kind == entity::KIND_ASSET {
+            (
+                &creators,
+                &[
+                    permission::ADMIN,
+                    permission::ACTIVATE,
+                    permission::ISSUE,
+                    permission::SEND,
+                    permission::RECEIVE,
+                ],
+            )
+        } else {
+            (
+                &creators[..1],
+                &[permission::ADMIN, permission::ACTIVATE, permission::WRITE],
+            )
+        };
+        let mut seen: Vec<Address> = Vec::new();
+        for holder in holders {
+            if seen.contains(holder) {
+                continue;
+            }
+            seen.push(*holder);
+            for bit in own {
+                let key = PermissionKey {
+                    entity: Some(id),
+                    address: *holder,
+                    bit: *bit,
+                };
+                self.set_permission(key, &grant, creator);
+            }
         }
         // An asset that may be opened or closed later starts with its switch as issued.
         if e.is_asset() && (e.can_open() || e.can_close()) {
@@ -515,6 +535,24 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
                 }
             }
         }
+        // Restricted assets move only from and to holders of their per-asset permissions.
+        for ((op, coin), signer) in self.effects.spent.iter().zip(self.signers) {
+            let held = metadata::coin_assets(op, &coin.output.script_pubkey);
+            self.check_asset_permissions(&held, signer, permission::SEND)?;
+        }
+        for kind in kinds {
+            if let OutputKind::Payment {
+                address,
+                assets,
+                follow_ons,
+                ..
+            } = kind
+            {
+                let mut carried = assets.clone();
+                carried.extend(follow_ons.iter().copied());
+                self.check_asset_permissions(&carried, address, permission::RECEIVE)?;
+            }
+        }
         if genesis_seen && !new_entity.is_some_and(|e| e.is_asset()) {
             return Err(TxReject::invalid(
                 "Asset issue rejected - genesis quantity without new asset",
@@ -581,6 +619,44 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
                 issuers,
             });
             self.effects.entities.push((id, Some(previous), asset));
+        }
+        Ok(())
+    }
+
+    /// MultiChain's `mc_VerifyAssetPermissions` for one input (`SEND`) or output (`RECEIVE`)
+    /// of a standard address: an asset restricted to holders of its per-asset permissions
+    /// travels alone, and only from or to such a holder. A new asset is not checked yet.
+    fn check_asset_permissions(
+        &self,
+        amounts: &AssetAmounts,
+        address: &Address,
+        bit: u32,
+    ) -> Result<(), TxReject> {
+        let restricted: Vec<([u8; 16], u32)> = amounts
+            .iter()
+            .filter_map(|(id, _)| {
+                let e = self.entity(id).filter(|e| e.is_asset())?;
+                let r = e.asset_restrictions() & (permission::SEND | permission::RECEIVE);
+                (r != 0).then_some((*id, r))
+            })
+            .collect();
+        if restricted.is_empty() {
+            return Ok(());
+        }
+        let (side, needed) = if bit == permission::SEND {
+            ("input", "inputs doesn't have per-asset send")
+        } else {
+            ("output", "outputs doesn't have per-asset receive")
+        };
+        if amounts.len() > 1 {
+            return Err(TxReject::invalid(format!(
+                "One of multiple assets in {side} has per-asset permissions"
+            )));
+        }
+        for (id, r) in restricted {
+            if r & bit != 0 && !self.entity_perm(&id, address, bit) {
+                return Err(TxReject::invalid(format!("One of the {needed} permission")));
+            }
         }
         Ok(())
     }

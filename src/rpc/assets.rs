@@ -107,7 +107,7 @@ fn check_can_receive(ctx: &RpcContext, st: &NodeState, a: &Address) -> RpcResult
 // Describing assets
 
 pub fn asset_restrict(e: &Entity) -> Value {
-    let p = e.details.flag(ent::FIELD_PERMISSIONS).unwrap_or(0) as u32;
+    let p = e.asset_restrictions();
     json!({
         "send": p & permission::SEND != 0,
         "receive": p & permission::RECEIVE != 0,
