@@ -962,12 +962,22 @@ fn assets_are_opened_and_closed_by_their_admins() {
 
 /// An asset issued with `restrict: "send,receive"` moves only from holders of its per-asset
 /// send permission to holders of its receive permission, and travels alone in an output, as
-/// MultiChain's consensus has it; every issuer holds both permissions from the start.
+/// MultiChain's consensus has it; every issuer holds both permissions from the start. The
+/// wallet answers as MultiChain's does: -701 for a recipient without receive, "Insufficient
+/// funds" where its coins may not be sent, and a change output of its own for the asset.
 #[test]
 fn restricted_assets_move_only_between_permitted_holders() {
     let node = TestNode::create("restrictchain", &["-target-block-time=2"]);
     let (admin, other) = admin_and_new_address(&node);
-    call(&node, "grant", json!([other, "send,receive"]));
+    let third = call(&node, "getnewaddress", json!([]))
+        .as_str()
+        .unwrap()
+        .to_string();
+    call(
+        &node,
+        "grant",
+        json!([format!("{other},{third}"), "send,receive"]),
+    );
     call(
         &node,
         "issue",
@@ -986,41 +996,78 @@ fn restricted_assets_move_only_between_permitted_holders() {
         assert!(types.contains(&t), "{t} missing: {perms}");
     }
 
-    let refused = |method: &str, params: Value, needle: &str| {
-        let (code, message) = call_err(&node, method, params);
-        assert!(message.contains(needle), "{method}: {code} {message}");
-    };
-    refused(
-        "sendasset",
-        json!([other, "locked", 10]),
-        "doesn't have per-asset receive permission",
+    assert_eq!(
+        call_err(&node, "sendasset", json!([other, "locked", 10])),
+        (
+            -701,
+            "One of the outputs doesn't have per-asset receive permission".to_string()
+        )
     );
     call(&node, "grant", json!([other, "locked.receive"]));
     call(&node, "sendasset", json!([other, "locked", 10]));
-    // Unrestricted assets still move freely beside it.
-    call(&node, "sendasset", json!([other, "free", 10]));
     node.wait_mined();
-    refused(
-        "sendassetfrom",
-        json!([other, admin, "locked", 5]),
-        "doesn't have per-asset send permission",
+    // Its coin of `locked` may not leave it yet: to the wallet, no funds.
+    assert_eq!(
+        call_err(&node, "sendassetfrom", json!([other, admin, "locked", 5])),
+        (-6, "Insufficient funds.".to_string())
     );
     call(&node, "grant", json!([other, "locked.send"]));
     call(&node, "sendassetfrom", json!([other, admin, "locked", 5]));
     node.wait_mined();
-    let balances = call(&node, "getaddressbalances", json!([other]));
-    let locked = balances
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["name"] == "locked")
-        .unwrap_or_else(|| panic!("{balances}"));
-    assert_eq!(locked["qty"], 5.0);
+    let qty_of = |address: &str, name: &str| {
+        let balances = call(&node, "getaddressbalances", json!([address]));
+        balances
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["name"] == name)
+            .map_or(0.0, |b| b["qty"].as_f64().unwrap())
+    };
+    assert_eq!(qty_of(&other, "locked"), 5.0);
+    // verifypermission, MultiChain's way: what an asset does not restrict, anyone holds.
+    let verify = |address: &str, permission: &str| {
+        call(&node, "verifypermission", json!([address, permission]))
+    };
+    assert_eq!(verify(&third, "free.send"), true);
+    assert_eq!(verify(&third, "locked.send"), false);
+    assert_eq!(verify(&other, "locked.send"), true);
 
-    // A restricted asset travels alone in an output.
-    refused(
+    // Inputs of both assets: the restricted one's change goes back alone (one change output
+    // for both would break the rule below).
+    let raw = call(
+        &node,
+        "createrawsendfrom",
+        json!([admin, {other.clone(): {"locked": 1}, third.clone(): {"free": 1}}, [], "send"]),
+    );
+    assert!(is_txid(raw.as_str().unwrap()), "{raw}");
+    node.wait_mined();
+    assert_eq!(
+        (qty_of(&other, "locked"), qty_of(&third, "free")),
+        (6.0, 1.0)
+    );
+
+    // Consensus: a restricted asset travels alone, and only to a holder of receive.
+    let (code, message) = call_err(
+        &node,
         "createrawsendfrom",
         json!([admin, {other.clone(): {"locked": 1, "free": 1}}, [], "send"]),
-        "One of multiple assets in output has per-asset permissions",
+    );
+    assert_eq!(code, -701, "{message}");
+    assert_eq!(
+        message,
+        "One of multiple assets in output has per-asset permissions"
+    );
+    let coin = unspent_of(&node, &admin, Some("locked"));
+    let unsigned = call(
+        &node,
+        "createrawtransaction",
+        json!([[{"txid": coin["txid"], "vout": coin["vout"]}], {third.clone(): {"locked": 1}}]),
+    );
+    let unsigned = call(&node, "appendrawchange", json!([unsigned, admin]));
+    let (code, message) = call_err(&node, "sendrawtransaction", json!([sign(&node, &unsigned)]));
+    assert_eq!(code, -26, "{message}");
+    assert!(
+        message.contains("doesn't have per-asset receive permission"),
+        "{message}"
     );
 }

@@ -2,6 +2,7 @@
 
 use crate::primitives::address::Address;
 use crate::primitives::entity::{self, Details};
+use crate::primitives::permission;
 use bitcoin::hashes::Hash;
 use bitcoin::Txid;
 
@@ -171,6 +172,50 @@ impl Entity {
     pub fn restrictions(&self) -> u8 {
         self.details.flag(entity::FIELD_RESTRICTIONS).unwrap_or(0)
     }
+}
+
+/// MultiChain's `mc_VerifyAssetPermissions` for what one input (`bit` = send) or output
+/// (`bit` = receive) of a standard address holds: an asset restricted to holders of its
+/// per-asset permissions travels alone, and only from or to such a holder. `restrictions`
+/// gives an asset's restriction bits (0 for unknown ids), `holds` whether the address holds
+/// `bit` for an asset. The reject reason, if any.
+pub fn asset_permission_refusal(
+    amounts: &[([u8; 16], i64)],
+    restrictions: impl Fn(&[u8; 16]) -> u32,
+    holds: impl Fn(&[u8; 16]) -> bool,
+    bit: u32,
+) -> Option<&'static str> {
+    let restricted: Vec<([u8; 16], u32)> = amounts
+        .iter()
+        .map(|(id, _)| {
+            (
+                *id,
+                restrictions(id) & (permission::SEND | permission::RECEIVE),
+            )
+        })
+        .filter(|(_, r)| *r != 0)
+        .collect();
+    if restricted.is_empty() {
+        return None;
+    }
+    // The same asset may appear twice (a transfer and a follow-on): it counts once.
+    let mut ids: Vec<[u8; 16]> = amounts.iter().map(|(id, _)| *id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let send = bit == permission::SEND;
+    if ids.len() > 1 {
+        return Some(if send {
+            "One of multiple assets in input has per-asset permissions"
+        } else {
+            "One of multiple assets in output has per-asset permissions"
+        });
+    }
+    let refused = restricted.iter().any(|(id, r)| r & bit != 0 && !holds(id));
+    refused.then_some(if send {
+        "One of the inputs doesn't have per-asset send permission"
+    } else {
+        "One of the outputs doesn't have per-asset receive permission"
+    })
 }
 
 /// Names are compared without case, as MultiChain does.

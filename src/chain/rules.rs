@@ -494,8 +494,11 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
             )
         };
         let mut inputs: AssetAmounts = Vec::new();
-        for (op, coin) in &self.effects.spent {
-            for (id, q) in metadata::coin_assets(op, &coin.output.script_pubkey) {
+        for ((op, coin), signer) in self.effects.spent.iter().zip(self.signers) {
+            let held = metadata::coin_assets(op, &coin.output.script_pubkey);
+            // Restricted assets move only from holders of their per-asset send permission.
+            self.check_asset_permissions(&held, signer, permission::SEND)?;
+            for (id, q) in held {
                 metadata::add_amount(&mut inputs, id, q).ok_or_else(mismatch)?;
             }
         }
@@ -504,12 +507,19 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
         let mut genesis_seen = false;
         for kind in kinds {
             if let OutputKind::Payment {
+                address,
                 assets,
                 genesis,
                 follow_ons: f,
                 ..
             } = kind
             {
+                // ... and only to holders of their per-asset receive permission.
+                if !assets.is_empty() || !f.is_empty() {
+                    let mut carried = assets.clone();
+                    carried.extend(f.iter().copied());
+                    self.check_asset_permissions(&carried, address, permission::RECEIVE)?;
+                }
                 for (id, q) in assets {
                     if *q < 0 {
                         return Err(mismatch());
@@ -533,24 +543,6 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
                 if !follow_ons.iter().any(|(i, _)| i == id) {
                     follow_ons.push((*id, 0));
                 }
-            }
-        }
-        // Restricted assets move only from and to holders of their per-asset permissions.
-        for ((op, coin), signer) in self.effects.spent.iter().zip(self.signers) {
-            let held = metadata::coin_assets(op, &coin.output.script_pubkey);
-            self.check_asset_permissions(&held, signer, permission::SEND)?;
-        }
-        for kind in kinds {
-            if let OutputKind::Payment {
-                address,
-                assets,
-                follow_ons,
-                ..
-            } = kind
-            {
-                let mut carried = assets.clone();
-                carried.extend(follow_ons.iter().copied());
-                self.check_asset_permissions(&carried, address, permission::RECEIVE)?;
             }
         }
         if genesis_seen && !new_entity.is_some_and(|e| e.is_asset()) {
@@ -623,42 +615,31 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
         Ok(())
     }
 
-    /// MultiChain's `mc_VerifyAssetPermissions` for one input (`SEND`) or output (`RECEIVE`)
-    /// of a standard address: an asset restricted to holders of its per-asset permissions
-    /// travels alone, and only from or to such a holder. A new asset is not checked yet.
+    /// Per-asset send (of an input, with the permissions before this transaction, as
+    /// MultiChain reads inputs first) or receive (of an output, this transaction's grants
+    /// counted) of restricted assets: see `entities::asset_permission_refusal`.
     fn check_asset_permissions(
         &self,
         amounts: &AssetAmounts,
         address: &Address,
         bit: u32,
     ) -> Result<(), TxReject> {
-        let restricted: Vec<([u8; 16], u32)> = amounts
-            .iter()
-            .filter_map(|(id, _)| {
-                let e = self.entity(id).filter(|e| e.is_asset())?;
-                let r = e.asset_restrictions() & (permission::SEND | permission::RECEIVE);
-                (r != 0).then_some((*id, r))
-            })
-            .collect();
-        if restricted.is_empty() {
-            return Ok(());
-        }
-        let (side, needed) = if bit == permission::SEND {
-            ("input", "inputs doesn't have per-asset send")
-        } else {
-            ("output", "outputs doesn't have per-asset receive")
+        let restrictions = |id: &[u8; 16]| {
+            self.entity(id)
+                .filter(|e| e.is_asset())
+                .map_or(0, |e| e.asset_restrictions())
         };
-        if amounts.len() > 1 {
-            return Err(TxReject::invalid(format!(
-                "One of multiple assets in {side} has per-asset permissions"
-            )));
-        }
-        for (id, r) in restricted {
-            if r & bit != 0 && !self.entity_perm(&id, address, bit) {
-                return Err(TxReject::invalid(format!("One of the {needed} permission")));
+        let holds = |id: &[u8; 16]| {
+            if bit == permission::SEND {
+                has_entity_permission(self.view, id, address, bit, self.ctx.height)
+            } else {
+                self.entity_perm(id, address, bit)
             }
+        };
+        match entities::asset_permission_refusal(amounts, restrictions, holds, bit) {
+            Some(reason) => Err(TxReject::invalid(reason)),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     fn check_grant(

@@ -114,6 +114,9 @@ impl From<NodeError> for RpcError {
             NodeError::Refused(r @ Refusal::DuplicateName) => {
                 RpcError::new(RPC_DUPLICATE_NAME, r.to_string())
             }
+            NodeError::Build(BuildError::AssetPermission(reason)) => {
+                RpcError::new(RPC_NOT_ALLOWED, reason)
+            }
             NodeError::Build(BuildError::InsufficientAssets) => {
                 RpcError::new(RPC_WALLET_INSUFFICIENT_FUNDS, "Insufficient funds.")
             }

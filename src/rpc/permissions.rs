@@ -326,12 +326,24 @@ fn verifypermission(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     let st = ctx.node.state.read();
     Ok(json!(match entity {
         None => st.has_permission(&ctx.node, &address, bits),
-        Some(e) => crate::chain::state::has_entity_permission(
-            &st.view(),
-            &e.short_id(),
-            &address,
-            bits,
-            st.next_height()
-        ),
+        Some(e) => {
+            crate::chain::state::has_entity_permission(
+                &st.view(),
+                &e.short_id(),
+                &address,
+                bits,
+                st.next_height(),
+            ) || unrestricted(&e, bits)
+        }
     }))
+}
+
+/// MultiChain's `verifypermission` answers true, holder or not, for any permission of an
+/// asset that does not restrict that one, and of a stream anyone may write to.
+fn unrestricted(e: &Entity, bits: u32) -> bool {
+    if e.is_asset() {
+        e.asset_restrictions() & bits == 0
+    } else {
+        e.restricted_permissions() as u32 & permission::WRITE == 0
+    }
 }

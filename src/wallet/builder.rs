@@ -1,13 +1,15 @@
 //! Building and signing wallet transactions: spend outputs of one address, pay the given
 //! outputs, and return the rest — native currency and every asset the chosen inputs held —
-//! to the same address in a final change output (always present, so the address keeps
-//! something to spend).
+//! to the same address in a change output (always present, so the address keeps something
+//! to spend), and each restricted asset in one of its own after it.
 
 use super::Wallet;
-use crate::chain::metadata::{self, AssetAmounts};
-use crate::chain::state::StateView;
+use crate::chain::entities::asset_permission_refusal;
+use crate::chain::metadata::{self, AssetAmounts, OutputKind};
+use crate::chain::state::{has_entity_permission, StateView};
 use crate::chain::verify::sign_input;
 use crate::primitives::address::Address;
+use crate::primitives::permission;
 use crate::primitives::script::{self, Element};
 use bitcoin::absolute::LockTime;
 use bitcoin::transaction::Version;
@@ -23,6 +25,9 @@ pub enum BuildError {
     InsufficientAssets,
     #[error("Signing transaction failed")]
     Signing,
+    /// An output carries a restricted asset its address may not receive (or not alone).
+    #[error("{0}")]
+    AssetPermission(&'static str),
 }
 
 /// What a wallet transaction must pay: its outputs (in order) and the asset quantities
@@ -63,9 +68,23 @@ fn candidates<V: StateView + ?Sized>(
             if parsed.address() != Some(*from) {
                 return None;
             }
+            let assets = metadata::coin_assets(op, &coin.output.script_pubkey);
+            // A restricted asset the address may not send leaves the coin where it is.
+            let holds =
+                |id: &[u8; 16]| has_entity_permission(view, id, from, permission::SEND, height);
+            if asset_permission_refusal(
+                &assets,
+                |id| restrictions(view, id),
+                holds,
+                permission::SEND,
+            )
+            .is_some()
+            {
+                return None;
+            }
             Some(Candidate {
                 outpoint: *op,
-                assets: metadata::coin_assets(op, &coin.output.script_pubkey),
+                assets,
                 script: coin.output.script_pubkey,
                 value: coin.output.value.to_sat(),
             })
@@ -109,6 +128,31 @@ pub fn build_unsigned<V: StateView + ?Sized>(
     height: u32,
     spendable_delay: u32,
 ) -> Result<(Transaction, Vec<ScriptBuf>), BuildError> {
+    // MultiChain's wallet refuses outputs the rules would (its `CheckOutputPermissions`).
+    for output in &spend.outputs {
+        let Some(parsed) = script::parse(&output.script_pubkey) else {
+            continue;
+        };
+        if let Ok(OutputKind::Payment {
+            address,
+            assets,
+            follow_ons,
+            ..
+        }) = metadata::classify(&parsed)
+        {
+            let mut carried = assets;
+            carried.extend(follow_ons);
+            let holds = |id: &[u8; 16]| {
+                has_entity_permission(view, id, &address, permission::RECEIVE, height)
+            };
+            let restrictions = |id: &[u8; 16]| restrictions(view, id);
+            if let Some(reason) =
+                asset_permission_refusal(&carried, restrictions, holds, permission::RECEIVE)
+            {
+                return Err(BuildError::AssetPermission(reason));
+            }
+        }
+    }
     let needed: u64 = spend.outputs.iter().map(|o| o.value.to_sat()).sum();
     let mut pool = candidates(view, wallet, from, height, spendable_delay);
     let mut chosen: Vec<Candidate> = Vec::new();
@@ -163,10 +207,15 @@ pub fn build_unsigned<V: StateView + ?Sized>(
             change_assets.push((*id, q - sent));
         }
     }
-    let change_metadata = if change_assets.is_empty() {
+    // A restricted asset goes back alone, in a change output of its own (as MultiChain's
+    // wallet groups it); the rest together.
+    let (alone, together): (AssetAmounts, AssetAmounts) = change_assets
+        .into_iter()
+        .partition(|(id, _)| restrictions(view, id) != 0);
+    let change_metadata = if together.is_empty() {
         Vec::new()
     } else {
-        vec![Element::Quantities(change_assets).encode()]
+        vec![Element::Quantities(together).encode()]
     };
     let mut tx = Transaction {
         version: Version::ONE,
@@ -186,5 +235,18 @@ pub fn build_unsigned<V: StateView + ?Sized>(
         value: Amount::from_sat(total - needed),
         script_pubkey: script::pay_to(from, &change_metadata),
     });
+    for asset in alone {
+        tx.output.push(TxOut {
+            value: Amount::ZERO,
+            script_pubkey: script::pay_to(from, &[Element::Quantities(vec![asset]).encode()]),
+        });
+    }
     Ok((tx, chosen.into_iter().map(|c| c.script).collect()))
+}
+
+/// An asset's send/receive restriction bits (0 for anything else).
+fn restrictions<V: StateView + ?Sized>(view: &V, id: &[u8; 16]) -> u32 {
+    view.entity(id).filter(|e| e.is_asset()).map_or(0, |e| {
+        e.asset_restrictions() & (permission::SEND | permission::RECEIVE)
+    })
 }
