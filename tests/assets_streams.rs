@@ -799,7 +799,7 @@ fn asset_limits_and_unrestricted_issue() {
 /// raw ones included, are refused) and not shown as a permission anywhere.
 #[test]
 fn assets_are_opened_and_closed_by_their_admins() {
-    let node = TestNode::create("switchchain", &["-target-block-time=2"]);
+    let mut node = TestNode::create("switchchain", &["-target-block-time=2"]);
     let (admin, other) = admin_and_new_address(&node);
     call(&node, "grant", json!([other, "send,receive"]));
     let issue_err = |params: Value| call_err(&node, "issue", json!([admin, params, 1, 1]));
@@ -958,6 +958,15 @@ fn assets_are_opened_and_closed_by_their_admins() {
         (&switch["open"], &switch["issueraw"]),
         (&json!(true), &json!(17))
     );
+    // The switch is kept like any permission: still open after a restart.
+    node.stop();
+    node.start();
+    let switch = &call(&node, "listassets", json!(["switch"]))[0];
+    assert_eq!(
+        (&switch["open"], &switch["canclose"]),
+        (&json!(true), &json!(true))
+    );
+    call(&node, "issuemore", json!([admin, "switch", 1]));
 }
 
 /// An asset issued with `restrict: "send,receive"` moves only from holders of its per-asset
@@ -1070,4 +1079,68 @@ fn restricted_assets_move_only_between_permitted_holders() {
         message.contains("doesn't have per-asset receive permission"),
         "{message}"
     );
+}
+
+/// Which signers count for an output, as MultiChain's `IsRelevantInput` has it: those of
+/// inputs signed SIGHASH_ALL (and a SIGHASH_SINGLE one at the same index). A grant signed
+/// SIGHASH_NONE by an admin names no admin; an item in a closed stream needs every counted
+/// signer to be a writer.
+#[test]
+fn only_signers_covering_an_output_count_for_it() {
+    let node = TestNode::create("coverchain", &["-target-block-time=2"]);
+    let (admin, other) = admin_and_new_address(&node);
+    let third = call(&node, "getnewaddress", json!([]))
+        .as_str()
+        .unwrap()
+        .to_string();
+    call(
+        &node,
+        "grant",
+        json!([format!("{other},{third}"), "send,receive"]),
+    );
+    call(&node, "create", json!(["stream", "closed2", false]));
+    node.wait_mined();
+    call(&node, "grant", json!([other, "closed2.write"]));
+    node.wait_mined();
+
+    let input = |address: &str| {
+        let coin = unspent_of(&node, address, None);
+        json!({"txid": coin["txid"], "vout": coin["vout"]})
+    };
+    let item = json!({"for": "closed2", "keys": ["k"], "data": "00"});
+    let publish_from = |inputs: Value| {
+        let raw = call(&node, "createrawtransaction", json!([inputs, {}]));
+        let raw = call(&node, "appendrawdata", json!([raw, item]));
+        node.rpc("sendrawtransaction", json!([sign(&node, &raw)]))
+    };
+    let mixed = publish_from(json!([input(&other), input(&third)]));
+    assert_eq!(mixed["error"]["code"], -26, "{mixed}");
+    assert!(
+        mixed["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("valid publisher"),
+        "{mixed}"
+    );
+    let alone = publish_from(json!([input(&other)]));
+    assert!(alone["error"].is_null(), "{alone}");
+
+    // The admin's grant, signed SIGHASH_NONE: refused; signed SIGHASH_ALL: accepted.
+    let grant = call(
+        &node,
+        "createrawtransaction",
+        json!([[input(&admin)], {third.clone(): {"permissions": {"type": "create"}}}]),
+    );
+    let none = call(
+        &node,
+        "signrawtransaction",
+        json!([grant, null, null, "NONE"]),
+    );
+    let (code, message) = call_err(&node, "sendrawtransaction", json!([none["hex"]]));
+    assert_eq!(code, -26, "{message}");
+    assert!(message.contains("valid admin"), "{message}");
+    call(&node, "sendrawtransaction", json!([sign(&node, &grant)]));
+    node.wait_mined();
+    let perms = call(&node, "listpermissions", json!(["create", third]));
+    assert_eq!(perms.as_array().unwrap().len(), 1, "{perms}");
 }

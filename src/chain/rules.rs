@@ -9,7 +9,7 @@ use super::state::{
     has_entity_permission, has_global, AnyoneCan, Coin, ItemEffect, PermissionKey,
     PermissionRecord, StateView, TxEffects,
 };
-use super::verify::{script_signer, verify_input};
+use super::verify::{coverage, script_signer, verify_input, Coverage};
 use crate::params::ChainParams;
 use crate::primitives::address::Address;
 use crate::primitives::entity::{self, Details};
@@ -155,7 +155,7 @@ pub fn check_transaction_with_txid<V: StateView + ?Sized>(
     // Inputs: exist, mature, signed, and their owners may send.
     let mut effects = TxEffects::default();
     let mut signers = Vec::with_capacity(tx.input.len());
-    let mut issuing_signers = Vec::new();
+    let mut coverages = Vec::with_capacity(tx.input.len());
     let mut total_in: u64 = 0;
     for (index, input) in tx.input.iter().enumerate() {
         let coin = view
@@ -182,9 +182,7 @@ pub fn check_transaction_with_txid<V: StateView + ?Sized>(
             )));
         }
         total_in += coin.output.value.to_sat();
-        if crate::chain::verify::signs_all(&input.script_sig) {
-            issuing_signers.push(signer);
-        }
+        coverages.push(coverage(&input.script_sig));
         signers.push(signer);
         effects.spent.push((input.previous_output, coin));
     }
@@ -210,7 +208,7 @@ pub fn check_transaction_with_txid<V: StateView + ?Sized>(
         ctx,
         txid,
         signers: &signers,
-        issuing_signers: &issuing_signers,
+        coverages: &coverages,
         effects: &mut effects,
         seq: view.next_permission_seq(),
     };
@@ -248,13 +246,35 @@ struct MetadataChecker<'a, V: StateView + ?Sized> {
     ctx: &'a TxContext<'a>,
     txid: bitcoin::Txid,
     signers: &'a [Address],
-    /// Signers of inputs signed SIGHASH_ALL: those MultiChain counts as an asset's issuers.
-    issuing_signers: &'a [Address],
+    /// What each input's signature covers: which signers MultiChain counts for an output.
+    coverages: &'a [Coverage],
     effects: &'a mut TxEffects,
     seq: u64,
 }
 
 impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
+    /// Signers of inputs signed SIGHASH_ALL: those MultiChain counts as an asset's issuers.
+    fn signers_of_all(&self) -> Vec<Address> {
+        self.signers
+            .iter()
+            .zip(self.coverages)
+            .filter(|(_, c)| **c == Coverage::All)
+            .map(|(a, _)| *a)
+            .collect()
+    }
+
+    /// The signers MultiChain counts for output `vout` (its `IsRelevantInput`): those of
+    /// inputs signed SIGHASH_ALL, and of a SIGHASH_SINGLE one at the same index.
+    fn relevant_signers(&self, vout: usize) -> Vec<Address> {
+        self.signers
+            .iter()
+            .zip(self.coverages)
+            .enumerate()
+            .filter(|(i, (_, c))| **c == Coverage::All || (**c == Coverage::Single && *i == vout))
+            .map(|(_, (a, _))| *a)
+            .collect()
+    }
+
     fn global(&self, a: &Address, bit: u32) -> bool {
         has_global(self.view, &self.ctx.rules.anyone, a, bit, self.ctx.height)
     }
@@ -311,13 +331,13 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
         let new_entity = self.check_new_entity(kinds)?;
         // Grants count before the rest, as MultiChain applies them first: a switch opening
         // an asset lets a follow-on of the same transaction through, one closing it not.
-        for kind in kinds {
+        for (vout, kind) in kinds.iter().enumerate() {
             if let OutputKind::Payment {
                 address, grants, ..
             } = kind
             {
                 for (entity, grant) in grants {
-                    self.check_grant(address, *entity, grant)?;
+                    self.check_grant(vout, address, *entity, grant)?;
                 }
             }
         }
@@ -345,11 +365,11 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
 
     /// At most one new entity per transaction; streams need `create`, assets `issue`.
     fn check_new_entity(&mut self, kinds: &[OutputKind]) -> Result<Option<Entity>, TxReject> {
-        let mut found = kinds.iter().filter_map(|k| match k {
-            OutputKind::NewEntity { kind, details } => Some((*kind, details)),
+        let mut found = kinds.iter().enumerate().filter_map(|(vout, k)| match k {
+            OutputKind::NewEntity { kind, details } => Some((vout, *kind, details)),
             _ => None,
         });
-        let Some((kind, details)) = found.next() else {
+        let Some((vout, kind, details)) = found.next() else {
             return Ok(None);
         };
         if found.next().is_some() {
@@ -367,9 +387,9 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
             }
         };
         let candidates = if kind == entity::KIND_ASSET {
-            self.issuing_signers
+            self.signers_of_all()
         } else {
-            self.signers
+            self.relevant_signers(vout)
         };
         let creators: Vec<Address> = candidates
             .iter()
@@ -591,7 +611,7 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
             }
             let anyone = asset.anyone_can_issue_more();
             let issuers: Vec<Address> = self
-                .issuing_signers
+                .signers_of_all()
                 .iter()
                 .filter(|a| {
                     anyone
@@ -644,12 +664,14 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
 
     fn check_grant(
         &mut self,
+        vout: usize,
         to: &Address,
         entity: Option<[u8; 16]>,
         grant: &PermissionGrant,
     ) -> Result<(), TxReject> {
         let Some(id) = entity else {
-            let admin = find_granting_admin(self.view, self.ctx, self.signers, grant.bits)?;
+            let signers = self.relevant_signers(vout);
+            let admin = find_granting_admin(self.view, self.ctx, &signers, grant.bits)?;
             for bit in permission::split_bits(grant.bits) {
                 let key = PermissionKey {
                     entity: None,
@@ -682,7 +704,7 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
         // is no entity's admin by that alone (MultiChain's `CanAdmin` asks the entity only).
         let needs_admin = grant.bits & permission::ENTITY_ADMIN_GRANTED != 0;
         let admin = self
-            .signers
+            .relevant_signers(vout)
             .iter()
             .find(|a| {
                 self.entity_perm(&id, a, permission::ADMIN)
@@ -713,14 +735,15 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
             .entity(stream)
             .filter(|e| e.is_stream())
             .ok_or_else(|| TxReject::invalid("Metadata script rejected - entity not found"))?;
+        // Of a stream not open to all, every signer MultiChain counts for this output must
+        // be a writer (one without write permission spoils it; none counted passes).
         let needs_write = e.restricted_permissions() as u32 & permission::WRITE != 0;
-        let publishers: Vec<Address> = self
-            .signers
-            .iter()
-            .filter(|a| !needs_write || self.entity_perm(stream, a, permission::WRITE))
-            .copied()
-            .collect();
-        if publishers.is_empty() {
+        if needs_write
+            && self
+                .relevant_signers(vout as usize)
+                .iter()
+                .any(|a| !self.entity_perm(stream, a, permission::WRITE))
+        {
             return Err(TxReject::invalid(
                 "Metadata script rejected - Inputs don't belong to valid publisher",
             ));

@@ -46,16 +46,25 @@ pub fn script_signer(prev_script: &Script) -> Result<Address, VerifyError> {
     }
 }
 
-/// Whether a signature script signs the whole transaction (SIGHASH_ALL, with or without
-/// ANYONECANPAY, as MultiChain reads the hash type's low five bits): only such an input's
-/// owner counts as an asset's issuer.
-pub fn signs_all(script_sig: &Script) -> bool {
+/// What an input's signature covers, as MultiChain reads it (the hash type's low five bits;
+/// ANYONECANPAY aside): every output, none, or the one at its own index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Coverage {
+    All,
+    None,
+    Single,
+}
+
+/// The coverage of a `<signature> <public key>` script; no signature covers nothing.
+pub fn coverage(script_sig: &Script) -> Coverage {
     let mut pushes = script_sig.instructions();
     match pushes.next() {
-        Some(Ok(Instruction::PushBytes(sig))) => {
-            sig.as_bytes().last().is_some_and(|t| t & 0x1f == 1)
-        }
-        _ => false,
+        Some(Ok(Instruction::PushBytes(sig))) => match sig.as_bytes().last().map(|t| t & 0x1f) {
+            Some(1) => Coverage::All,
+            Some(3) => Coverage::Single,
+            _ => Coverage::None,
+        },
+        _ => Coverage::None,
     }
 }
 
@@ -163,18 +172,24 @@ mod tests {
     }
 
     #[test]
-    fn only_inputs_signing_everything_count_as_signing_all() {
+    fn coverage_reads_the_hash_type_as_multichain_does() {
         let key = PrivateKey::generate();
         let prev = script::pay_to(&key.address(), &[]);
         let mut tx: Transaction = deserialize_hex("010000000137e6fcfc0839328f97bdb40c94c811d8d04a479717ccfe6b46f4fbce1aac072b0100000000ffffffff0100000000000000001976a914b91d9cb61246e0e3c5604218c99349c13300b80188ac00000000").unwrap();
-        let mut signs_all_with = |hash_type| {
+        let mut coverage_with = |hash_type| {
             sign_input_with(&mut tx, 0, &prev, &key, hash_type).unwrap();
-            signs_all(&tx.input[0].script_sig)
+            coverage(&tx.input[0].script_sig)
         };
-        assert!(signs_all_with(EcdsaSighashType::All));
-        assert!(signs_all_with(EcdsaSighashType::AllPlusAnyoneCanPay));
-        assert!(!signs_all_with(EcdsaSighashType::None));
-        assert!(!signs_all_with(EcdsaSighashType::SinglePlusAnyoneCanPay));
-        assert!(!signs_all(&ScriptBuf::new()));
+        assert_eq!(coverage_with(EcdsaSighashType::All), Coverage::All);
+        assert_eq!(
+            coverage_with(EcdsaSighashType::AllPlusAnyoneCanPay),
+            Coverage::All
+        );
+        assert_eq!(coverage_with(EcdsaSighashType::None), Coverage::None);
+        assert_eq!(
+            coverage_with(EcdsaSighashType::SinglePlusAnyoneCanPay),
+            Coverage::Single
+        );
+        assert_eq!(coverage(&ScriptBuf::new()), Coverage::None);
     }
 }
