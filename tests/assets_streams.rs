@@ -1102,6 +1102,18 @@ fn only_signers_covering_an_output_count_for_it() {
     node.wait_mined();
     call(&node, "grant", json!([other, "closed2.write"]));
     node.wait_mined();
+    // Its creator holds the stream's four permissions, as MultiChain grants them.
+    let perms = call(&node, "listpermissions", json!(["closed2.*", admin]));
+    let types: Vec<&str> = perms
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types.len(), 4, "{perms}");
+    for t in ["admin", "activate", "write", "read"] {
+        assert!(types.contains(&t), "{t} missing: {perms}");
+    }
 
     let input = |address: &str| {
         let coin = unspent_of(&node, address, None);

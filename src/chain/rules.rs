@@ -444,8 +444,10 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
             });
         }
         self.effects.entities.push((id, None, e.clone()));
-        // The creator holds the entity's admin-level permissions; every issuer of an asset
-        // holds its own, sending and receiving it included (MultiChain's per-asset defaults).
+        // Every creator holds the entity's own permissions, as MultiChain sets them: an
+        // asset's issuers admin, activate, issue, send and receive (recorded as granted by
+        // the first issuer), a stream's creators admin, activate, write and read (each by
+        // itself).
         let grant = PermissionGrant {
             bits: 0,
             start: 0,
@@ -453,36 +455,40 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
             timestamp: self.ctx.time,
         };
         let creator = creators[0];
-        let (holders, own): (&[Address], &[u32]) = if kind == entity::KIND_ASSET {
-            (
-                &creators,
-                &[
-                    permission::ADMIN,
-                    permission::ACTIVATE,
-                    permission::ISSUE,
-                    permission::SEND,
-                    permission::RECEIVE,
-                ],
-            )
+        let own: &[u32] = if kind == entity::KIND_ASSET {
+            &[
+                permission::ADMIN,
+                permission::ACTIVATE,
+                permission::ISSUE,
+                permission::SEND,
+                permission::RECEIVE,
+            ]
         } else {
-            (
-                &creators[..1],
-                &[permission::ADMIN, permission::ACTIVATE, permission::WRITE],
-            )
+            &[
+                permission::ADMIN,
+                permission::ACTIVATE,
+                permission::WRITE,
+                permission::READ,
+            ]
         };
         let mut seen: Vec<Address> = Vec::new();
-        for holder in holders {
+        for holder in &creators {
             if seen.contains(holder) {
                 continue;
             }
             seen.push(*holder);
+            let granted_by = if kind == entity::KIND_ASSET {
+                creator
+            } else {
+                *holder
+            };
             for bit in own {
                 let key = PermissionKey {
                     entity: Some(id),
                     address: *holder,
                     bit: *bit,
                 };
-                self.set_permission(key, &grant, creator);
+                self.set_permission(key, &grant, granted_by);
             }
         }
         // An asset that may be opened or closed later starts with its switch as issued.
