@@ -399,9 +399,10 @@ fn create_stream_details(obj: &Map<String, Value>) -> RpcResult<Details> {
     Ok(d)
 }
 
-/// `{"create": "asset", "name"?, "multiple"?, "open"?, "unrestrict"?, "totallimit"?,
-/// "issuelimit"?, "restrict"?, "details"?}`, in the order MultiChain writes them: fields as
-/// given, then the limits (in raw units of the final multiple), then the follow-on mode.
+/// `{"create": "asset", "name"?, "multiple"?, "open"?, "canopen"?, "canclose"?,
+/// "unrestrict"?, "totallimit"?, "issuelimit"?, "restrict"?, "details"?}`, in the order
+/// MultiChain writes them: fields as given, then the limits (in raw units of the final
+/// multiple), then the follow-on mode.
 fn create_asset_details(obj: &Map<String, Value>) -> RpcResult<Details> {
     let mut d = Details::default();
     let mut growth = AssetGrowth::default();
