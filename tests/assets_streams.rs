@@ -52,7 +52,33 @@ fn unspent_of(node: &TestNode, address: &str, asset: Option<&str>) -> Value {
         .clone()
 }
 
-/// The chain admin's address (the wallet's first) and a new wallet address.
+/// The chain admin's address and two new wallet addresses that may send and receive.
+fn admin_and_two_senders(node: &TestNode) -> (String, String, String) {
+    let (admin, other) = admin_and_new_address(node);
+    let third = call(node, "getnewaddress", json!([]))
+        .as_str()
+        .unwrap()
+        .to_string();
+    call(
+        node,
+        "grant",
+        json!([format!("{other},{third}"), "send,receive"]),
+    );
+    (admin, other, third)
+}
+
+/// The permission types `listpermissions` lists for `permissions` (`entity.*`) of `address`.
+fn permission_types(node: &TestNode, permissions: &str, address: &str) -> Vec<String> {
+    let perms = call(node, "listpermissions", json!([permissions, address]));
+    perms
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["type"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// A raw transaction signed by the wallet; the signature must come out complete.
 fn sign(node: &TestNode, hex: &Value) -> String {
     let signed = call(node, "signrawtransaction", json!([hex]));
     assert_eq!(signed["complete"], true, "{signed}");
@@ -977,16 +1003,7 @@ fn assets_are_opened_and_closed_by_their_admins() {
 #[test]
 fn restricted_assets_move_only_between_permitted_holders() {
     let node = TestNode::create("restrictchain", &["-target-block-time=2"]);
-    let (admin, other) = admin_and_new_address(&node);
-    let third = call(&node, "getnewaddress", json!([]))
-        .as_str()
-        .unwrap()
-        .to_string();
-    call(
-        &node,
-        "grant",
-        json!([format!("{other},{third}"), "send,receive"]),
-    );
+    let (admin, other, third) = admin_and_two_senders(&node);
     call(
         &node,
         "issue",
@@ -994,15 +1011,9 @@ fn restricted_assets_move_only_between_permitted_holders() {
     );
     call(&node, "issue", json!([admin, "free", 100, 1]));
     node.wait_mined();
-    let perms = call(&node, "listpermissions", json!(["locked.*", admin]));
-    let types: Vec<&str> = perms
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["type"].as_str().unwrap())
-        .collect();
+    let types = permission_types(&node, "locked.*", &admin);
     for t in ["admin", "activate", "issue", "send", "receive"] {
-        assert!(types.contains(&t), "{t} missing: {perms}");
+        assert!(types.iter().any(|x| x == t), "{t} missing: {types:?}");
     }
 
     assert_eq!(
@@ -1088,31 +1099,16 @@ fn restricted_assets_move_only_between_permitted_holders() {
 #[test]
 fn only_signers_covering_an_output_count_for_it() {
     let node = TestNode::create("coverchain", &["-target-block-time=2"]);
-    let (admin, other) = admin_and_new_address(&node);
-    let third = call(&node, "getnewaddress", json!([]))
-        .as_str()
-        .unwrap()
-        .to_string();
-    call(
-        &node,
-        "grant",
-        json!([format!("{other},{third}"), "send,receive"]),
-    );
+    let (admin, other, third) = admin_and_two_senders(&node);
     call(&node, "create", json!(["stream", "closed2", false]));
     node.wait_mined();
     call(&node, "grant", json!([other, "closed2.write"]));
     node.wait_mined();
     // Its creator holds the stream's four permissions, as MultiChain grants them.
-    let perms = call(&node, "listpermissions", json!(["closed2.*", admin]));
-    let types: Vec<&str> = perms
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["type"].as_str().unwrap())
-        .collect();
-    assert_eq!(types.len(), 4, "{perms}");
+    let types = permission_types(&node, "closed2.*", &admin);
+    assert_eq!(types.len(), 4, "{types:?}");
     for t in ["admin", "activate", "write", "read"] {
-        assert!(types.contains(&t), "{t} missing: {perms}");
+        assert!(types.iter().any(|x| x == t), "{t} missing: {types:?}");
     }
 
     let input = |address: &str| {
