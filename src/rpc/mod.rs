@@ -14,6 +14,7 @@ pub mod entity_options;
 pub mod errors;
 pub mod filters;
 pub mod help;
+pub mod idle_close;
 pub mod mining;
 pub mod network;
 pub mod permissions;

@@ -9,6 +9,7 @@
 
 use super::connections::ConnectionThreads;
 use super::errors::{RpcError, RPC_INVALID_REQUEST, RPC_PARSE_ERROR};
+use super::idle_close;
 use crate::jsonfmt;
 use base64::Engine;
 use http_body_util::{BodyExt, Full, Limited};
@@ -601,19 +602,28 @@ pub async fn serve(
     }
 }
 
-/// Serves HTTP requests on one connection until the client closes it.
+/// Serves HTTP requests on one connection until the client closes it, or leaves it idle
+/// for `-rpcservertimeout`'s 30 s as MultiChain would (see [`idle_close`]).
 pub async fn serve_connection(server: Arc<RpcServer>, stream: TcpStream, peer: SocketAddr) {
-    let service = hyper::service::service_fn(move |req| {
-        let server = server.clone();
-        async move { Ok::<_, std::convert::Infallible>(server.handle(req, peer).await) }
-    });
-    let _ = hyper::server::conn::http1::Builder::new()
+    let activity = Arc::new(idle_close::Activity::default());
+    let service = {
+        let activity = activity.clone();
+        hyper::service::service_fn(move |req| {
+            let server = server.clone();
+            let running = activity.begin();
+            async move {
+                let response = server.handle(req, peer).await;
+                drop(running);
+                Ok::<_, std::convert::Infallible>(response)
+            }
+        })
+    };
+    let connection = hyper::server::conn::http1::Builder::new()
         .title_case_headers(true)
         .keep_alive(true)
-        .timer(hyper_util::rt::TokioTimer::new())
-        .header_read_timeout(Duration::from_secs(30))
-        .serve_connection(TokioIo::new(stream), service)
-        .await;
+        .header_read_timeout(None)
+        .serve_connection(TokioIo::new(stream), service);
+    idle_close::close_when_idle(connection, &activity, idle_close::IDLE_LIMIT).await;
 }
 
 #[cfg(test)]
