@@ -1,11 +1,12 @@
 //! The mempool journal: transactions accepted but not yet in a block, and the wallet history
-//! records they made, appended to a plain file with one `write` per transaction.
+//! records they made, appended to a plain file through a memory map, one copy per
+//! transaction ([`MappedAppend`]).
 //!
 //! Acceptance must reach the operating system before the client hears the txid (a killed
 //! node keeps what it acknowledged), but these rows are short-lived: a block makes the
 //! transactions part of the ledger a few seconds later. Writing them through RocksDB cost a
 //! WAL write plus three memtable inserts per transaction, and a flush and a compaction later;
-//! here it is one append. After each block the journal is rotated: a new file gets the
+//! here it is one append, with no system call. After each block the journal is rotated: a new file gets the
 //! transactions still waiting, the wallet records move into RocksDB, and the old file goes.
 //! The new file is synced then, so the journal, like the ledger, is on disk once per block.
 //!
@@ -14,8 +15,9 @@
 //! - tag 2, a wallet history record: its sequence `u64 LE`, then as in `WalletTxs`.
 //!
 //! Reading stops at the first record that is cut short or does not match its txid (the tail
-//! of a write the system never finished).
+//! of a write the system never finished), or at the zeros past the last record.
 
+use super::mapped_append::{MappedAppend, CHUNK};
 use super::tables::{Reader, Table, WalletTxs};
 use super::LedgerError;
 use crate::wallet::history::WalletTx;
@@ -24,8 +26,6 @@ use bitcoin::hashes::Hash;
 use bitcoin::{Transaction, Txid};
 use parking_lot::{Mutex, RwLock};
 use std::collections::HashMap;
-use std::fs::{File, OpenOptions};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -68,7 +68,7 @@ struct PendingWallet {
 
 struct CurrentFile {
     number: u64,
-    file: File,
+    file: MappedAppend,
 }
 
 pub struct Journal {
@@ -142,7 +142,7 @@ impl Journal {
             return Ok(());
         }
         let mut current = self.file.lock();
-        current.file.write_all(&buf)?;
+        current.file.append(&buf)?;
         if let Some((seq, rec)) = wallet {
             self.wallet.write().current.insert(seq, rec);
         }
@@ -188,8 +188,8 @@ impl Journal {
             let mut current = self.file.lock();
             // A second rotation may have begun since; then its file holds these too.
             if current.number == rotation.number {
-                current.file.write_all(&buf)?;
-                Some(current.file.try_clone()?)
+                current.file.append(&buf)?;
+                Some(current.file.file_handle()?)
             } else {
                 None
             }
@@ -297,11 +297,8 @@ fn file_path(dir: &Path, number: u64) -> PathBuf {
     dir.join(format!("{PREFIX}{number}{SUFFIX}"))
 }
 
-fn create(dir: &Path, number: u64) -> Result<File, LedgerError> {
-    Ok(OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(file_path(dir, number))?)
+fn create(dir: &Path, number: u64) -> Result<MappedAppend, LedgerError> {
+    Ok(MappedAppend::create(&file_path(dir, number), CHUNK)?)
 }
 
 fn journal_files(dir: &Path) -> Result<Vec<u64>, LedgerError> {
@@ -400,12 +397,31 @@ mod tests {
         j.append(Some((1, &a.compute_txid(), &a)), None).unwrap();
         drop(j);
         let path = file_path(dir.path(), 1);
-        let mut bytes = std::fs::read(&path).unwrap();
-        let whole = bytes.len();
-        let torn = bytes[..whole - 3].to_vec();
-        bytes.extend_from_slice(&torn);
-        std::fs::write(&path, &bytes).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        // One record, then the zeros of the reserved tail.
+        let whole = 1 + 4 + u32::from_le_bytes(bytes[1..5].try_into().unwrap()) as usize;
+        assert!(bytes[whole..].iter().all(|b| *b == 0));
+        // The record again, its last bytes never written.
+        let mut torn = bytes[..whole].to_vec();
+        torn.extend_from_slice(&bytes[..whole - 3]);
+        std::fs::write(&path, &torn).unwrap();
         let (_, rec) = Journal::open(dir.path()).unwrap();
         assert_eq!(rec.txs, vec![a]);
+    }
+
+    #[test]
+    fn records_past_the_first_chunk_come_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let (j, _) = Journal::open(dir.path()).unwrap();
+        // Enough records to fill more than one chunk of the file.
+        let txs: Vec<Transaction> = (0..(CHUNK / 40 + 10)).map(tx).collect();
+        for (seq, t) in txs.iter().enumerate() {
+            j.append(Some((seq as u64, &t.compute_txid(), t)), None)
+                .unwrap();
+        }
+        assert!(std::fs::metadata(file_path(dir.path(), 1)).unwrap().len() > CHUNK);
+        drop(j);
+        let (_, rec) = Journal::open(dir.path()).unwrap();
+        assert_eq!(rec.txs, txs);
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod assets;
 pub mod journal;
+mod mapped_append;
 mod sorted_batch;
 pub mod streams;
 pub mod tables;
