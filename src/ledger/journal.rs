@@ -6,9 +6,10 @@
 //! node keeps what it acknowledged), but these rows are short-lived: a block makes the
 //! transactions part of the ledger a few seconds later. Writing them through RocksDB cost a
 //! WAL write plus three memtable inserts per transaction, and a flush and a compaction later;
-//! here it is one append, with no system call. After each block the journal is rotated: a new file gets the
-//! transactions still waiting, the wallet records move into RocksDB, and the old file goes.
-//! The new file is synced then, so the journal, like the ledger, is on disk once per block.
+//! here it is one append, with no system call. After each block the journal is rotated: a
+//! new file gets the transactions still waiting, the wallet records move into RocksDB, and the
+//! old file goes. The new file is synced then, so the journal, like the ledger, is on disk
+//! once per block.
 //!
 //! A file is a run of records `tag u8, length u32 LE, payload`:
 //! - tag 1, a transaction: mempool sequence `u64 LE`, txid (32 bytes), the transaction;

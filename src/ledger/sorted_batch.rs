@@ -42,7 +42,8 @@ pub(crate) struct SortedBatch {
     in_order: &'static [&'static str],
     batch: WriteBatch,
     bytes: Vec<u8>,
-    tables: Vec<(&'static str, Vec<Row>)>,
+    /// Each table's rows, with room for a sort rank (see [`sort_rows`]).
+    tables: Vec<(&'static str, Vec<(u64, Row)>)>,
     rows_per_table: usize,
 }
 
@@ -84,7 +85,7 @@ impl SortedBatch {
                 self.tables.len() - 1
             }
         };
-        self.tables[table].1.push(row);
+        self.tables[table].1.push((0, row));
     }
 
     /// The RocksDB batch, table by table in key order. Of two changes to one key, the later
@@ -94,13 +95,9 @@ impl SortedBatch {
         let mut batch = self.batch;
         self.tables.sort_by_key(|(name, _)| *name);
         for (name, rows) in &mut self.tables {
-            rows.sort_unstable_by(|a, b| {
-                bytes[a.key.clone()]
-                    .cmp(&bytes[b.key.clone()])
-                    .then(a.key.start.cmp(&b.key.start))
-            });
+            sort_rows(bytes, rows);
             let cf = ledger.cf(name);
-            for row in rows.iter() {
+            for (_, row) in rows.iter() {
                 let key = &bytes[row.key.clone()];
                 match &row.value {
                     Some(value) => batch.put_cf(cf, key, &bytes[value.clone()]),
@@ -110,6 +107,35 @@ impl SortedBatch {
         }
         batch
     }
+}
+
+/// Sorts one table's rows by key, a later change of a key after an earlier one. Keys of a
+/// table often share a prefix (the stream of an index row, say): each row is given the eight
+/// bytes after the prefix all its table's keys share, as a number, and most comparisons end
+/// there instead of comparing the shared bytes again (the block writer spent a tenth of its
+/// time sorting).
+fn sort_rows(bytes: &[u8], rows: &mut [(u64, Row)]) {
+    let key = |row: &Row| &bytes[row.key.clone()];
+    let Some((_, first)) = rows.first() else {
+        return;
+    };
+    let first = key(first);
+    let shared = rows.iter().fold(first.len(), |shared, (_, row)| {
+        let k = key(row);
+        shared.min(first.iter().zip(k).take_while(|(a, b)| a == b).count())
+    });
+    for (rank, row) in rows.iter_mut() {
+        let mut eight = [0u8; 8];
+        let rest = &key(row)[shared..];
+        let n = rest.len().min(8);
+        eight[..n].copy_from_slice(&rest[..n]);
+        *rank = u64::from_be_bytes(eight);
+    }
+    rows.sort_unstable_by(|(ra, a), (rb, b)| {
+        ra.cmp(rb)
+            .then_with(|| key(a).cmp(key(b)))
+            .then(a.key.start.cmp(&b.key.start))
+    });
 }
 
 impl Rows for SortedBatch {
@@ -126,6 +152,32 @@ impl Rows for SortedBatch {
 mod tests {
     use super::*;
     use crate::ledger::tables::{Blocks, Meta, Table};
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The ranked sort orders rows as comparing whole keys does (then by position), for
+        /// keys sharing a prefix, of different lengths, repeated, or prefixes of each other.
+        #[test]
+        fn ranked_sort_matches_comparing_whole_keys(
+            prefix in proptest::collection::vec(any::<u8>(), 0..20),
+            tails in proptest::collection::vec(proptest::collection::vec(0u8..3, 0..12), 1..40),
+        ) {
+            let mut bytes = Vec::new();
+            let mut rows = Vec::new();
+            for tail in &tails {
+                let start = bytes.len();
+                bytes.extend_from_slice(&prefix);
+                bytes.extend_from_slice(tail);
+                rows.push((0, Row { key: start..bytes.len(), value: None }));
+            }
+            let mut expected: Vec<std::ops::Range<usize>> =
+                rows.iter().map(|(_, r)| r.key.clone()).collect();
+            expected.sort_by(|a, b| bytes[a.clone()].cmp(&bytes[b.clone()]).then(a.start.cmp(&b.start)));
+            sort_rows(&bytes, &mut rows);
+            let got: Vec<std::ops::Range<usize>> = rows.iter().map(|(_, r)| r.key.clone()).collect();
+            prop_assert_eq!(got, expected);
+        }
+    }
 
     #[test]
     fn rows_reach_the_ledger_in_key_order_and_the_last_change_of_a_key_wins() {
