@@ -262,6 +262,10 @@ fn start(
             credentials: format!("{user}:{password}"),
             allowed,
             allowed_methods,
+            // As bitcoind reads it: whole seconds, at least one.
+            idle_limit: std::time::Duration::from_secs(
+                options.int("rpcservertimeout", 30).max(1) as u64
+            ),
         },
         build_module(Arc::new(ctx)),
     ));

@@ -234,6 +234,59 @@ fn clients_outside_rpcallowip_get_403() {
     );
 }
 
+/// `-rpcservertimeout`: a keep-alive connection left without a request for that long is
+/// closed, as MultiChain's HTTP server does; one that keeps sending requests stays open.
+#[test]
+fn idle_connections_are_closed_after_rpcservertimeout() {
+    use std::io::{Read, Write};
+    let mut node = TestNode::create("idlechain", &["-target-block-time=2"]);
+    node.stop();
+    let conf = node.datadir().join("idlechain/multichain.conf");
+    let text = std::fs::read_to_string(&conf).unwrap();
+    std::fs::write(&conf, format!("{text}rpcservertimeout=1\n")).unwrap();
+    node.start();
+    let (u, p) = node.credentials();
+    let auth = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"))
+    };
+    let request = |id: u32| {
+        let body = format!(r#"{{"method":"getblockcount","params":[],"id":{id}}}"#);
+        format!(
+            "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Basic {auth}\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    let connect = || {
+        let s = std::net::TcpStream::connect(("127.0.0.1", node.rpc_port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        s
+    };
+    // One request, then silence: the server closes the connection (a read sees its end).
+    let mut quiet = connect();
+    quiet.write_all(request(1).as_bytes()).unwrap();
+    let mut reply = [0u8; 4096];
+    let n = quiet.read(&mut reply).unwrap();
+    assert!(String::from_utf8_lossy(&reply[..n]).starts_with("HTTP/1.1 200"));
+    let began = Instant::now();
+    let mut rest = Vec::new();
+    quiet.read_to_end(&mut rest).expect("closed, not timed out");
+    let took = began.elapsed();
+    assert!(took >= Duration::from_millis(900), "closed after {took:?}");
+    assert!(took < Duration::from_secs(3), "closed after {took:?}");
+    // A request every 0.4 s for 3 s: still served on the same connection.
+    let mut busy = connect();
+    for id in 0..8 {
+        busy.write_all(request(id).as_bytes()).unwrap();
+        let n = busy.read(&mut reply).unwrap();
+        assert!(
+            String::from_utf8_lossy(&reply[..n]).starts_with("HTTP/1.1 200"),
+            "request {id} on a busy connection"
+        );
+        std::thread::sleep(Duration::from_millis(400));
+    }
+}
+
 /// Several hundred malformed requests: each gets a MultiChain-style error (never a dropped
 /// connection), and the node answers correctly afterwards.
 #[test]

@@ -1,5 +1,5 @@
 //! Closing RPC connections that stay idle, as MultiChain's HTTP server does after
-//! `-rpcservertimeout` (30 s) without a request.
+//! `-rpcservertimeout` (30 s by default) without a request.
 //!
 //! hyper's own `header_read_timeout` arms a fresh timer for every request (allocated,
 //! registered in the timer wheel, cancelled when the headers are in): on the bench that was
@@ -12,9 +12,6 @@ use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-
-/// MultiChain's default `-rpcservertimeout`.
-pub const IDLE_LIMIT: Duration = Duration::from_secs(30);
 
 /// The checks within one limit: a connection idle for this many checks in a row is closed.
 const CHECKS_PER_LIMIT: u32 = 3;

@@ -100,6 +100,8 @@ pub struct ServerConfig {
     pub allowed: Vec<AllowedNet>,
     /// `-rpcallowmethod`: if not empty, only these (and help) may be called.
     pub allowed_methods: Vec<String>,
+    /// `-rpcservertimeout`: a connection with no request for this long is closed.
+    pub idle_limit: Duration,
 }
 
 pub struct RpcServer {
@@ -603,9 +605,10 @@ pub async fn serve(
 }
 
 /// Serves HTTP requests on one connection until the client closes it, or leaves it idle
-/// for `-rpcservertimeout`'s 30 s as MultiChain would (see [`idle_close`]).
+/// for `-rpcservertimeout` (30 s by default) as MultiChain would (see [`idle_close`]).
 pub async fn serve_connection(server: Arc<RpcServer>, stream: TcpStream, peer: SocketAddr) {
     let activity = Arc::new(idle_close::Activity::default());
+    let idle_limit = server.config.idle_limit;
     let service = {
         let activity = activity.clone();
         hyper::service::service_fn(move |req| {
@@ -623,7 +626,7 @@ pub async fn serve_connection(server: Arc<RpcServer>, stream: TcpStream, peer: S
         .keep_alive(true)
         .header_read_timeout(None)
         .serve_connection(TokioIo::new(stream), service);
-    idle_close::close_when_idle(connection, &activity, idle_close::IDLE_LIMIT).await;
+    idle_close::close_when_idle(connection, &activity, idle_limit).await;
 }
 
 #[cfg(test)]
