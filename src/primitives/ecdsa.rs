@@ -10,11 +10,11 @@
 //! only the same transaction signed twice gets two different signatures (and txids). If no
 //! random bytes can be had, the signature is made by RFC 6979.
 //!
-//! Signing goes through `secp256k1-sys` 0.11 (libsecp256k1 0.6) rather than the 0.10 the
-//! `bitcoin` crate links: its nonce point is computed by a multi-comb with 44 point
-//! additions instead of 64, which makes a signature about 15 % faster (40 → 34 µs with RFC
-//! 6979 on the 2026-12-05 VM). The two link side by side under their own symbol names; a
-//! signature passes between them in its 64-byte compact form.
+//! Signing goes through `secp256k1-sys` 0.11 (libsecp256k1 0.6) rather than the 0.10
+//! (libsecp256k1 0.4) the `bitcoin` crate links: its nonce point is computed by a multi-comb
+//! with 44 point additions instead of 64, which makes a signature about 15 % faster (40 → 34
+//! µs with RFC 6979 on the 2026-12-05 VM). The two link side by side under their own symbol
+//! names; a signature passes between them in its 64-byte compact form.
 
 use bitcoin::secp256k1::ecdsa::Signature;
 use bitcoin::secp256k1::{Message, SecretKey};
@@ -73,7 +73,7 @@ unsafe extern "C" fn prepared_nonce(
     1
 }
 
-/// Signs with libsecp256k1 0.11: `nonce` given, or RFC 6979 when `None`. `None` back only
+/// Signs through `secp256k1-sys` 0.11: `nonce` given, or RFC 6979 when `None`. `None` back only
 /// if the given nonce was refused.
 fn sign_with(msg: &Message, key: &SecretKey, nonce: Option<&[u8; 32]>) -> Option<Signature> {
     let ctx = context().0.as_ptr();
