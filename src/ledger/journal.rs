@@ -11,12 +11,18 @@
 //! old file goes. The new file is synced then, so the journal, like the ledger, is on disk
 //! once per block.
 //!
-//! A file is a run of records `tag u8, length u32 LE, payload`:
-//! - tag 1, a transaction: mempool sequence `u64 LE`, txid (32 bytes), the transaction;
-//! - tag 2, a wallet history record: its sequence `u64 LE`, then as in `WalletTxs`.
+//! A file is a run of records `tag u8, length u32 LE, check [u8; 4], payload`, where `check`
+//! is the first four bytes of the payload's SHA-256:
+//! - tag 3, a transaction: mempool sequence `u64 LE`, txid (32 bytes), the transaction;
+//! - tag 4, a wallet history record: its sequence `u64 LE`, then as in `WalletTxs`.
 //!
-//! Reading stops at the first record that is cut short or does not match its txid (the tail
-//! of a write the system never finished), or at the zeros past the last record.
+//! Files written before the check was added hold tags 1 and 2, the same without `check`;
+//! they are still read.
+//!
+//! Reading stops at the first record that is cut short, fails its check or does not match its
+//! txid (the tail of a copy the system never finished), or at the zeros past the last record.
+//! The check matters since the file is preallocated: a torn record's missing bytes read as
+//! zeros rather than as the end of the file, and a wallet record of zeros would decode.
 
 use super::mapped_append::{MappedAppend, CHUNK};
 use super::tables::{Reader, Table, WalletTxs};
@@ -30,8 +36,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-const TAG_TX: u8 = 1;
-const TAG_WALLET: u8 = 2;
+const TAG_TX_UNCHECKED: u8 = 1;
+const TAG_WALLET_UNCHECKED: u8 = 2;
+const TAG_TX: u8 = 3;
+const TAG_WALLET: u8 = 4;
 const PREFIX: &str = "mempool-";
 const SUFFIX: &str = ".journal";
 
@@ -243,19 +251,31 @@ enum Record {
 
 fn encode_tx(buf: &mut Vec<u8>, seq: u64, txid: &Txid, tx: &Transaction) {
     let body = serialize(tx);
-    buf.push(TAG_TX);
-    buf.extend_from_slice(&((8 + 32 + body.len()) as u32).to_le_bytes());
-    buf.extend_from_slice(&seq.to_le_bytes());
-    buf.extend_from_slice(&txid.to_byte_array());
-    buf.extend_from_slice(&body);
+    let mut payload = Vec::with_capacity(8 + 32 + body.len());
+    payload.extend_from_slice(&seq.to_le_bytes());
+    payload.extend_from_slice(&txid.to_byte_array());
+    payload.extend_from_slice(&body);
+    encode_record(buf, TAG_TX, &payload);
 }
 
 fn encode_wallet(buf: &mut Vec<u8>, seq: u64, rec: &WalletTx) {
     let body = WalletTxs::encode(rec);
-    buf.push(TAG_WALLET);
-    buf.extend_from_slice(&((8 + body.len()) as u32).to_le_bytes());
-    buf.extend_from_slice(&seq.to_le_bytes());
-    buf.extend_from_slice(&body);
+    let mut payload = Vec::with_capacity(8 + body.len());
+    payload.extend_from_slice(&seq.to_le_bytes());
+    payload.extend_from_slice(&body);
+    encode_record(buf, TAG_WALLET, &payload);
+}
+
+fn encode_record(buf: &mut Vec<u8>, tag: u8, payload: &[u8]) {
+    buf.push(tag);
+    buf.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    buf.extend_from_slice(&check_of(payload));
+    buf.extend_from_slice(payload);
+}
+
+fn check_of(payload: &[u8]) -> [u8; 4] {
+    let digest = <sha2::Sha256 as sha2::Digest>::digest(payload);
+    [digest[0], digest[1], digest[2], digest[3]]
 }
 
 /// The whole records of one file, up to the first damaged one.
@@ -275,10 +295,22 @@ fn next_record(r: &mut Reader) -> Result<Option<Record>, LedgerError> {
     let Ok(tag) = r.u8() else {
         return Ok(None);
     };
-    let mut body = Reader::new(r.bytes_with_len()?, "mempool journal");
+    let (tag, payload) = match tag {
+        TAG_TX | TAG_WALLET => {
+            let length = r.u32()? as usize;
+            let check: [u8; 4] = r.take(4)?.try_into().expect("four bytes");
+            let payload = r.take(length)?;
+            if check_of(payload) != check {
+                return Err(LedgerError::Corrupt("mempool journal"));
+            }
+            (tag - 2, payload)
+        }
+        _ => (tag, r.bytes_with_len()?),
+    };
+    let mut body = Reader::new(payload, "mempool journal");
     let seq = body.u64()?;
     let record = match tag {
-        TAG_TX => {
+        TAG_TX_UNCHECKED => {
             let txid = Txid::from_slice(body.take(32)?)
                 .map_err(|_| LedgerError::Corrupt("mempool journal"))?;
             let tx: Transaction =
@@ -288,7 +320,7 @@ fn next_record(r: &mut Reader) -> Result<Option<Record>, LedgerError> {
             }
             Record::Tx(seq, txid, tx)
         }
-        TAG_WALLET => Record::Wallet(seq, WalletTxs::decode(body.rest())?),
+        TAG_WALLET_UNCHECKED => Record::Wallet(seq, WalletTxs::decode(body.rest())?),
         _ => return Err(LedgerError::Corrupt("mempool journal")),
     };
     Ok(Some(record))
@@ -391,23 +423,57 @@ mod tests {
     }
 
     #[test]
-    fn a_torn_tail_is_ignored() {
+    fn a_torn_record_in_the_zero_tail_is_ignored() {
         let dir = tempfile::tempdir().unwrap();
         let (j, _) = Journal::open(dir.path()).unwrap();
-        let a = tx(1);
+        let (a, b) = (tx(1), tx(2));
         j.append(Some((1, &a.compute_txid(), &a)), None).unwrap();
+        j.append(None, Some((0, record(&b)))).unwrap();
         drop(j);
         let path = file_path(dir.path(), 1);
-        let bytes = std::fs::read(&path).unwrap();
-        // One record, then the zeros of the reserved tail.
-        let whole = 1 + 4 + u32::from_le_bytes(bytes[1..5].try_into().unwrap()) as usize;
-        assert!(bytes[whole..].iter().all(|b| *b == 0));
-        // The record again, its last bytes never written.
-        let mut torn = bytes[..whole].to_vec();
-        torn.extend_from_slice(&bytes[..whole - 3]);
-        std::fs::write(&path, &torn).unwrap();
+        let mut bytes = std::fs::read(&path).unwrap();
+        let record_len =
+            |at: usize| 9 + u32::from_le_bytes(bytes[at + 1..at + 5].try_into().unwrap()) as usize;
+        let first = record_len(0);
+        let end = first + record_len(first);
+        assert!(
+            bytes[end..].iter().all(|b| *b == 0),
+            "zeros past the records"
+        );
+        // The second half of the wallet record (its txid among it) never reached the file:
+        // it reads as zeros.
+        let torn = &mut bytes[end - (end - first) / 2..end];
+        assert!(torn.iter().any(|b| *b != 0));
+        torn.fill(0);
+        std::fs::write(&path, &bytes).unwrap();
         let (_, rec) = Journal::open(dir.path()).unwrap();
         assert_eq!(rec.txs, vec![a]);
+        assert!(
+            rec.wallet.is_empty(),
+            "a torn wallet record is not recovered"
+        );
+    }
+
+    #[test]
+    fn files_of_the_unchecked_format_are_still_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (tx(1), tx(2));
+        let mut bytes = Vec::new();
+        let mut payload = 5u64.to_le_bytes().to_vec();
+        payload.extend_from_slice(&a.compute_txid().to_byte_array());
+        payload.extend_from_slice(&serialize(&a));
+        bytes.push(TAG_TX_UNCHECKED);
+        bytes.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+        bytes.extend_from_slice(&payload);
+        let mut payload = 0u64.to_le_bytes().to_vec();
+        payload.extend_from_slice(&WalletTxs::encode(&record(&b)));
+        bytes.push(TAG_WALLET_UNCHECKED);
+        bytes.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+        bytes.extend_from_slice(&payload);
+        std::fs::write(file_path(dir.path(), 1), &bytes).unwrap();
+        let (_, rec) = Journal::open(dir.path()).unwrap();
+        assert_eq!(rec.txs, vec![a]);
+        assert_eq!(rec.wallet, vec![(0, record(&b))]);
     }
 
     #[test]

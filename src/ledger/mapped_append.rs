@@ -7,10 +7,12 @@
 //! bytes are in the page cache at once: like a `write`, they survive the process being
 //! killed, and `sync` puts them on disk.
 //!
-//! The file grows by whole chunks whose space is reserved first (`posix_fallocate`), so a
-//! full disk is an error returned by `append` before any byte is copied, never a `SIGBUS`
-//! at a page fault. The tail past the last append is zeros; readers of the file stop there
-//! (no record starts with a zero byte).
+//! The file grows by whole chunks whose blocks are allocated first (`posix_fallocate`, or
+//! zeros written where the file system cannot), so a full disk is an error returned by
+//! `append` before any byte is copied rather than a `SIGBUS` at a page fault. Copy-on-write
+//! file systems (btrfs with snapshots, ZFS) cannot promise the space in advance, and a disk
+//! failing under a mapped page still raises `SIGBUS`. The tail past the last append is zeros;
+//! readers of the file stop there (no record starts with a zero byte).
 
 use memmap2::{MmapMut, MmapOptions};
 use std::fs::{File, OpenOptions};
@@ -108,10 +110,23 @@ fn reserve(file: &File, len: u64) -> io::Result<()> {
     };
     match rc {
         0 => Ok(()),
-        // File systems without fallocate: the length alone (blocks come at first write).
-        libc::EOPNOTSUPP | libc::EINVAL => file.set_len(len),
+        // A file system that cannot allocate without writing: zeros are written instead.
+        libc::EOPNOTSUPP | libc::EINVAL => write_zeros(file, current, len),
         e => Err(io::Error::from_raw_os_error(e)),
     }
+}
+
+/// Writes zeros over `from..to` of the file, allocating its blocks.
+fn write_zeros(file: &File, from: u64, to: u64) -> io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    let zeros = vec![0u8; 64 << 10];
+    let mut at = from;
+    while at < to {
+        let n = (to - at).min(zeros.len() as u64) as usize;
+        file.write_all_at(&zeros[..n], at)?;
+        at += n as u64;
+    }
+    Ok(())
 }
 
 fn page_size() -> u64 {

@@ -17,6 +17,7 @@
 //! names; a signature passes between them in its 64-byte compact form.
 
 use bitcoin::secp256k1::ecdsa::Signature;
+use bitcoin::secp256k1::ffi::CPtr;
 use bitcoin::secp256k1::{Message, SecretKey};
 use rand::RngCore;
 use secp256k1_sys as ffi;
@@ -81,11 +82,10 @@ fn sign_with(msg: &Message, key: &SecretKey, nonce: Option<&[u8; 32]>) -> Option
         Some(n) => (Some(prepared_nonce), n.as_ptr() as *const c_void),
         None => (None, std::ptr::null()),
     };
-    let secret = key.secret_bytes();
     let digest: &[u8; 32] = msg.as_ref();
     // SAFETY: `sig` starts zeroed and is filled by the call, and `compact` is a 64-byte
     // buffer the serialisation fills. The context is a signing context that lives for the
-    // whole process; `digest`, `secret` and the nonce are valid for the call, and the nonce
+    // whole process; `digest`, the key's 32 bytes and the nonce are valid for the call, and the nonce
     // function writes only its 32 bytes.
     let compact = unsafe {
         let mut sig = ffi::Signature::new();
@@ -93,7 +93,7 @@ fn sign_with(msg: &Message, key: &SecretKey, nonce: Option<&[u8; 32]>) -> Option
             ctx,
             &mut sig,
             digest.as_ptr(),
-            secret.as_ptr(),
+            key.as_c_ptr(),
             function,
             data,
         ) != 1

@@ -4,23 +4,31 @@
 //! hyper's own `header_read_timeout` arms a fresh timer for every request (allocated,
 //! registered in the timer wheel, cancelled when the headers are in): on the bench that was
 //! 2–3 µs of a connection thread's CPU per publish. Here each connection has one periodic
-//! check instead, reading two counters the requests bump: a connection with no request
-//! started and none running for the whole limit is closed, after between the limit and a
-//! third more. A client trickling its headers never starts a request, so it is closed too.
+//! check instead, reading counters the requests and the socket bump: a connection with no
+//! request started or running and no bytes moved for the whole limit is closed, after
+//! between the limit and a third more. A client trickling its headers never starts a
+//! request, but the bytes it sends keep it open, as MultiChain's libevent server counts any
+//! socket activity; a client that stops reading a long answer is closed once nothing moves.
 
 use std::future::Future;
+use std::io;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 /// The checks within one limit: a connection idle for this many checks in a row is closed.
 const CHECKS_PER_LIMIT: u32 = 3;
 
-/// What a connection's requests report to its check.
+/// What a connection's requests and socket report to its check.
 #[derive(Default)]
 pub struct Activity {
     started: AtomicU64,
     finished: AtomicU64,
+    /// Reads and writes that moved bytes.
+    moved: AtomicU64,
 }
 
 /// A request under way; finishing (or being dropped) reports it.
@@ -39,18 +47,88 @@ impl Activity {
         Running(self.clone())
     }
 
-    /// Requests started so far, and whether any is still running.
+    /// A count that moves with every request started and every read or write, and whether a
+    /// request is still running.
     fn state(&self) -> (u64, bool) {
         // `finished` first: a request finishing in between cannot look unfinished-and-new.
         let finished = self.finished.load(Ordering::Relaxed);
         let started = self.started.load(Ordering::Relaxed);
-        (started, started > finished)
+        let moved = self.moved.load(Ordering::Relaxed);
+        (started.wrapping_add(moved), started > finished)
+    }
+
+    fn note(&self, progress: bool) {
+        if progress {
+            self.moved.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// A socket whose reads and writes are reported to the connection's [`Activity`].
+pub struct Watched<T> {
+    io: T,
+    activity: Arc<Activity>,
+}
+
+impl<T> Watched<T> {
+    pub fn new(io: T, activity: Arc<Activity>) -> Self {
+        Watched { io, activity }
+    }
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for Watched<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.io).poll_read(cx, buf);
+        let moved = buf.filled().len() > before;
+        self.activity.note(moved);
+        polled
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for Watched<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let polled = Pin::new(&mut self.io).poll_write(cx, data);
+        self.activity
+            .note(matches!(polled, Poll::Ready(Ok(n)) if n > 0));
+        polled
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let polled = Pin::new(&mut self.io).poll_write_vectored(cx, bufs);
+        self.activity
+            .note(matches!(polled, Poll::Ready(Ok(n)) if n > 0));
+        polled
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_shutdown(cx)
     }
 }
 
 /// Runs `connection` as a task of its own until it ends, or until no request has started
-/// or run for `limit` (then the task is aborted, which drops the connection and closes the
-/// socket). The check is a separate task so that the connection's many wake-ups never poll
+/// or run and no bytes have moved for `limit` (then the task is aborted, which drops the
+/// connection and closes the socket). The check is a separate task so that the connection's many wake-ups never poll
 /// its timer.
 pub async fn close_when_idle<F>(connection: F, activity: &Activity, limit: Duration)
 where
@@ -127,8 +205,41 @@ mod tests {
         let began = Instant::now();
         let closed = async move { done.notified().await };
         close_when_idle(closed, &activity, LIMIT).await;
-        assert!(began.elapsed() >= LIMIT * 3, "closed while in use");
+        let took = began.elapsed();
+        assert!(took >= LIMIT * 3, "closed while in use");
+        assert!(
+            took < LIMIT * 4,
+            "ended {took:?} after it began, not when the client left"
+        );
         client.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn bytes_moving_keep_a_connection_open() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let activity = Arc::new(Activity::default());
+        let (ours, mut theirs) = tokio::io::duplex(64);
+        let mut watched = Watched::new(ours, activity.clone());
+        // A byte each way every half limit for three limits, with no request ever started.
+        let connection = async move {
+            let mut byte = [0u8; 1];
+            for _ in 0..6 {
+                watched.read_exact(&mut byte).await.unwrap();
+                watched.write_all(&byte).await.unwrap();
+            }
+        };
+        let peer = tokio::spawn(async move {
+            let mut byte = [7u8; 1];
+            for _ in 0..6 {
+                tokio::time::sleep(LIMIT / 2).await;
+                theirs.write_all(&byte).await.unwrap();
+                theirs.read_exact(&mut byte).await.unwrap();
+            }
+        });
+        let began = Instant::now();
+        close_when_idle(connection, &activity, LIMIT).await;
+        assert!(began.elapsed() >= LIMIT * 3, "closed while bytes moved");
+        peer.await.unwrap();
     }
 
     #[tokio::test]

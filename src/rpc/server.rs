@@ -625,7 +625,10 @@ pub async fn serve_connection(server: Arc<RpcServer>, stream: TcpStream, peer: S
         .title_case_headers(true)
         .keep_alive(true)
         .header_read_timeout(None)
-        .serve_connection(TokioIo::new(stream), service);
+        .serve_connection(
+            TokioIo::new(idle_close::Watched::new(stream, activity.clone())),
+            service,
+        );
     idle_close::close_when_idle(connection, &activity, idle_limit).await;
 }
 
