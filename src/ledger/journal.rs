@@ -28,7 +28,8 @@ use super::mapped_append::{MappedAppend, CHUNK};
 use super::tables::{Reader, Table, WalletTxs};
 use super::LedgerError;
 use crate::wallet::history::WalletTx;
-use bitcoin::consensus::encode::{deserialize, serialize};
+use bitcoin::consensus::encode::deserialize;
+use bitcoin::consensus::Encodable;
 use bitcoin::hashes::Hash;
 use bitcoin::{Transaction, Txid};
 use parking_lot::{Mutex, RwLock};
@@ -250,27 +251,33 @@ enum Record {
 }
 
 fn encode_tx(buf: &mut Vec<u8>, seq: u64, txid: &Txid, tx: &Transaction) {
-    let body = serialize(tx);
-    let mut payload = Vec::with_capacity(8 + 32 + body.len());
-    payload.extend_from_slice(&seq.to_le_bytes());
-    payload.extend_from_slice(&txid.to_byte_array());
-    payload.extend_from_slice(&body);
-    encode_record(buf, TAG_TX, &payload);
+    encode_record(buf, TAG_TX, |payload| {
+        payload.extend_from_slice(&seq.to_le_bytes());
+        payload.extend_from_slice(&txid.to_byte_array());
+        tx.consensus_encode(payload)
+            .expect("writing to a Vec cannot fail");
+    });
 }
 
 fn encode_wallet(buf: &mut Vec<u8>, seq: u64, rec: &WalletTx) {
-    let body = WalletTxs::encode(rec);
-    let mut payload = Vec::with_capacity(8 + body.len());
-    payload.extend_from_slice(&seq.to_le_bytes());
-    payload.extend_from_slice(&body);
-    encode_record(buf, TAG_WALLET, &payload);
+    encode_record(buf, TAG_WALLET, |payload| {
+        payload.extend_from_slice(&seq.to_le_bytes());
+        payload.extend_from_slice(&WalletTxs::encode(rec));
+    });
 }
 
-fn encode_record(buf: &mut Vec<u8>, tag: u8, payload: &[u8]) {
+/// Writes a record's header and the payload `write` appends straight into `buf`, then fills
+/// in the payload's length and check.
+fn encode_record(buf: &mut Vec<u8>, tag: u8, write: impl FnOnce(&mut Vec<u8>)) {
+    let header = buf.len();
     buf.push(tag);
-    buf.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    buf.extend_from_slice(&check_of(payload));
-    buf.extend_from_slice(payload);
+    buf.extend_from_slice(&[0; 8]);
+    write(buf);
+    let payload = header + 9;
+    let length = (buf.len() - payload) as u32;
+    let check = check_of(&buf[payload..]);
+    buf[header + 1..header + 5].copy_from_slice(&length.to_le_bytes());
+    buf[header + 5..payload].copy_from_slice(&check);
 }
 
 fn check_of(payload: &[u8]) -> [u8; 4] {
@@ -353,6 +360,7 @@ fn journal_files(dir: &Path) -> Result<Vec<u64>, LedgerError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bitcoin::consensus::encode::serialize;
     use bitcoin::{absolute::LockTime, transaction::Version, Amount, ScriptBuf, TxOut};
 
     fn tx(n: u64) -> Transaction {

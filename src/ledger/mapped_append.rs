@@ -52,11 +52,11 @@ impl MappedAppend {
 
     /// Appends `bytes`: all of them, or none if the file cannot grow.
     pub fn append(&mut self, bytes: &[u8]) -> io::Result<()> {
-        let fits = |m: &Option<MmapMut>, start: u64, end: u64| {
-            m.as_ref()
-                .is_some_and(|m| end + bytes.len() as u64 <= start + m.len() as u64)
-        };
-        if !fits(&self.map, self.start, self.end) {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        let mapped_to = self.map.as_ref().map_or(0, |m| self.start + m.len() as u64);
+        if self.end + bytes.len() as u64 > mapped_to {
             self.remap_for(bytes.len() as u64)?;
         }
         let map = self.map.as_mut().expect("mapped above");
@@ -161,6 +161,7 @@ mod tests {
         expected.extend_from_slice(&big);
         f.append(b"end").unwrap();
         expected.extend_from_slice(b"end");
+        f.append(b"").unwrap();
         // Read through the file, as a restarted node would, with the appender still open.
         let on_disk = std::fs::read(&path).unwrap();
         assert_eq!(&on_disk[..expected.len()], &expected[..]);
@@ -175,6 +176,8 @@ mod tests {
         let path = dir.path().join("f");
         std::fs::write(&path, b"old contents").unwrap();
         let mut f = MappedAppend::create(&path, CHUNK).unwrap();
+        // Nothing to append before anything is mapped: no error, no mapping.
+        f.append(b"").unwrap();
         f.append(b"new").unwrap();
         let on_disk = std::fs::read(&path).unwrap();
         assert_eq!(&on_disk[..4], b"new\0");
