@@ -78,6 +78,18 @@ fn permission_types(node: &TestNode, permissions: &str, address: &str) -> Vec<St
         .collect()
 }
 
+/// A raw follow-on of one raw unit of `asset` from `admin`, sent at once: consensus refuses
+/// it (-26) for `reason`.
+fn raw_follow_on_is_refused(node: &TestNode, admin: &str, asset: &str, reason: &str) {
+    let (code, message) = call_err(
+        node,
+        "createrawsendfrom",
+        json!([admin, {admin: {"issuemore": {"asset": asset, "raw": 1}}}, [], "send"]),
+    );
+    assert_eq!(code, -26, "{message}");
+    assert!(message.contains(reason), "{message}");
+}
+
 /// A raw transaction signed by the wallet; the signature must come out complete.
 fn sign(node: &TestNode, hex: &Value) -> String {
     let signed = call(node, "signrawtransaction", json!([hex]));
@@ -800,16 +812,7 @@ fn asset_limits_and_unrestricted_issue() {
     call(&node, "sendrawtransaction", json!([signed["hex"]]));
     node.wait_mined();
     // A raw follow-on of one more raw unit passes the RPC layer and meets consensus.
-    let (code, message) = call_err(
-        &node,
-        "createrawsendfrom",
-        json!([admin, {admin.clone(): {"issuemore": {"asset": "rawcap", "raw": 1}}}, [], "send"]),
-    );
-    assert_eq!(code, -26, "{message}");
-    assert!(
-        message.contains("above total asset issuance limit"),
-        "{message}"
-    );
+    raw_follow_on_is_refused(&node, &admin, "rawcap", "above total asset issuance limit");
     assert_eq!(
         call_err(
             &node,
@@ -950,15 +953,11 @@ fn assets_are_opened_and_closed_by_their_admins() {
     node.wait_mined();
     assert_eq!(listed("switch")["open"], false);
     assert_eq!(more_err().0, -701);
-    let (code, message) = call_err(
+    raw_follow_on_is_refused(
         &node,
-        "createrawsendfrom",
-        json!([admin, {admin.clone(): {"issuemore": {"asset": "switch", "raw": 1}}}, [], "send"]),
-    );
-    assert_eq!(code, -26, "{message}");
-    assert!(
-        message.contains("follow-ons not allowed for this asset"),
-        "{message}"
+        &admin,
+        "switch",
+        "follow-ons not allowed for this asset",
     );
     assert_eq!(listed("switch")["issueqty"], 15.0);
 
