@@ -47,6 +47,10 @@ struct Args {
     /// only the query, getinfo and memory figures. The directory is kept.
     #[arg(long)]
     reuse: Option<PathBuf>,
+    /// Also print where the time went: every 5 s of publishing, the rate and the node's CPU
+    /// per item by thread; in each call phase, when the calls over 1 ms began.
+    #[arg(long)]
+    timeline: bool,
 }
 
 const CHAIN: &str = "benchchain";
@@ -90,22 +94,10 @@ fn main() {
             (node.cpu_seconds() - cpu_before.0) * 1e6 / args.items as f64,
             (process_cpu_seconds() - cpu_before.1) / wall
         );
-        // Per item, by node thread (threads of one name together): where the time goes.
-        let mut by_thread: Vec<(String, f64)> = node
-            .cpu_seconds_by_thread()
-            .into_iter()
-            .map(|(name, secs)| {
-                let before = threads_before.get(&name).copied().unwrap_or(0.0);
-                (name, (secs - before) * 1e6 / args.items as f64)
-            })
-            .filter(|(_, us)| *us >= 0.5)
-            .collect();
-        by_thread.sort_by(|a, b| b.1.total_cmp(&a.1));
-        let shown: Vec<String> = by_thread
-            .iter()
-            .map(|(name, us)| format!("{name} {us:.0}"))
-            .collect();
-        println!("  µs per item by node thread: {}", shown.join(", "));
+        println!(
+            "  µs per item by node thread: {}",
+            per_thread(&node, &threads_before, args.items)
+        );
     }
     // The first connection sat idle through the publishing and may have been closed.
     let client = node.client();
@@ -196,6 +188,21 @@ fn publish_phase(node: &BenchNode, args: &Args) {
             })
         })
         .collect();
+    if args.timeline {
+        // Every 5 s: how fast, and where the node's CPU went per item meanwhile.
+        let mut before = (node.cpu_seconds_by_thread(), 0, Instant::now());
+        while !handles.iter().all(|h| h.is_finished()) {
+            std::thread::sleep(Duration::from_secs(5));
+            let done = next.load(Ordering::Relaxed).min(args.items);
+            let items = done - before.1;
+            println!(
+                "  at {done} items: {:.0}/s; µs per item by node thread: {}",
+                items as f64 / before.2.elapsed().as_secs_f64(),
+                per_thread(node, &before.0, items)
+            );
+            before = (node.cpu_seconds_by_thread(), done, Instant::now());
+        }
+    }
     let mut samples: Vec<(u64, u32, u32)> = Vec::new();
     for h in handles {
         samples.extend(h.join().unwrap());
@@ -265,7 +272,7 @@ fn query_phase(
 ) {
     let method = label.split_whitespace().next().unwrap();
     let next = AtomicU64::new(0);
-    timed_calls(node, clients, label, |client| {
+    timed_calls(node, clients, args.timeline, label, |client| {
         let i = next.fetch_add(1, Ordering::Relaxed);
         if i >= args.queries {
             return false;
@@ -280,7 +287,7 @@ fn query_phase(
 
 fn getinfo_phase(node: &BenchNode, args: &Args) {
     let stop = Instant::now() + Duration::from_secs(args.getinfo_seconds);
-    timed_calls(node, args.clients, "getinfo", |client| {
+    timed_calls(node, args.clients, args.timeline, "getinfo", |client| {
         if Instant::now() >= stop {
             return false;
         }
@@ -294,42 +301,136 @@ fn getinfo_phase(node: &BenchNode, args: &Args) {
 fn timed_calls(
     node: &BenchNode,
     clients: usize,
+    timeline: bool,
     label: &str,
     call: impl Fn(&Client) -> bool + Sync,
 ) {
     let start = Instant::now();
     let node_cpu = node.cpu_seconds();
-    let mut lat: Vec<u32> = std::thread::scope(|s| {
+    let threads_before = node.cpu_seconds_by_thread();
+    let machine_before = MachineTicks::now();
+    let own_before = process_cpu_seconds();
+    // Per client: every call's latency, and when the slow ones (over 1 ms) began.
+    let per_client: Vec<(Vec<u32>, Vec<Duration>)> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..clients)
             .map(|_| {
                 let client = node.client();
                 let call = &call;
                 s.spawn(move || {
-                    let mut lat = Vec::new();
+                    let (mut lat, mut slow) = (Vec::new(), Vec::new());
                     loop {
                         let t = Instant::now();
                         if !call(&client) {
-                            return lat;
+                            return (lat, slow);
                         }
-                        lat.push(t.elapsed().as_nanos().min(u32::MAX as u128) as u32);
+                        let ns = t.elapsed().as_nanos().min(u32::MAX as u128) as u32;
+                        if ns > 1_000_000 {
+                            slow.push(t - start);
+                        }
+                        lat.push(ns);
                     }
                 })
             })
             .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap())
-            .collect()
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
+    let wall = start.elapsed().as_secs_f64();
     let node_cpu = node.cpu_seconds() - node_cpu;
+    let machine = MachineTicks::now().since(&machine_before);
+    let own_cpu = process_cpu_seconds() - own_before;
+    let mut lat: Vec<u32> = per_client
+        .iter()
+        .flat_map(|c| c.0.iter().copied())
+        .collect();
     lat.sort_unstable();
     println!(
         "{label}: {:.0}/s, p50 {:.3} ms, p99 {:.3} ms, node CPU {:.0} µs per call",
-        lat.len() as f64 / start.elapsed().as_secs_f64(),
+        lat.len() as f64 / wall,
         pct(&lat, 0.50),
         pct(&lat, 0.99),
         node_cpu * 1e6 / lat.len().max(1) as f64
     );
+    // What else ran meanwhile: a slow phase can be the node's background work, other work on
+    // the machine, or the VM's host taking the CPU (steal).
+    println!(
+        "  µs per call by node thread: {}; max {:.3} ms; machine: other work {:.2} cores, steal {:.2} cores",
+        per_thread(node, &threads_before, lat.len() as u64),
+        lat.last().map_or(0.0, |&ns| ns as f64 / 1e6),
+        ((machine.busy - node_cpu - own_cpu) / wall).max(0.0),
+        machine.steal / wall
+    );
+    if timeline {
+        // Slow calls come in bursts; when they began, by tenth of a second of the phase.
+        let mut by_tenth = std::collections::BTreeMap::<u64, usize>::new();
+        for at in per_client.iter().flat_map(|c| &c.1) {
+            *by_tenth.entry(at.as_millis() as u64 / 100).or_default() += 1;
+        }
+        let shown: Vec<String> = by_tenth
+            .iter()
+            .map(|(tenth, n)| format!("{:.1} s ×{n}", *tenth as f64 / 10.0))
+            .collect();
+        println!(
+            "  calls over 1 ms, by when they began: {}",
+            shown.join(", ")
+        );
+    }
+}
+
+/// Node CPU since `before` per unit of work, by thread name, largest first.
+fn per_thread(
+    node: &BenchNode,
+    before: &std::collections::HashMap<String, f64>,
+    units: u64,
+) -> String {
+    let mut by_thread: Vec<(String, f64)> = node
+        .cpu_seconds_by_thread()
+        .into_iter()
+        .map(|(name, secs)| {
+            let was = before.get(&name).copied().unwrap_or(0.0);
+            (name, (secs - was) * 1e6 / units.max(1) as f64)
+        })
+        .filter(|(_, us)| *us >= 0.5)
+        .collect();
+    by_thread.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let shown: Vec<String> = by_thread
+        .iter()
+        .map(|(name, us)| format!("{name} {us:.0}"))
+        .collect();
+    shown.join(", ")
+}
+
+/// Machine-wide CPU seconds from /proc/stat (Linux): busy (not idle or waiting) and stolen
+/// by the VM's host.
+struct MachineTicks {
+    busy: f64,
+    steal: f64,
+}
+
+impl MachineTicks {
+    fn now() -> MachineTicks {
+        let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+        let ticks: Vec<f64> = stat
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .split_whitespace()
+            .skip(1)
+            .map(|t| t.parse().unwrap_or(0.0) / 100.0)
+            .collect();
+        let at = |i: usize| ticks.get(i).copied().unwrap_or(0.0);
+        // user nice system idle iowait irq softirq steal
+        MachineTicks {
+            busy: at(0) + at(1) + at(2) + at(5) + at(6),
+            steal: at(7),
+        }
+    }
+
+    fn since(&self, before: &MachineTicks) -> MachineTicks {
+        MachineTicks {
+            busy: self.busy - before.busy,
+            steal: self.steal - before.steal,
+        }
+    }
 }
 
 /// Percentile of sorted nanosecond latencies, in milliseconds.
