@@ -115,7 +115,7 @@ fn main() {
         );
         println!(
             "  µs per item by node thread: {}",
-            per_thread(&node, &threads_before, args.items)
+            per_thread(&threads_before, &node.cpu_seconds_by_thread(), args.items)
         );
     }
     // The first connection sat idle through the publishing and may have been closed.
@@ -215,13 +215,14 @@ fn publish_phase(node: &BenchNode, args: &Args) {
         while !handles.iter().all(|h| h.is_finished()) {
             std::thread::sleep(Duration::from_secs(5));
             let done = next.load(Ordering::Relaxed).min(args.items);
+            let now = (node.cpu_seconds_by_thread(), done, Instant::now());
             let items = done - before.1;
             println!(
                 "  at {done} items: {:.0}/s; µs per item by node thread: {}",
-                items as f64 / before.2.elapsed().as_secs_f64(),
-                per_thread(node, &before.0, items)
+                items as f64 / now.2.duration_since(before.2).as_secs_f64(),
+                per_thread(&before.0, &now.0, items)
             );
-            before = (node.cpu_seconds_by_thread(), done, Instant::now());
+            before = now;
         }
     }
     let mut samples: Vec<(u64, u32, u32)> = Vec::new();
@@ -293,8 +294,7 @@ fn query_phase(
 ) {
     let method = label.split_whitespace().next().unwrap();
     let next = AtomicU64::new(0);
-    let options = (args.client_slice_us, args.timeline);
-    timed_calls(node, clients, options, label, |client| {
+    timed_calls(node, clients, args, label, |client| {
         let i = next.fetch_add(1, Ordering::Relaxed);
         if i >= args.queries {
             return false;
@@ -309,8 +309,7 @@ fn query_phase(
 
 fn getinfo_phase(node: &BenchNode, args: &Args) {
     let stop = Instant::now() + Duration::from_secs(args.getinfo_seconds);
-    let options = (args.client_slice_us, args.timeline);
-    timed_calls(node, args.clients, options, "getinfo", |client| {
+    timed_calls(node, args.clients, args, "getinfo", |client| {
         if Instant::now() >= stop {
             return false;
         }
@@ -324,7 +323,7 @@ fn getinfo_phase(node: &BenchNode, args: &Args) {
 fn timed_calls(
     node: &BenchNode,
     clients: usize,
-    (slice, timeline): (u64, bool),
+    args: &Args,
     label: &str,
     call: impl Fn(&Client) -> bool + Sync,
 ) {
@@ -340,7 +339,7 @@ fn timed_calls(
                 let client = node.client();
                 let call = &call;
                 s.spawn(move || {
-                    ask_for_slice(slice);
+                    ask_for_slice(args.client_slice_us);
                     let (mut lat, mut slow) = (Vec::new(), Vec::new());
                     loop {
                         let t = Instant::now();
@@ -378,12 +377,12 @@ fn timed_calls(
     // the machine, or the VM's host taking the CPU (steal).
     println!(
         "  µs per call by node thread: {}; max {:.3} ms; machine: other work {:.2} cores, steal {:.2} cores",
-        per_thread(node, &threads_before, lat.len() as u64),
+        per_thread(&threads_before, &node.cpu_seconds_by_thread(), lat.len() as u64),
         lat.last().map_or(0.0, |&ns| ns as f64 / 1e6),
         ((machine.busy - node_cpu - own_cpu) / wall).max(0.0),
         machine.steal / wall
     );
-    if timeline {
+    if args.timeline {
         // Slow calls come in bursts; when they began, by tenth of a second of the phase.
         let mut by_tenth = std::collections::BTreeMap::<u64, usize>::new();
         for at in per_client.iter().flat_map(|c| &c.1) {
@@ -393,10 +392,12 @@ fn timed_calls(
             .iter()
             .map(|(tenth, n)| format!("{:.1} s ×{n}", *tenth as f64 / 10.0))
             .collect();
-        println!(
-            "  calls over 1 ms, by when they began: {}",
+        let shown = if shown.is_empty() {
+            "none".to_string()
+        } else {
             shown.join(", ")
-        );
+        };
+        println!("  calls over 1 ms, by when they began: {shown}");
     }
 }
 
@@ -434,17 +435,16 @@ fn ask_for_slice(us: u64) -> bool {
     false
 }
 
-/// Node CPU since `before` per unit of work, by thread name, largest first.
+/// Node CPU from `before` to `now` (thread CPU by name) per unit of work, largest first.
 fn per_thread(
-    node: &BenchNode,
     before: &std::collections::HashMap<String, f64>,
+    now: &std::collections::HashMap<String, f64>,
     units: u64,
 ) -> String {
-    let mut by_thread: Vec<(String, f64)> = node
-        .cpu_seconds_by_thread()
-        .into_iter()
+    let mut by_thread: Vec<(&String, f64)> = now
+        .iter()
         .map(|(name, secs)| {
-            let was = before.get(&name).copied().unwrap_or(0.0);
+            let was = before.get(name).copied().unwrap_or(0.0);
             (name, (secs - was) * 1e6 / units.max(1) as f64)
         })
         .filter(|(_, us)| *us >= 0.5)
