@@ -122,6 +122,7 @@ fn main() {
     let client = node.client();
     node.wait_mined(&client);
     let rss_after_publish = node.rss_mb();
+    let peak_rss_publishing = node.peak_rss_mb();
 
     println!("\n== stream queries on a {}-item stream ==", args.items);
     let items = args.items;
@@ -152,6 +153,7 @@ fn main() {
         println!("node RSS before the queries: {rss_after_publish:.1} MB");
     } else {
         println!("node RSS after publishing {items} items: {rss_after_publish:.1} MB");
+        println!("node RSS at its highest while publishing: {peak_rss_publishing:.1} MB");
     }
     println!("node RSS at the end: {:.1} MB", node.rss_mb());
     let disk = dir_size(&datadir.join(CHAIN));
@@ -212,8 +214,12 @@ fn publish_phase(node: &BenchNode, args: &Args) {
     if args.timeline {
         // Every 5 s: how fast, and where the node's CPU went per item meanwhile.
         let mut before = (node.cpu_seconds_by_thread(), 0, Instant::now());
-        while !handles.iter().all(|h| h.is_finished()) {
-            std::thread::sleep(Duration::from_secs(5));
+        let finished = || handles.iter().all(|h| h.is_finished());
+        while !finished() {
+            let slice_end = Instant::now() + Duration::from_secs(5);
+            while Instant::now() < slice_end && !finished() {
+                std::thread::sleep(Duration::from_millis(50));
+            }
             let done = next.load(Ordering::Relaxed).min(args.items);
             let now = (node.cpu_seconds_by_thread(), done, Instant::now());
             let items = done - before.1;
@@ -229,8 +235,9 @@ fn publish_phase(node: &BenchNode, args: &Args) {
     for h in handles {
         samples.extend(h.join().unwrap());
     }
-    let total = start.elapsed();
     samples.sort_by_key(|s| s.1);
+    // Up to the last reply: not the timeline's wait after it.
+    let total = Duration::from_micros(samples.last().map_or(0, |s| s.1 as u64));
     // Windows by completion order: the first 10,000, then every tenth of the run.
     let mut windows: Vec<(u64, u64)> = vec![(0, 10_000.min(args.items))];
     let step = (args.items / 10).max(10_000);
@@ -606,11 +613,21 @@ impl BenchNode {
 
     /// Resident set size of the node process (Linux).
     fn rss_mb(&self) -> f64 {
+        self.status_mb("VmRSS:")
+    }
+
+    /// The largest resident set size the node process has had so far (Linux).
+    fn peak_rss_mb(&self) -> f64 {
+        self.status_mb("VmHWM:")
+    }
+
+    /// A size in /proc/PID/status, in MB.
+    fn status_mb(&self, field: &str) -> f64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
             .unwrap_or_default();
         status
             .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .find_map(|l| l.strip_prefix(field))
             .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
             .map(|kb| kb / 1024.0)
             .unwrap_or(f64::NAN)

@@ -9,7 +9,7 @@ mod sorted_batch;
 pub mod streams;
 pub mod tables;
 
-use crate::chain::block::BlockEffects;
+use crate::chain::block::{BlockEffects, BlockView};
 use crate::chain::state::{ChainState, PermissionKey, PermissionRecord};
 use crate::primitives::address::Address;
 use bitcoin::hashes::Hash;
@@ -382,7 +382,7 @@ impl Ledger {
     pub fn block_batch(
         &self,
         height: u32,
-        block: &Block,
+        block: &BlockView,
         info: &BlockInfo,
         effects: &BlockEffects,
         stream_stats: &mut HashMap<[u8; 16], StreamStats>,
@@ -455,7 +455,7 @@ impl Ledger {
         &self,
         batch: &mut SortedBatch,
         height: u32,
-        block: &Block,
+        block: &BlockView,
         txids: &[Txid],
         effects: &BlockEffects,
         stream_stats: &mut HashMap<[u8; 16], StreamStats>,

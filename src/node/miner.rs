@@ -3,7 +3,7 @@
 //! `mine-empty-rounds` empty blocks until transactions arrive.
 
 use super::{unix_now, Node, NodeError, NodeState};
-use crate::chain::block::{self, coinbase_effects, BlockEffects};
+use crate::chain::block::{self, coinbase_effects, BlockEffects, BlockView};
 use crate::chain::state::Delta;
 use crate::primitives::address::Address;
 use crate::primitives::permission;
@@ -49,7 +49,7 @@ impl Node {
     /// Makes and connects one block now, if this node may mine. Returns its hash.
     ///
     /// Publishers keep going meanwhile: the block's transactions are taken (shared, not
-    /// copied) under a short read lock, the block is built and its ledger batch prepared
+    /// copied) under a short read lock, the block is signed and its ledger batch prepared
     /// with no lock, and only writing the batch and applying it hold the state.
     pub fn mine_block(&self) -> Result<Option<BlockHash>, NodeError> {
         let _commit = self.commit_lock.lock();
@@ -76,7 +76,7 @@ impl Node {
         };
         let count = entries.len();
         let fees: u64 = entries.iter().map(|e| e.fee).sum();
-        let txs = entries.iter().map(|e| (e.txid, e.tx.clone())).collect();
+        let txids = entries.iter().map(|e| e.txid).collect();
         let mut delta = Delta::default();
         let mut tx_effects = Vec::with_capacity(count + 1);
         for e in &entries {
@@ -91,15 +91,23 @@ impl Node {
             block::unsigned_coinbase(height, &miner, self.rules.block_reward(height) + fees);
         let time = unix_now().max(tip.time);
         let started = std::time::Instant::now();
-        let (b, txids) = block::assemble_block(
+        let mined = block::assemble_header(
             tip.hash,
             time,
             block::pow_limit(self.rules.pow_bits),
             coinbase,
-            txs,
+            txids,
             &key,
             self.rules.skip_pow,
         );
+        // The block's transactions are read where they are, in the mempool entries, which
+        // this thread keeps until the block is written.
+        let b = BlockView {
+            header: mined.header,
+            txdata: std::iter::once(&mined.coinbase)
+                .chain(entries.iter().map(|e| &e.tx))
+                .collect(),
+        };
         {
             let secs = started.elapsed().as_secs_f64().max(1e-6);
             let mut stats = self.stats.lock();
@@ -107,15 +115,14 @@ impl Node {
             stats.last_block_size = b.total_size() as u64;
             stats.last_block_tx = count as u64;
         }
-        let cb_effects = coinbase_effects(&b.txdata[0], height);
+        let cb_effects = coinbase_effects(&mined.coinbase, height);
         delta.apply(&cb_effects);
         tx_effects.insert(0, std::sync::Arc::new(cb_effects));
         let mut times: Vec<u32> = vec![b.header.time];
         times.extend(entries.iter().map(|e| e.time));
-        drop(entries);
         let effects = BlockEffects {
             miner: Some(miner),
-            txids,
+            txids: mined.txids,
             txs: tx_effects,
             delta,
             times,
@@ -123,6 +130,10 @@ impl Node {
         let hash = b.block_hash();
         let prepared = self.prepare_commit(height, &b, effects, stats)?;
         self.finish_commit(&b, prepared, count)?;
+        drop(b);
+        // The mempool let go of these entries when the block was applied: freed here, with
+        // no lock held.
+        drop(entries);
         {
             let mut st = self.state.write();
             st.empty_rounds = if count == 0 { st.empty_rounds + 1 } else { 0 };

@@ -7,7 +7,9 @@ pub mod miner;
 pub mod state_lock;
 pub mod streams;
 
-use crate::chain::block::{self, check_block, coinbase_effects, BlockContext, BlockEffects};
+use crate::chain::block::{
+    self, check_block, coinbase_effects, BlockContext, BlockEffects, BlockView,
+};
 use crate::chain::entities::{Entity, Position};
 use crate::chain::rules::{check_transaction_with_txid, RuleParams, TxContext};
 use crate::chain::state::{
@@ -512,8 +514,9 @@ impl Node {
             let st = self.state.read();
             (st.next_height(), st.streams.stats.clone())
         };
-        let prepared = self.prepare_commit(height, block, effects, stats)?;
-        self.finish_commit(block, prepared, mined_from_pool)
+        let block = BlockView::of(block);
+        let prepared = self.prepare_commit(height, &block, effects, stats)?;
+        self.finish_commit(&block, prepared, mined_from_pool)
     }
 
     /// Everything about writing a block that needs no lock: entity positions, the block's
@@ -521,7 +524,7 @@ impl Node {
     fn prepare_commit(
         &self,
         height: u32,
-        block: &Block,
+        block: &BlockView,
         mut effects: BlockEffects,
         mut stats: HashMap<[u8; 16], crate::ledger::streams::StreamStats>,
     ) -> Result<PreparedBlock, NodeError> {
@@ -550,7 +553,7 @@ impl Node {
     /// waits for the disk with no lock held: one fsync per block.
     fn finish_commit(
         &self,
-        block: &Block,
+        block: &BlockView,
         prepared: PreparedBlock,
         mined_from_pool: usize,
     ) -> Result<(), NodeError> {
@@ -586,7 +589,7 @@ impl Node {
         &self,
         st: &mut NodeState,
         height: u32,
-        block: &Block,
+        block: &BlockView,
         info: BlockInfo,
         effects: &BlockEffects,
         mined_from_pool: usize,
@@ -608,7 +611,7 @@ impl Node {
             st.track_wallet_coins(&cb);
             if height > 0 {
                 let txid = effects.txids[0];
-                self.record_wallet_tx(st, &block.txdata[0], txid, &cb, block.header.time)?;
+                self.record_wallet_tx(st, block.txdata[0], txid, &cb, block.header.time)?;
             }
         }
         if mined_from_pool == 0 {
@@ -812,7 +815,7 @@ impl Node {
     }
 
     /// Gives confirmed positions to entities created in a block.
-    fn place_entities(block: &Block, height: u32, effects: &mut BlockEffects) {
+    fn place_entities(block: &BlockView, height: u32, effects: &mut BlockEffects) {
         let creates = |t: &std::sync::Arc<TxEffects>| !t.entities.is_empty();
         if !effects.txs.iter().any(creates) && effects.delta.entities.is_empty() {
             return;
