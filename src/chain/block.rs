@@ -113,20 +113,56 @@ fn signing_hash_of(header: &Header, unsigned_txids: impl Iterator<Item = Txid>) 
 }
 
 /// A block's header and its transactions by reference: a block held whole, or one this node
-/// mines, whose transactions stay in the mempool entries they came from. Copying those into
-/// a `Block` kept a second copy of a block's worth of transactions (about 20 MB for 35,000
-/// publishes) in memory while the block was written.
+/// mines, whose transactions stay serialized in the mempool entries they came from. Copying
+/// those into a `Block` kept a second, decoded copy of a block's worth of transactions (about
+/// 20 MB for 35,000 publishes) in memory while the block was written.
 pub struct BlockView<'a> {
     pub header: Header,
     /// The coinbase first.
-    pub txdata: Vec<&'a Transaction>,
+    pub txdata: Vec<TxRef<'a>>,
+}
+
+/// One transaction of a [`BlockView`], decoded or serialized.
+#[derive(Clone, Copy)]
+pub enum TxRef<'a> {
+    Decoded(&'a Transaction),
+    Encoded(&'a [u8]),
+}
+
+impl TxRef<'_> {
+    /// Serialized size.
+    pub fn size(&self) -> usize {
+        match self {
+            TxRef::Decoded(tx) => tx.total_size(),
+            TxRef::Encoded(bytes) => bytes.len(),
+        }
+    }
+
+    pub fn encoded(&self) -> std::borrow::Cow<'_, [u8]> {
+        match self {
+            TxRef::Decoded(tx) => std::borrow::Cow::Owned(bitcoin::consensus::serialize(*tx)),
+            TxRef::Encoded(bytes) => std::borrow::Cow::Borrowed(bytes),
+        }
+    }
+
+    /// The transaction, decoded if it is held serialized (whoever serialized it produced
+    /// valid bytes).
+    pub fn decoded(&self) -> std::borrow::Cow<'_, Transaction> {
+        match self {
+            TxRef::Decoded(tx) => std::borrow::Cow::Borrowed(*tx),
+            TxRef::Encoded(bytes) => std::borrow::Cow::Owned(
+                bitcoin::consensus::deserialize(bytes)
+                    .expect("a block view holds transactions serialized by this node"),
+            ),
+        }
+    }
 }
 
 impl<'a> BlockView<'a> {
     pub fn of(block: &'a Block) -> Self {
         BlockView {
             header: block.header,
-            txdata: block.txdata.iter().collect(),
+            txdata: block.txdata.iter().map(TxRef::Decoded).collect(),
         }
     }
 
@@ -137,7 +173,7 @@ impl<'a> BlockView<'a> {
     /// Serialized size, as `Block::total_size`.
     pub fn total_size(&self) -> usize {
         let count = bitcoin::VarInt(self.txdata.len() as u64);
-        80 + count.size() + self.txdata.iter().map(|t| t.total_size()).sum::<usize>()
+        80 + count.size() + self.txdata.iter().map(TxRef::size).sum::<usize>()
     }
 }
 
@@ -538,15 +574,23 @@ mod tests {
         assert_eq!(mined.header, block.header);
         assert_eq!(mined.txids, txids);
         assert_eq!(mined.coinbase, block.txdata[0]);
+        let encoded: Vec<Vec<u8>> = txs
+            .iter()
+            .map(|(_, tx)| bitcoin::consensus::serialize(tx))
+            .collect();
         let view = BlockView {
             header: mined.header,
-            txdata: std::iter::once(&mined.coinbase)
-                .chain(txs.iter().map(|(_, tx)| tx))
+            txdata: std::iter::once(TxRef::Decoded(&mined.coinbase))
+                .chain(encoded.iter().map(|raw| TxRef::Encoded(raw)))
                 .collect(),
         };
         assert_eq!(view.total_size(), block.total_size());
         assert_eq!(view.block_hash(), block.block_hash());
         assert_eq!(BlockView::of(&block).total_size(), block.total_size());
+        for (tx, in_block) in view.txdata.iter().zip(&block.txdata) {
+            assert_eq!(*tx.decoded(), *in_block);
+            assert_eq!(*tx.encoded(), bitcoin::consensus::serialize(in_block));
+        }
     }
 
     #[test]

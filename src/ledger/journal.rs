@@ -29,7 +29,6 @@ use super::tables::{Reader, Table, WalletTxs};
 use super::LedgerError;
 use crate::wallet::history::WalletTx;
 use bitcoin::consensus::encode::deserialize;
-use bitcoin::consensus::Encodable;
 use bitcoin::hashes::Hash;
 use bitcoin::{Transaction, Txid};
 use parking_lot::{Mutex, RwLock};
@@ -138,7 +137,7 @@ impl Journal {
     /// Appends an accepted transaction and its wallet record in one write.
     pub fn append(
         &self,
-        tx: Option<(u64, &Txid, &Transaction)>,
+        tx: Option<(u64, &Txid, &[u8])>,
         wallet: Option<(u64, WalletTx)>,
     ) -> Result<(), LedgerError> {
         let mut buf = Vec::with_capacity(512);
@@ -188,7 +187,7 @@ impl Journal {
     pub fn finish_rotation<'a>(
         &self,
         rotation: Rotation,
-        waiting: impl Iterator<Item = (u64, &'a Txid, &'a Transaction)>,
+        waiting: impl Iterator<Item = (u64, &'a Txid, &'a [u8])>,
     ) -> Result<(), LedgerError> {
         let mut buf = Vec::new();
         for (seq, txid, tx) in waiting {
@@ -250,12 +249,12 @@ enum Record {
     Wallet(u64, WalletTx),
 }
 
-fn encode_tx(buf: &mut Vec<u8>, seq: u64, txid: &Txid, tx: &Transaction) {
+/// `tx` is the transaction serialized.
+fn encode_tx(buf: &mut Vec<u8>, seq: u64, txid: &Txid, tx: &[u8]) {
     encode_record(buf, TAG_TX, |payload| {
         payload.extend_from_slice(&seq.to_le_bytes());
         payload.extend_from_slice(&txid.to_byte_array());
-        tx.consensus_encode(payload)
-            .expect("writing to a Vec cannot fail");
+        payload.extend_from_slice(tx);
     });
 }
 
@@ -393,9 +392,13 @@ mod tests {
         let (j, rec) = Journal::open(dir.path()).unwrap();
         assert!(rec.txs.is_empty() && rec.wallet.is_empty());
         let (a, b) = (tx(1), tx(2));
-        j.append(Some((2, &b.compute_txid(), &b)), None).unwrap();
-        j.append(Some((1, &a.compute_txid(), &a)), Some((0, record(&a))))
+        j.append(Some((2, &b.compute_txid(), &serialize(&b)[..])), None)
             .unwrap();
+        j.append(
+            Some((1, &a.compute_txid(), &serialize(&a)[..])),
+            Some((0, record(&a))),
+        )
+        .unwrap();
         assert_eq!(j.wallet_seq(&a.compute_txid()), Some(0));
         assert_eq!(j.wallet_end(), 1);
         drop(j);
@@ -410,17 +413,20 @@ mod tests {
         let (j, _) = Journal::open(dir.path()).unwrap();
         let (mined, waiting, late) = (tx(1), tx(2), tx(3));
         for (s, t) in [(1, &mined), (2, &waiting)] {
-            j.append(Some((s, &t.compute_txid(), t)), Some((s, record(t))))
-                .unwrap();
+            j.append(
+                Some((s, &t.compute_txid(), &serialize(t)[..])),
+                Some((s, record(t))),
+            )
+            .unwrap();
         }
         let rotation = j.begin_rotation().unwrap();
         // Arrives during the rotation: goes to the new file directly.
-        j.append(Some((3, &late.compute_txid(), &late)), None)
+        j.append(Some((3, &late.compute_txid(), &serialize(&late)[..])), None)
             .unwrap();
         assert_eq!(rotation.wallet.by_seq.len(), 2);
         assert_eq!(j.wallet_tx(2), Some(record(&waiting)));
         let id = waiting.compute_txid();
-        j.finish_rotation(rotation, [(2, &id, &waiting)].into_iter())
+        j.finish_rotation(rotation, [(2, &id, &serialize(&waiting)[..])].into_iter())
             .unwrap();
         assert_eq!(j.wallet_tx(2), None);
         assert_eq!(j.wallet_seq(&id), None);
@@ -435,7 +441,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (j, _) = Journal::open(dir.path()).unwrap();
         let (a, b) = (tx(1), tx(2));
-        j.append(Some((1, &a.compute_txid(), &a)), None).unwrap();
+        j.append(Some((1, &a.compute_txid(), &serialize(&a)[..])), None)
+            .unwrap();
         j.append(None, Some((0, record(&b)))).unwrap();
         drop(j);
         let path = file_path(dir.path(), 1);
@@ -491,8 +498,11 @@ mod tests {
         // Enough records to fill more than one chunk of the file.
         let txs: Vec<Transaction> = (0..(CHUNK / 40 + 10)).map(tx).collect();
         for (seq, t) in txs.iter().enumerate() {
-            j.append(Some((seq as u64, &t.compute_txid(), t)), None)
-                .unwrap();
+            j.append(
+                Some((seq as u64, &t.compute_txid(), &serialize(t)[..])),
+                None,
+            )
+            .unwrap();
         }
         assert!(std::fs::metadata(file_path(dir.path(), 1)).unwrap().len() > CHUNK);
         drop(j);

@@ -403,7 +403,9 @@ impl Ledger {
         let txids = &effects.txids;
         debug_assert_eq!(txids.len(), block.txdata.len());
         for (i, (tx, txid)) in block.txdata.iter().zip(txids).enumerate() {
-            self.put::<BlockTxs>(&mut batch, &(height, i as u32), tx);
+            // A mined block's transactions are serialized already: stored as they are.
+            let key = BlockTxs::key(&(height, i as u32));
+            batch.put_bytes(self, BlockTxs::CF, &key, &tx.encoded());
             self.put::<TxLocations>(&mut batch, txid, &(height, i as u32));
         }
         let mut asset_txs = assets::AssetTxCounter::new(self);
@@ -820,7 +822,7 @@ impl Ledger {
     /// on disk by the next rotation.
     pub fn put_accepted_tx(
         &self,
-        mempool: Option<(u64, &Txid, &bitcoin::Transaction)>,
+        mempool: Option<(u64, &Txid, &[u8])>,
         wallet: Option<(u64, crate::wallet::history::WalletTx)>,
     ) -> Result<(), LedgerError> {
         self.journal.append(mempool, wallet)
@@ -849,7 +851,7 @@ impl Ledger {
     pub fn finish_journal_rotation<'a>(
         &self,
         rotation: journal::Rotation,
-        waiting: impl Iterator<Item = (u64, &'a Txid, &'a bitcoin::Transaction)>,
+        waiting: impl Iterator<Item = (u64, &'a Txid, &'a [u8])>,
     ) -> Result<(), LedgerError> {
         self.journal.finish_rotation(rotation, waiting)
     }

@@ -9,12 +9,23 @@ use std::sync::Arc;
 pub struct MempoolEntry {
     /// Acceptance order, kept across rotations of the mempool journal.
     pub seq: u64,
-    pub tx: Transaction,
+    /// The transaction serialized: what the journal and the block write, and under half the
+    /// memory of a decoded `Transaction` (its scripts each a separate allocation), which
+    /// counts a block's worth of times while a block is written. [`MempoolEntry::tx`] decodes.
+    pub raw: Vec<u8>,
     pub txid: Txid,
     pub effects: Arc<TxEffects>,
     pub fee: u64,
     pub size: usize,
     pub time: u32,
+}
+
+impl MempoolEntry {
+    /// The transaction, decoded.
+    pub fn tx(&self) -> Transaction {
+        bitcoin::consensus::deserialize(&self.raw)
+            .expect("the mempool holds transactions it serialized itself")
+    }
 }
 
 #[derive(Default)]

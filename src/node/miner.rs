@@ -3,7 +3,7 @@
 //! `mine-empty-rounds` empty blocks until transactions arrive.
 
 use super::{unix_now, Node, NodeError, NodeState};
-use crate::chain::block::{self, coinbase_effects, BlockEffects, BlockView};
+use crate::chain::block::{self, coinbase_effects, BlockEffects, BlockView, TxRef};
 use crate::chain::state::Delta;
 use crate::primitives::address::Address;
 use crate::primitives::permission;
@@ -100,12 +100,12 @@ impl Node {
             &key,
             self.rules.skip_pow,
         );
-        // The block's transactions are read where they are, in the mempool entries, which
-        // this thread keeps until the block is written.
+        // The block's transactions are read where they are, serialized in the mempool
+        // entries, which this thread keeps until the block is written.
         let b = BlockView {
             header: mined.header,
-            txdata: std::iter::once(&mined.coinbase)
-                .chain(entries.iter().map(|e| &e.tx))
+            txdata: std::iter::once(TxRef::Decoded(&mined.coinbase))
+                .chain(entries.iter().map(|e| TxRef::Encoded(&e.raw)))
                 .collect(),
         };
         {

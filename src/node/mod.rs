@@ -611,13 +611,19 @@ impl Node {
             st.track_wallet_coins(&cb);
             if height > 0 {
                 let txid = effects.txids[0];
-                self.record_wallet_tx(st, block.txdata[0], txid, &cb, block.header.time)?;
+                self.record_wallet_tx(
+                    st,
+                    &block.txdata[0].decoded(),
+                    txid,
+                    &cb,
+                    block.header.time,
+                )?;
             }
         }
         if mined_from_pool == 0 {
             let txs = block.txdata.iter().zip(&effects.txids).zip(&effects.txs);
             for ((tx, txid), e) in txs.skip(1) {
-                self.record_wallet_tx(st, tx, *txid, e, block.header.time)?;
+                self.record_wallet_tx(st, &tx.decoded(), *txid, e, block.header.time)?;
             }
         }
         if mined_from_pool == 0 && block.txdata.len() > 1 {
@@ -641,7 +647,7 @@ impl Node {
     /// the caller answers its client only afterwards.
     pub(crate) fn persist(&self, u: Unpersisted) -> Result<(), NodeError> {
         self.ledger.put_accepted_tx(
-            u.mempool.as_ref().map(|e| (e.seq, &e.txid, &e.tx)),
+            u.mempool.as_ref().map(|e| (e.seq, &e.txid, &e.raw[..])),
             u.wallet,
         )?;
         Ok(())
@@ -689,9 +695,14 @@ impl Node {
             st.wallet_seq += 1;
         }
         st.track_wallet_coins(&checked.effects);
+        // Exactly as long as the transaction: `serialize` grows its buffer by doubling, and
+        // a block's worth of these lives in memory.
+        let mut raw = Vec::with_capacity(size);
+        bitcoin::consensus::Encodable::consensus_encode(&tx, &mut raw)
+            .expect("writing to a Vec cannot fail");
         let entry = st.mempool.add(MempoolEntry {
             seq: st.mempool_seq,
-            tx,
+            raw,
             txid,
             effects: std::sync::Arc::new(checked.effects),
             fee: checked.fee,
@@ -767,8 +778,10 @@ impl Node {
         // Taken after the rotation began: a transaction accepted later goes to the new
         // file by itself.
         let waiting = self.state.read().mempool.entries().to_vec();
-        self.ledger
-            .finish_journal_rotation(rotation, waiting.iter().map(|e| (e.seq, &e.txid, &e.tx)))?;
+        self.ledger.finish_journal_rotation(
+            rotation,
+            waiting.iter().map(|e| (e.seq, &e.txid, &e.raw[..])),
+        )?;
         Ok(())
     }
 
@@ -805,7 +818,7 @@ impl Node {
         let mut st = self.state.write();
         st.streams.pending.clear();
         for e in pending {
-            if let Ok((_, u)) = self.accept_locked(&mut st, e.tx.clone(), Origin::Reload) {
+            if let Ok((_, u)) = self.accept_locked(&mut st, e.tx(), Origin::Reload) {
                 self.persist(u)?;
             }
         }
@@ -823,8 +836,8 @@ impl Node {
         let mut offset = 80 + compact_size_len(block.txdata.len() as u64);
         let mut positions = std::collections::HashMap::new();
         for tx in &block.txdata {
-            positions.insert(tx.compute_txid(), offset);
-            offset += bitcoin::consensus::encode::serialize(tx).len() as u32;
+            positions.insert(tx.decoded().compute_txid(), offset);
+            offset += tx.size() as u32;
         }
         let place = |e: &mut Entity| {
             if e.position.is_none() {

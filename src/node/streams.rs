@@ -319,7 +319,7 @@ mod tests {
         Arc::new(MempoolEntry {
             seq: lock_time as u64,
             txid: tx.compute_txid(),
-            tx,
+            raw: bitcoin::consensus::encode::serialize(&tx),
             effects: Arc::new(TxEffects {
                 items,
                 ..Default::default()

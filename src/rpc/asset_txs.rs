@@ -94,7 +94,15 @@ fn listassettransactions(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
         .take(end.saturating_sub(confirmed) as usize)
         .skip(from.saturating_sub(confirmed) as usize)
     {
-        out.extend(entry_json(ctx, &st, &asset, &e.tx, &e.txid, None, verbose)?);
+        out.extend(entry_json(
+            ctx,
+            &st,
+            &asset,
+            &e.tx(),
+            &e.txid,
+            None,
+            verbose,
+        )?);
     }
     Ok(Value::Array(out))
 }
@@ -123,7 +131,7 @@ fn getassettransaction(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     } else {
         match st.mempool.get(&txid) {
             Some(e) if e.effects.assets.contains(&id) => {
-                entry_json(ctx, &st, &asset, &e.tx, &txid, None, verbose)?
+                entry_json(ctx, &st, &asset, &e.tx(), &txid, None, verbose)?
             }
             _ => None,
         }

@@ -369,12 +369,13 @@ fn getrawmempool(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     if verbose {
         let mut m = Map::new();
         for e in st.mempool.entries() {
-            let depends: Vec<Value> =
-                e.tx.input
-                    .iter()
-                    .filter(|i| st.mempool.contains(&i.previous_output.txid))
-                    .map(|i| json!(i.previous_output.txid.to_string()))
-                    .collect();
+            let depends: Vec<Value> = e
+                .tx()
+                .input
+                .iter()
+                .filter(|i| st.mempool.contains(&i.previous_output.txid))
+                .map(|i| json!(i.previous_output.txid.to_string()))
+                .collect();
             m.insert(
                 e.txid.to_string(),
                 json!({

@@ -73,13 +73,7 @@ pub type Located = (Transaction, Option<(u32, u32)>);
 
 /// A transaction from the mempool or the chain.
 pub fn find_transaction(ctx: &RpcContext, txid: &Txid) -> RpcResult<Option<Located>> {
-    let in_mempool = ctx
-        .node
-        .state
-        .read()
-        .mempool
-        .get(txid)
-        .map(|e| e.tx.clone());
+    let in_mempool = ctx.node.state.read().mempool.get(txid).map(|e| e.tx());
     match in_mempool {
         Some(tx) => Ok(Some((tx, None))),
         None => find_confirmed(ctx, txid),
@@ -93,7 +87,7 @@ pub fn find_transaction_in(
     txid: &Txid,
 ) -> RpcResult<Option<Located>> {
     match st.mempool.get(txid) {
-        Some(e) => Ok(Some((e.tx.clone(), None))),
+        Some(e) => Ok(Some((e.tx(), None))),
         None => find_confirmed(ctx, txid),
     }
 }
