@@ -835,8 +835,8 @@ impl Node {
         }
         let mut offset = 80 + compact_size_len(block.txdata.len() as u64);
         let mut positions = std::collections::HashMap::new();
-        for tx in &block.txdata {
-            positions.insert(tx.decoded().compute_txid(), offset);
+        for (tx, txid) in block.txdata.iter().zip(&effects.txids) {
+            positions.insert(*txid, offset);
             offset += tx.size() as u32;
         }
         let place = |e: &mut Entity| {
