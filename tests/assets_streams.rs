@@ -1151,3 +1151,54 @@ fn only_signers_covering_an_output_count_for_it() {
     let perms = call(&node, "listpermissions", json!(["create", third]));
     assert_eq!(perms.as_array().unwrap().len(), 1, "{perms}");
 }
+
+/// Waiting transactions are kept serialized: read back from the mempool (raw, decoded, in
+/// `getrawmempool true`, as asset transactions) they are whole, and the block stores the
+/// same bytes.
+#[test]
+fn waiting_transactions_read_back_whole_and_are_stored_unchanged() {
+    let node = TestNode::create("waitingchain", &["-target-block-time=2"]);
+    let (admin, other) = admin_and_new_address(&node);
+    call(&node, "grant", json!([other, "receive"]));
+    call(&node, "create", json!(["stream", "s", true]));
+    call(&node, "issue", json!([admin, "gold", 100, 1]));
+    node.wait_mined();
+    call(&node, "subscribe", json!(["gold"]));
+    call(&node, "pause", json!(["mining"]));
+    let published = call(&node, "publish", json!(["s", "k", "6869"]));
+    let sent = call(&node, "sendasset", json!([other, "gold", 5]));
+    let txids = [published.as_str().unwrap(), sent.as_str().unwrap()];
+
+    let pool = call(&node, "getrawmempool", json!([true]));
+    for txid in txids {
+        assert!(pool[txid]["size"].as_u64().unwrap() > 100, "{pool}");
+    }
+    let waiting: Vec<Value> = txids
+        .iter()
+        .map(|t| call(&node, "getrawtransaction", json!([t])))
+        .collect();
+    for (txid, hex) in txids.iter().zip(&waiting) {
+        let size = pool[*txid]["size"].as_u64().unwrap() as usize;
+        assert_eq!(hex.as_str().unwrap().len(), 2 * size);
+    }
+    let decoded = call(&node, "getrawtransaction", json!([txids[0], 1]));
+    let item = decoded["vout"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|o| o["items"].as_array().filter(|i| !i.is_empty()))
+        .expect("the published item")[0]
+        .clone();
+    assert_eq!(item["data"], "6869");
+    assert_eq!(item["keys"], json!(["k"]));
+    let asset_txs = call(&node, "listassettransactions", json!(["gold"]));
+    assert_eq!(asset_txs.as_array().unwrap().last().unwrap()["txid"], sent);
+
+    call(&node, "resume", json!(["mining"]));
+    node.wait_mined();
+    for (txid, hex) in txids.iter().zip(&waiting) {
+        assert_eq!(&call(&node, "getrawtransaction", json!([txid])), hex);
+        let confirmed = call(&node, "getrawtransaction", json!([txid, 1]));
+        assert!(confirmed["confirmations"].as_u64().unwrap() >= 1);
+    }
+}
