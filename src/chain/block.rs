@@ -170,10 +170,15 @@ impl<'a> BlockView<'a> {
         self.header.block_hash()
     }
 
+    /// Where the first transaction starts in the serialized block: after the header and the
+    /// transaction count.
+    pub fn first_tx_offset(&self) -> usize {
+        80 + bitcoin::VarInt(self.txdata.len() as u64).size()
+    }
+
     /// Serialized size, as `Block::total_size`.
     pub fn total_size(&self) -> usize {
-        let count = bitcoin::VarInt(self.txdata.len() as u64);
-        80 + count.size() + self.txdata.iter().map(TxRef::size).sum::<usize>()
+        self.first_tx_offset() + self.txdata.iter().map(TxRef::size).sum::<usize>()
     }
 }
 
@@ -241,6 +246,8 @@ pub fn assemble_header(
 
 /// Builds, signs and solves a whole block on `prev` from a coinbase (unsigned) and
 /// transactions with their txids; returns the block and all its txids, the coinbase's first.
+/// Tests build whole blocks with it; the miner needs only [`assemble_header`].
+#[cfg(test)]
 pub fn assemble_block(
     prev: BlockHash,
     time: u32,

@@ -833,7 +833,7 @@ impl Node {
         if !effects.txs.iter().any(creates) && effects.delta.entities.is_empty() {
             return;
         }
-        let mut offset = 80 + compact_size_len(block.txdata.len() as u64);
+        let mut offset = block.first_tx_offset() as u32;
         let mut positions = std::collections::HashMap::new();
         for (tx, txid) in block.txdata.iter().zip(&effects.txids) {
             positions.insert(*txid, offset);
@@ -916,15 +916,6 @@ impl Node {
 
     pub fn block_hash_display(hash: &BlockHash) -> String {
         hash.to_string()
-    }
-}
-
-fn compact_size_len(n: u64) -> u32 {
-    match n {
-        0..=0xfc => 1,
-        0xfd..=0xffff => 3,
-        0x1_0000..=0xffff_ffff => 5,
-        _ => 9,
     }
 }
 
