@@ -214,6 +214,11 @@ fn publish_phase(node: &BenchNode, args: &Args) {
     if args.timeline {
         // Every 5 s: how fast, and where the node's CPU went per item meanwhile.
         let mut before = (node.cpu_seconds_by_thread(), 0, Instant::now());
+        let mut machine_before = (
+            MachineTicks::now(),
+            node.cpu_seconds(),
+            process_cpu_seconds(),
+        );
         let finished = || handles.iter().all(|h| h.is_finished());
         while !finished() {
             let slice_end = Instant::now() + Duration::from_secs(5);
@@ -223,12 +228,26 @@ fn publish_phase(node: &BenchNode, args: &Args) {
             let done = next.load(Ordering::Relaxed).min(args.items);
             let now = (node.cpu_seconds_by_thread(), done, Instant::now());
             let items = done - before.1;
+            let wall = now.2.duration_since(before.2).as_secs_f64();
+            let machine_now = (
+                MachineTicks::now(),
+                node.cpu_seconds(),
+                process_cpu_seconds(),
+            );
+            let machine = machine_now.0.since(&machine_before.0);
+            let others = machine.busy
+                - (machine_now.1 - machine_before.1)
+                - (machine_now.2 - machine_before.2);
             println!(
-                "  at {done} items: {:.0}/s; µs per item by node thread: {}",
-                items as f64 / now.2.duration_since(before.2).as_secs_f64(),
-                per_thread(&before.0, &now.0, items)
+                "  at {done} items: {:.0}/s; µs per item by node thread: {}; machine: idle {:.2}, other work {:.2}, steal {:.2} cores",
+                items as f64 / wall,
+                per_thread(&before.0, &now.0, items),
+                machine.idle / wall,
+                (others / wall).max(0.0),
+                machine.steal / wall
             );
             before = now;
+            machine_before = machine_now;
         }
     }
     let mut samples: Vec<(u64, u32, u32)> = Vec::new();
@@ -464,10 +483,11 @@ fn per_thread(
     shown.join(", ")
 }
 
-/// Machine-wide CPU seconds from /proc/stat (Linux): busy (not idle or waiting) and stolen
+/// Machine-wide CPU seconds from /proc/stat (Linux): busy (not idle or waiting), idle, and stolen
 /// by the VM's host.
 struct MachineTicks {
     busy: f64,
+    idle: f64,
     steal: f64,
 }
 
@@ -486,6 +506,7 @@ impl MachineTicks {
         // user nice system idle iowait irq softirq steal
         MachineTicks {
             busy: at(0) + at(1) + at(2) + at(5) + at(6),
+            idle: at(3) + at(4),
             steal: at(7),
         }
     }
@@ -493,6 +514,7 @@ impl MachineTicks {
     fn since(&self, before: &MachineTicks) -> MachineTicks {
         MachineTicks {
             busy: self.busy - before.busy,
+            idle: self.idle - before.idle,
             steal: self.steal - before.steal,
         }
     }
