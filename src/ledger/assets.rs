@@ -264,7 +264,7 @@ mod tests {
     /// A format-2 chain holding an issue, a transfer of that asset and another, and a
     /// transaction without assets is indexed when opened: the asset's two transactions in chain order, with
     /// their block's time, found by txid too; a stale row an interrupted upgrade could have
-    /// left is gone, and the version is 3.
+    /// left is gone, and the version is the current one.
     #[test]
     fn upgrade_from_v2_indexes_the_chain_asset_transactions() {
         let dir = tempfile::tempdir().unwrap();
@@ -328,6 +328,6 @@ mod tests {
             .get::<super::super::tables::Meta>(&super::super::KEY_FORMAT)
             .unwrap()
             .unwrap();
-        assert_eq!(version, 3u32.to_le_bytes().to_vec());
+        assert_eq!(version, super::super::FORMAT_VERSION.to_le_bytes().to_vec());
     }
 }

@@ -270,36 +270,51 @@ impl Table for StreamStatsTable {
     }
 }
 
-/// txid → the (stream, seq) of each item it published.
+/// Where a transaction's stream items are: (stream, item number in the stream) of each, in
+/// output order.
+pub type ItemPlaces = Vec<([u8; 16], u64)>;
+
+/// (stream, item number) pairs laid end to end, 24 bytes each.
+pub fn put_item_places(out: &mut Vec<u8>, places: &[([u8; 16], u64)]) {
+    for (stream, seq) in places {
+        out.extend_from_slice(stream);
+        out.extend_from_slice(&seq.to_le_bytes());
+    }
+}
+
+/// The pairs [`put_item_places`] wrote.
+pub fn decode_item_places(bytes: &[u8], table: &'static str) -> Result<ItemPlaces, LedgerError> {
+    if !bytes.len().is_multiple_of(24) {
+        return Err(LedgerError::Corrupt(table));
+    }
+    Ok(bytes
+        .chunks(24)
+        .map(|c| {
+            (
+                c[..16].try_into().unwrap(),
+                u64::from_le_bytes(c[16..].try_into().unwrap()),
+            )
+        })
+        .collect())
+}
+
+/// txid → the (stream, seq) of each item it published, as formats 2 and 3 kept them. Read
+/// once by the upgrade to format 4 (which keeps them in `tx_index`) and emptied.
 pub struct TxItems;
 impl Table for TxItems {
     const CF: &'static str = "tx_items";
     type Key = Txid;
-    type Value = Vec<([u8; 16], u64)>;
+    type Value = ItemPlaces;
     fn key(k: &Txid) -> Vec<u8> {
         k.to_byte_array().to_vec()
     }
     fn encode(v: &Self::Value) -> Vec<u8> {
         let mut out = Vec::with_capacity(v.len() * 24);
-        for (s, n) in v {
-            out.extend_from_slice(s);
-            out.extend_from_slice(&n.to_le_bytes());
-        }
+        put_item_places(&mut out, v);
         out
     }
     fn decode(bytes: &[u8]) -> Result<Self::Value, LedgerError> {
-        if !bytes.len().is_multiple_of(24) {
-            return Err(LedgerError::Corrupt(Self::CF));
-        }
-        Ok(bytes
-            .chunks(24)
-            .map(|c| {
-                (
-                    c[..16].try_into().unwrap(),
-                    u64::from_le_bytes(c[16..].try_into().unwrap()),
-                )
-            })
-            .collect())
+        decode_item_places(bytes, Self::CF)
     }
 }
 

@@ -138,7 +138,48 @@ impl Table for BlockTxs {
     }
 }
 
-/// Where each confirmed transaction is: txid → (height, index in block).
+/// Where each confirmed transaction is and the stream items it published: txid → entry.
+/// One row per transaction: formats 2 and 3 kept the place and the items in two tables, two
+/// rows to write, flush and compact (keyed by txid, every compaction rewrites them whole).
+pub struct TxIndex;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TxIndexEntry {
+    pub height: u32,
+    /// Position in its block.
+    pub index: u32,
+    pub items: super::streams::ItemPlaces,
+}
+
+impl Table for TxIndex {
+    const CF: &'static str = "tx_index";
+    type Key = Txid;
+    type Value = TxIndexEntry;
+    fn key(k: &Txid) -> Vec<u8> {
+        k.to_byte_array().to_vec()
+    }
+    fn encode(v: &TxIndexEntry) -> Vec<u8> {
+        let mut out = Vec::with_capacity(8 + v.items.len() * 24);
+        out.extend_from_slice(&v.height.to_le_bytes());
+        out.extend_from_slice(&v.index.to_le_bytes());
+        super::streams::put_item_places(&mut out, &v.items);
+        out
+    }
+    fn decode(bytes: &[u8]) -> Result<TxIndexEntry, LedgerError> {
+        let mut r = Reader::new(bytes, Self::CF);
+        let height = r.u32()?;
+        let index = r.u32()?;
+        let items = super::streams::decode_item_places(r.rest(), Self::CF)?;
+        Ok(TxIndexEntry {
+            height,
+            index,
+            items,
+        })
+    }
+}
+
+/// Where each confirmed transaction is, as formats 2 and 3 kept it: txid → (height, index in
+/// block). Read once by the upgrade to format 4 and emptied.
 pub struct TxLocations;
 impl Table for TxLocations {
     const CF: &'static str = "tx_locations";
@@ -652,6 +693,7 @@ pub const ALL_CFS: &[&str] = &[
     Txs::CF,
     BlockTxs::CF,
     TxLocations::CF,
+    TxIndex::CF,
     Coins::CF,
     Permissions::CF,
     Undo::CF,
@@ -681,6 +723,17 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn tx_index_entry_round_trip(height in any::<u32>(), index in any::<u32>(), items in proptest::collection::vec((proptest::array::uniform16(any::<u8>()), any::<u64>()), 0..4)) {
+            let e = TxIndexEntry { height, index, items };
+            let bytes = TxIndex::encode(&e);
+            prop_assert_eq!(TxIndex::decode(&bytes).unwrap(), e);
+            // Cut anywhere but at an item's end, the row is corrupt, not misread.
+            for cut in (0..bytes.len()).filter(|c| *c < 8 || (c - 8) % 24 != 0) {
+                prop_assert!(TxIndex::decode(&bytes[..cut]).is_err());
+            }
+        }
+
         #[test]
         fn permission_record_round_trip(start in any::<u32>(), end in any::<u32>(), ts in any::<u32>(), seq in any::<u64>(), n in 0usize..4) {
             let r = PermissionRecord { start, end, timestamp: ts, seq, admins: (0..n).map(|i| addr(i as u8)).collect() };
