@@ -90,10 +90,11 @@ const MEMTABLE_BUDGET: usize = 16 << 20;
 /// Size at which one table's memtable is flushed: the largest tables get about this much from
 /// a full block.
 const MEMTABLE_SIZE: usize = 8 << 20;
-/// Flushed files a table gathers before they are merged into the rest of it. Tables keyed
-/// by txid, key or publisher get rows all over their key range, so each merge rewrites the
-/// whole table: merging every 8 flushes instead of RocksDB's 4 halves that work (1,000,000
-/// publishes: 2.3 → 0.9 s of compaction CPU), for up to 4 more filters a point lookup checks.
+/// Flushed files a table gathers before they are merged into the rest of it (every table).
+/// Tables keyed by txid, key or publisher get rows all over their key range, so each merge
+/// rewrites the whole table: merging every 8 flushes instead of RocksDB's 4 halves that work
+/// (1,000,000 publishes: 2.3 → 0.9 s of compaction CPU), for up to 4 more filters a point
+/// lookup checks. Tables keyed in chain order only move their files down, at either setting.
 const L0_FILES_BEFORE_COMPACTION: i32 = 8;
 /// Up to this many items a stream query looks its rows up by exact key; longer runs are
 /// scanned.
@@ -286,6 +287,8 @@ impl Ledger {
                     .write_opt(std::mem::take(&mut batch), &sync_writes())?;
             }
         }
+        // Done reading the old tables before they are emptied.
+        drop(items);
         for cf in [TxLocations::CF, TxItems::CF] {
             // Past every 32-byte txid.
             batch.delete_range_cf(self.cf(cf), b"".as_slice(), [0xffu8; 33].as_slice());
@@ -450,11 +453,11 @@ impl Ledger {
         effects: &BlockEffects,
         stream_stats: &mut HashMap<[u8; 16], StreamStats>,
     ) -> Result<(WriteBatch, IndexStatsMap), LedgerError> {
-        // About three rows to sort per transaction (its txid index entry, key and publisher
-        // indexes); all rows take about three times the block's size, reserved at once.
+        // Each table sorted gets room for a row per transaction, as the txid index has; all
+        // rows take about three times the block's size, reserved at once.
         let mut batch = SortedBatch::new(
             BLOCK_TABLES_IN_ORDER,
-            block.txdata.len() * 3 + 64,
+            block.txdata.len() + 16,
             info.size as usize * 3 + (64 << 10),
         );
         let txids = &effects.txids;
@@ -906,7 +909,7 @@ impl Ledger {
         if !rotation.wallet.by_seq.is_empty() {
             // The records come from a hash map, in no order: both tables are sorted.
             let records = rotation.wallet.by_seq.len();
-            let mut batch = SortedBatch::new(&[], records * 2, records * 160);
+            let mut batch = SortedBatch::new(&[], records, records * 160);
             for (seq, record) in &rotation.wallet.by_seq {
                 self.put_wallet_rows(&mut batch, *seq, record);
             }
@@ -1057,9 +1060,10 @@ mod tests {
     #[test]
     fn a_format_3_ledger_joins_places_and_items_by_txid() {
         let dir = tempfile::tempdir().unwrap();
-        let (stray, with_items, without, stray_after) = (
+        let (stray, with_items, stray_between, without, stray_after) = (
             Txid::from_byte_array([1; 32]),
             Txid::from_byte_array([5; 32]),
+            Txid::from_byte_array([7; 32]),
             Txid::from_byte_array([9; 32]),
             Txid::from_byte_array([0xee; 32]),
         );
@@ -1071,6 +1075,7 @@ mod tests {
             l.put::<TxLocations>(&mut b, &without, &(4, 2));
             l.put::<TxItems>(&mut b, &stray, &vec![(stream, 7)]);
             l.put::<TxItems>(&mut b, &with_items, &vec![(stream, 0), (stream, 1)]);
+            l.put::<TxItems>(&mut b, &stray_between, &vec![(stream, 5)]);
             l.put::<TxItems>(&mut b, &stray_after, &vec![(stream, 8)]);
             l.put::<Meta>(&mut b, &KEY_FORMAT, &3u32.to_le_bytes().to_vec());
             l.db.write(b).unwrap();
@@ -1083,7 +1088,7 @@ mod tests {
         );
         assert_eq!(l.tx_location(&without).unwrap(), Some((4, 2)));
         assert_eq!(l.tx_items(&without).unwrap(), vec![]);
-        for txid in [stray, stray_after] {
+        for txid in [stray, stray_between, stray_after] {
             assert_eq!(l.tx_location(&txid).unwrap(), None);
             assert_eq!(l.tx_items(&txid).unwrap(), vec![]);
         }

@@ -48,15 +48,15 @@ pub(crate) struct SortedBatch {
 }
 
 impl SortedBatch {
-    /// A batch whose rows of the `in_order` tables come in key order. Room for about `rows`
-    /// rows to sort and `bytes` bytes in all.
-    pub fn new(in_order: &'static [&'static str], rows: usize, bytes: usize) -> Self {
+    /// A batch whose rows of the `in_order` tables come in key order. Room for about
+    /// `rows_per_table` rows in each table it sorts and `bytes` bytes in all.
+    pub fn new(in_order: &'static [&'static str], rows_per_table: usize, bytes: usize) -> Self {
         SortedBatch {
             in_order,
             batch: WriteBatch::with_capacity_bytes(bytes),
             bytes: Vec::new(),
             tables: Vec::new(),
-            rows_per_table: rows / 4,
+            rows_per_table,
         }
     }
 

@@ -298,7 +298,7 @@ pub fn decode_item_places(bytes: &[u8], table: &'static str) -> Result<ItemPlace
         .collect())
 }
 
-/// txid → the (stream, seq) of each item it published, as formats 2 and 3 kept them. Read
+/// txid → the (stream, seq) of each item it published, as formats 1 to 3 kept them. Read
 /// once by the upgrade to format 4 (which keeps them in `tx_index`) and emptied.
 pub struct TxItems;
 impl Table for TxItems {
