@@ -1201,4 +1201,16 @@ fn waiting_transactions_read_back_whole_and_are_stored_unchanged() {
         let confirmed = call(&node, "getrawtransaction", json!([txid, 1]));
         assert!(confirmed["confirmations"].as_u64().unwrap() >= 1);
     }
+    // Every transaction of the block is found by txid, the coinbase too, and the publish
+    // still leads to its item once confirmed.
+    let confirmed = call(&node, "getrawtransaction", json!([txids[0], 1]));
+    let block = call(&node, "getblock", json!([confirmed["blockhash"], 1]));
+    for txid in block["tx"].as_array().unwrap() {
+        let tx = call(&node, "getrawtransaction", json!([txid, 1]));
+        assert_eq!(tx["blockhash"], confirmed["blockhash"], "{txid}");
+    }
+    let items = call(&node, "liststreamtxitems", json!(["s", txids[0]]));
+    assert_eq!(items.as_array().unwrap().len(), 1, "{items}");
+    assert_eq!(items[0]["data"], "6869");
+    assert!(items[0]["confirmations"].as_u64().unwrap() >= 1);
 }
