@@ -93,8 +93,8 @@ fn main() {
         );
     }
 
-    // A VM's speed drifts with what its host runs: measured before and after publishing, it
-    // tells a slower last window caused by the machine from one caused by the node.
+    // A VM's speed drifts with what its host runs: measured before and after publishing (the
+    // node idle), it shows when the machine itself got slower between the windows.
     let mut machine_speed_before = None;
     if args.reuse.is_none() {
         let client = node.client();
