@@ -16,11 +16,15 @@ pub struct MempoolEntry {
     pub txid: Txid,
     pub effects: Arc<TxEffects>,
     pub fee: u64,
-    pub size: usize,
     pub time: u32,
 }
 
 impl MempoolEntry {
+    /// Serialized size.
+    pub fn size(&self) -> usize {
+        self.raw.len()
+    }
+
     /// The transaction, decoded.
     pub fn tx(&self) -> Transaction {
         bitcoin::consensus::deserialize(&self.raw)
@@ -41,7 +45,7 @@ impl Mempool {
     /// Adds an entry; returns it shared (for writing it to the ledger after the lock).
     pub fn add(&mut self, entry: MempoolEntry) -> Arc<MempoolEntry> {
         self.delta.apply(&entry.effects);
-        self.bytes += entry.size;
+        self.bytes += entry.size();
         self.index.insert(entry.txid, self.entries.len());
         let entry = Arc::new(entry);
         self.entries.push(entry.clone());
@@ -76,7 +80,7 @@ impl Mempool {
     pub fn prefix_fitting(&self, max_bytes: usize) -> usize {
         let mut total = 0;
         for (i, e) in self.entries.iter().enumerate() {
-            total += e.size;
+            total += e.size();
             if total > max_bytes {
                 return i;
             }
@@ -95,7 +99,7 @@ impl Mempool {
         for (i, e) in self.entries.iter().enumerate() {
             self.index.insert(e.txid, i);
             self.delta.apply(&e.effects);
-            self.bytes += e.size;
+            self.bytes += e.size();
         }
         removed
     }

@@ -706,7 +706,6 @@ impl Node {
             txid,
             effects: std::sync::Arc::new(checked.effects),
             fee: checked.fee,
-            size,
             time: now,
         });
         st.streams.add_pending(&entry);

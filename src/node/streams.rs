@@ -325,7 +325,6 @@ mod tests {
                 ..Default::default()
             }),
             fee: 0,
-            size: 10,
             time: 1000 + lock_time,
         })
     }

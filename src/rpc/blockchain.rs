@@ -379,7 +379,7 @@ fn getrawmempool(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
             m.insert(
                 e.txid.to_string(),
                 json!({
-                    "size": e.size,
+                    "size": e.size(),
                     "fee": super::control::native(ctx, e.fee),
                     "time": e.time,
                     "height": height,
