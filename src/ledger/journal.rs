@@ -32,7 +32,7 @@ use bitcoin::consensus::encode::deserialize;
 use bitcoin::hashes::Hash;
 use bitcoin::{Transaction, Txid};
 use parking_lot::{Mutex, RwLock};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -73,6 +73,16 @@ struct PendingWallet {
     /// Taken out of `current` by a rotation that is writing them to RocksDB; shared so the
     /// rotation reads them without holding up appends.
     flushing: Arc<WalletRecords>,
+    /// Transactions whose wallet sequence a written block stored in its txid index: their
+    /// records need no row of their own there.
+    in_tx_index: HashSet<Txid>,
+}
+
+impl PendingWallet {
+    fn seq_of(&self, txid: &Txid) -> Option<u64> {
+        let found = self.current.by_txid.get(txid);
+        found.or_else(|| self.flushing.by_txid.get(txid)).copied()
+    }
 }
 
 struct CurrentFile {
@@ -91,6 +101,8 @@ pub struct Rotation {
     number: u64,
     /// The wallet records to store before the rotation finishes.
     pub wallet: Arc<WalletRecords>,
+    /// Those of them whose sequence a block's txid index holds already.
+    pub in_tx_index: HashSet<Txid>,
 }
 
 impl Journal {
@@ -179,30 +191,58 @@ impl Journal {
         Ok(Rotation {
             number,
             wallet: w.flushing.clone(),
+            // Marks for records a failed rotation took are gone with it: those records get a
+            // row of their own, which is only redundant.
+            in_tx_index: std::mem::take(&mut w.in_tx_index),
         })
     }
 
     /// Ends a rotation: `waiting` (the mempool now, in order) joins the new file, which is
-    /// synced; older files are removed and the stored wallet records leave memory.
+    /// synced; older files are removed. The rotation's wallet records of transactions still
+    /// waiting join the new file too and stay here, so the block that mines them can keep
+    /// their place in its txid index; `store` is given the others to keep in RocksDB before
+    /// the files holding them go, and then they leave memory.
     pub fn finish_rotation<'a>(
         &self,
         rotation: Rotation,
         waiting: impl Iterator<Item = (u64, &'a Txid, &'a [u8])>,
+        store: impl FnOnce(&[(u64, &WalletTx)]) -> Result<(), LedgerError>,
     ) -> Result<(), LedgerError> {
         let mut buf = Vec::new();
+        let mut waiting_txids = HashSet::new();
         for (seq, txid, tx) in waiting {
             encode_tx(&mut buf, seq, txid, tx);
+            waiting_txids.insert(*txid);
         }
+        let (mut carried, mut to_store): (Vec<_>, Vec<_>) = rotation
+            .wallet
+            .by_seq
+            .iter()
+            .map(|(seq, rec)| (*seq, rec))
+            .partition(|(_, rec)| waiting_txids.contains(&rec.txid));
         let written = {
             let mut current = self.file.lock();
-            // A second rotation may have begun since; then its file holds these too.
+            // A second rotation may have begun since; then its file holds the transactions
+            // too, and the records are stored rather than carried into a file it removes.
             if current.number == rotation.number {
+                for (seq, rec) in &carried {
+                    encode_wallet(&mut buf, *seq, rec);
+                }
                 current.file.append(&buf)?;
+                // Still under the file lock: no rotation can take `current` before they are
+                // back in it.
+                let mut w = self.wallet.write();
+                for (seq, rec) in &carried {
+                    w.current.insert(*seq, (*rec).clone());
+                }
                 Some(current.file.file_handle()?)
             } else {
+                to_store.append(&mut carried);
                 None
             }
         };
+        to_store.sort_unstable_by_key(|(seq, _)| *seq);
+        store(&to_store)?;
         // Synced without the lock: appends go on meanwhile.
         if let Some(file) = written {
             file.sync_data()?;
@@ -212,17 +252,28 @@ impl Journal {
                 std::fs::remove_file(file_path(&self.dir, n))?;
             }
         }
+        drop(to_store);
         let stored = std::mem::take(&mut self.wallet.write().flushing);
         // Freed here, not under the lock.
+        drop(rotation);
         drop(stored);
         Ok(())
     }
 
+    /// The wallet sequences of these transactions, where a record not yet in RocksDB has one.
+    pub fn wallet_seqs(&self, txids: &[Txid]) -> Vec<Option<u64>> {
+        let w = self.wallet.read();
+        txids.iter().map(|txid| w.seq_of(txid)).collect()
+    }
+
+    /// Notes that a written block's txid index holds these transactions' wallet sequences.
+    pub fn note_wallet_seqs_in_tx_index(&self, txids: impl IntoIterator<Item = Txid>) {
+        self.wallet.write().in_tx_index.extend(txids);
+    }
+
     /// A wallet record not yet in RocksDB, by transaction.
     pub fn wallet_seq(&self, txid: &Txid) -> Option<u64> {
-        let w = self.wallet.read();
-        let found = w.current.by_txid.get(txid);
-        found.or_else(|| w.flushing.by_txid.get(txid)).copied()
+        self.wallet.read().seq_of(txid)
     }
 
     /// A wallet record not yet in RocksDB, by sequence.
@@ -426,14 +477,27 @@ mod tests {
         assert_eq!(rotation.wallet.by_seq.len(), 2);
         assert_eq!(j.wallet_tx(2), Some(record(&waiting)));
         let id = waiting.compute_txid();
-        j.finish_rotation(rotation, [(2, &id, &serialize(&waiting)[..])].into_iter())
-            .unwrap();
-        assert_eq!(j.wallet_tx(2), None);
-        assert_eq!(j.wallet_seq(&id), None);
+        let mut stored = Vec::new();
+        j.finish_rotation(
+            rotation,
+            [(2, &id, &serialize(&waiting)[..])].into_iter(),
+            |records| {
+                stored = records.iter().map(|(s, r)| (*s, (*r).clone())).collect();
+                Ok(())
+            },
+        )
+        .unwrap();
+        // The mined transaction's record is handed over to be stored and leaves; the waiting
+        // one's stays, here and in the new file.
+        assert_eq!(stored, vec![(1, record(&mined))]);
+        assert_eq!(j.wallet_seq(&mined.compute_txid()), None);
+        assert_eq!(j.wallet_tx(1), None);
+        assert_eq!(j.wallet_seq(&id), Some(2));
+        assert_eq!(j.wallet_tx(2), Some(record(&waiting)));
         drop(j);
         let (_, rec) = Journal::open(dir.path()).unwrap();
-        assert_eq!(rec.txs, vec![waiting, late]);
-        assert!(rec.wallet.is_empty());
+        assert_eq!(rec.txs, vec![waiting.clone(), late]);
+        assert_eq!(rec.wallet, vec![(2, record(&waiting))]);
     }
 
     #[test]

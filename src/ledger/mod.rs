@@ -24,8 +24,9 @@ use tables::*;
 /// Bumped whenever a stored layout changes; a node upgrades the versions it knows and refuses
 /// others. 2: transactions by (height, index) plus a txid index, instead of by txid.
 /// 3: each asset's transactions ([`assets`]). 4: a transaction's place and stream items in
-/// one txid-keyed row ([`TxIndex`]).
-pub const FORMAT_VERSION: u32 = 4;
+/// one txid-keyed row ([`TxIndex`]). 5: that row may also hold the transaction's place in the
+/// wallet history.
+pub const FORMAT_VERSION: u32 = 5;
 const KEY_FORMAT: &str = "format_version";
 const KEY_TIP: &str = "tip";
 
@@ -46,6 +47,13 @@ pub struct Ledger {
     journal: journal::Journal,
     /// Mempool transactions an earlier run left, until the node takes them to re-check.
     recovered_txs: parking_lot::Mutex<Vec<bitcoin::Transaction>>,
+}
+
+/// A block's rows, ready to write.
+pub struct BlockBatch {
+    batch: WriteBatch,
+    /// Transactions whose wallet history place the batch stores in their txid index rows.
+    wallet_seqs_in_tx_index: Vec<Txid>,
 }
 
 /// Everything the node keeps in memory, as stored.
@@ -221,6 +229,9 @@ impl Ledger {
                 }
                 if (1..=3).contains(&found) {
                     ledger.upgrade_from_v3()?;
+                }
+                if (1..=4).contains(&found) {
+                    ledger.upgrade_from_v4()?;
                 } else if found != FORMAT_VERSION {
                     return Err(LedgerError::FormatVersion {
                         found,
@@ -231,6 +242,16 @@ impl Ledger {
         }
         ledger.recover(recovered)?;
         Ok(ledger)
+    }
+
+    /// Format 4 → 5: only the version changes. Format-4 rows of the txid index read as rows
+    /// without a wallet place, and their wallet records keep their own index rows; the version
+    /// keeps an older node from misreading the rows that do hold one.
+    fn upgrade_from_v4(&self) -> Result<(), LedgerError> {
+        let mut batch = WriteBatch::default();
+        self.put::<Meta>(&mut batch, &KEY_FORMAT, &5u32.to_le_bytes().to_vec());
+        self.db.write_opt(batch, &sync_writes())?;
+        Ok(())
     }
 
     /// Format 1 → 2: moves confirmed transactions from the txid-keyed table to the
@@ -279,6 +300,7 @@ impl Ledger {
             let entry = TxIndexEntry {
                 height,
                 index,
+                wallet_seq: None,
                 items: tx_items,
             };
             batch.put_cf(self.cf(TxIndex::CF), key, TxIndex::encode(&entry));
@@ -431,8 +453,11 @@ impl Ledger {
     }
 
     /// Writes a prepared block batch without waiting for the disk (see `sync`).
-    pub fn write_unsynced(&self, batch: WriteBatch) -> Result<(), LedgerError> {
-        self.db.write_opt(batch, &unsynced_writes())?;
+    pub fn write_block_unsynced(&self, block: BlockBatch) -> Result<(), LedgerError> {
+        self.db.write_opt(block.batch, &unsynced_writes())?;
+        // Only once they are written may the journal's records go without their own rows.
+        self.journal
+            .note_wallet_seqs_in_tx_index(block.wallet_seqs_in_tx_index);
         Ok(())
     }
 
@@ -452,7 +477,7 @@ impl Ledger {
         info: &BlockInfo,
         effects: &BlockEffects,
         stream_stats: &mut HashMap<[u8; 16], StreamStats>,
-    ) -> Result<(WriteBatch, IndexStatsMap), LedgerError> {
+    ) -> Result<(BlockBatch, IndexStatsMap), LedgerError> {
         // Each table sorted gets room for a row per transaction, as the txid index has; all
         // rows take about three times the block's size, reserved at once.
         let mut batch = SortedBatch::new(
@@ -508,10 +533,20 @@ impl Ledger {
         }
         let (index_stats, placed) =
             self.write_items(&mut batch, height, block, txids, effects, stream_stats)?;
-        for (i, (txid, items)) in txids.iter().zip(placed).enumerate() {
+        // Wallet transactions accepted since the last journal rotation keep their history
+        // place in this row rather than in one more txid-keyed row of their own.
+        let wallet_seqs = self.journal.wallet_seqs(txids);
+        let mut wallet_seqs_in_tx_index = Vec::new();
+        for (i, ((txid, items), wallet_seq)) in
+            txids.iter().zip(placed).zip(wallet_seqs).enumerate()
+        {
+            if wallet_seq.is_some() {
+                wallet_seqs_in_tx_index.push(*txid);
+            }
             let entry = TxIndexEntry {
                 height,
                 index: i as u32,
+                wallet_seq,
                 items,
             };
             self.put::<TxIndex>(&mut batch, txid, &entry);
@@ -520,7 +555,11 @@ impl Ledger {
         let mut tip = height.to_le_bytes().to_vec();
         tip.extend_from_slice(&info.hash.to_byte_array());
         self.put::<Meta>(&mut batch, &KEY_TIP, &tip);
-        Ok((batch.into_write_batch(self), index_stats))
+        let block = BlockBatch {
+            batch: batch.into_write_batch(self),
+            wallet_seqs_in_tx_index,
+        };
+        Ok((block, index_stats))
     }
 
     /// Stream items of a block, with their sequence numbers and index entries; updates
@@ -902,31 +941,38 @@ impl Ledger {
     }
 
     /// Starts rotating the mempool journal (after a block, or any change of the mempool
-    /// other than additions): new arrivals go to a new file, and the wallet records of the
-    /// old one are stored here. Finish with [`Ledger::finish_journal_rotation`].
+    /// other than additions): new arrivals go to a new file. Finish with
+    /// [`Ledger::finish_journal_rotation`].
     pub fn begin_journal_rotation(&self) -> Result<journal::Rotation, LedgerError> {
-        let rotation = self.journal.begin_rotation()?;
-        if !rotation.wallet.by_seq.is_empty() {
-            // The records come from a hash map, in no order: both tables are sorted.
-            let records = rotation.wallet.by_seq.len();
-            let mut batch = SortedBatch::new(&[], records, records * 160);
-            for (seq, record) in &rotation.wallet.by_seq {
-                self.put_wallet_rows(&mut batch, *seq, record);
-            }
-            self.db
-                .write_opt(batch.into_write_batch(self), &unsynced_writes())?;
-        }
-        Ok(rotation)
+        self.journal.begin_rotation()
     }
 
     /// Writes the transactions still waiting (the mempool, in order) to the new journal
-    /// file, syncs it and removes the old ones.
+    /// file, with their wallet records; stores the old file's other wallet records here,
+    /// syncs the new file and removes the old ones.
     pub fn finish_journal_rotation<'a>(
         &self,
-        rotation: journal::Rotation,
+        mut rotation: journal::Rotation,
         waiting: impl Iterator<Item = (u64, &'a Txid, &'a [u8])>,
     ) -> Result<(), LedgerError> {
-        self.journal.finish_rotation(rotation, waiting)
+        let in_tx_index = std::mem::take(&mut rotation.in_tx_index);
+        self.journal.finish_rotation(rotation, waiting, |records| {
+            if records.is_empty() {
+                return Ok(());
+            }
+            // In sequence order; the txid index rows are sorted.
+            let mut batch = SortedBatch::new(&[WalletTxs::CF], records.len(), records.len() * 160);
+            for (seq, record) in records {
+                if in_tx_index.contains(&record.txid) {
+                    self.put::<WalletTxs>(&mut batch, seq, record);
+                } else {
+                    self.put_wallet_rows(&mut batch, *seq, record);
+                }
+            }
+            self.db
+                .write_opt(batch.into_write_batch(self), &unsynced_writes())?;
+            Ok(())
+        })
     }
 
     /// Appends to the wallet history (unsynced, like mempool transactions).
@@ -953,12 +999,16 @@ impl Ledger {
     }
 
     // Wallet records are looked for in the journal first: a rotation stores them here
-    // before it lets the journal forget them.
+    // before it lets the journal forget them. A record stored after its transaction was mined
+    // has its place in the transaction's txid index row, any other a row of its own.
     pub fn wallet_tx_seq(&self, txid: &Txid) -> Result<Option<u64>, LedgerError> {
-        match self.journal.wallet_seq(txid) {
-            Some(seq) => Ok(Some(seq)),
-            None => self.get::<WalletTxIndex>(txid),
+        if let Some(seq) = self.journal.wallet_seq(txid) {
+            return Ok(Some(seq));
         }
+        if let Some(seq) = self.get::<WalletTxIndex>(txid)? {
+            return Ok(Some(seq));
+        }
+        Ok(self.get::<TxIndex>(txid)?.and_then(|e| e.wallet_seq))
     }
 
     pub fn wallet_tx(
@@ -1097,6 +1147,125 @@ mod tests {
         assert_eq!(l.scan::<TxItems>().count(), 0);
         let version = l.get::<Meta>(&KEY_FORMAT).unwrap().unwrap();
         assert_eq!(version, FORMAT_VERSION.to_le_bytes().to_vec());
+    }
+
+    /// A wallet transaction mined before its record leaves the journal keeps its history
+    /// place in its txid index row, with no row of its own; a record whose transaction left
+    /// the mempool unmined gets its own row; one still waiting stays in the journal. All are
+    /// found by txid, before and after reopening.
+    #[test]
+    fn mined_wallet_records_keep_their_place_in_the_txid_index() {
+        use crate::chain::block::{BlockEffects, BlockView, TxRef};
+        use bitcoin::{absolute::LockTime, transaction::Version, Amount, ScriptBuf, TxOut};
+        let tx = |n: u64| bitcoin::Transaction {
+            version: Version::ONE,
+            lock_time: LockTime::ZERO,
+            input: vec![],
+            output: vec![TxOut {
+                value: Amount::from_sat(n),
+                script_pubkey: ScriptBuf::new(),
+            }],
+        };
+        let (coinbase, mined, waiting, still) = (tx(0), tx(1), tx(2), tx(3));
+        let record = |t: &bitcoin::Transaction| crate::wallet::history::WalletTx {
+            txid: t.compute_txid(),
+            time: 7,
+            native: 0,
+            assets: Vec::new(),
+            mine: vec![Address::PubKeyHash([1; 20])],
+            others: Vec::new(),
+            coinbase: false,
+        };
+        let check = |l: &Ledger| {
+            let (m, w) = (mined.compute_txid(), waiting.compute_txid());
+            assert_eq!(l.wallet_tx_seq(&m).unwrap(), Some(0));
+            assert_eq!(l.wallet_tx_seq(&w).unwrap(), Some(1));
+            assert_eq!(l.wallet_tx(0).unwrap().map(|r| r.txid), Some(m));
+            assert_eq!(l.wallet_tx(1).unwrap().map(|r| r.txid), Some(w));
+            assert_eq!(l.get::<TxIndex>(&m).unwrap().unwrap().wallet_seq, Some(0));
+            assert_eq!(l.get::<WalletTxIndex>(&m).unwrap(), None);
+            assert_eq!(l.get::<WalletTxIndex>(&w).unwrap(), Some(1));
+            let s = still.compute_txid();
+            assert_eq!(l.wallet_tx_seq(&s).unwrap(), Some(2));
+            assert_eq!(l.wallet_tx(2).unwrap().map(|r| r.txid), Some(s));
+            assert_eq!(l.wallet_tx_count().unwrap(), 3);
+        };
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let l = Ledger::open(dir.path()).unwrap();
+            l.put_accepted_tx(None, Some((0, record(&mined)))).unwrap();
+            l.put_accepted_tx(None, Some((1, record(&waiting))))
+                .unwrap();
+            let still_bytes = bitcoin::consensus::serialize(&still);
+            let still_id = still.compute_txid();
+            l.put_accepted_tx(
+                Some((5, &still_id, &still_bytes)),
+                Some((2, record(&still))),
+            )
+            .unwrap();
+            let txs = [&coinbase, &mined];
+            let block = BlockView {
+                header: bitcoin::block::Header {
+                    version: bitcoin::block::Version::ONE,
+                    prev_blockhash: BlockHash::all_zeros(),
+                    merkle_root: bitcoin::TxMerkleNode::all_zeros(),
+                    time: 7,
+                    bits: bitcoin::CompactTarget::from_consensus(0x207fffff),
+                    nonce: 0,
+                },
+                txdata: txs.iter().map(|t| TxRef::Decoded(t)).collect(),
+            };
+            let effects = BlockEffects {
+                txids: txs.iter().map(|t| t.compute_txid()).collect(),
+                txs: vec![Default::default(); 2],
+                ..Default::default()
+            };
+            let info = BlockInfo {
+                hash: block.block_hash(),
+                time: 7,
+                miner: None,
+                tx_count: 2,
+                size: block.total_size() as u32,
+            };
+            let (batch, _) = l
+                .block_batch(0, &block, &info, &effects, &mut HashMap::new())
+                .unwrap();
+            l.write_block_unsynced(batch).unwrap();
+            let rotation = l.begin_journal_rotation().unwrap();
+            l.finish_journal_rotation(rotation, std::iter::once((5, &still_id, &still_bytes[..])))
+                .unwrap();
+            check(&l);
+            assert_eq!(l.get::<WalletTxIndex>(&still_id).unwrap(), None);
+        }
+        // The waiting one's record was in the journal's new file: stored when it is reopened.
+        let l = Ledger::open(dir.path()).unwrap();
+        check(&l);
+        assert_eq!(
+            l.get::<WalletTxIndex>(&still.compute_txid()).unwrap(),
+            Some(2)
+        );
+    }
+
+    /// A format-4 ledger opens as format 5 with its rows as they were.
+    #[test]
+    fn a_format_4_ledger_is_recorded_as_format_5() {
+        let dir = tempfile::tempdir().unwrap();
+        let txid = Txid::from_byte_array([5; 32]);
+        {
+            let l = Ledger::open(dir.path()).unwrap();
+            let mut b = WriteBatch::default();
+            let mut row = 4u32.to_le_bytes().to_vec();
+            row.extend_from_slice(&1u32.to_le_bytes());
+            b.put_cf(l.cf(TxIndex::CF), txid.to_byte_array(), row);
+            l.put::<WalletTxIndex>(&mut b, &txid, &3);
+            l.put::<Meta>(&mut b, &KEY_FORMAT, &4u32.to_le_bytes().to_vec());
+            l.db.write(b).unwrap();
+        }
+        let l = Ledger::open(dir.path()).unwrap();
+        assert_eq!(l.tx_location(&txid).unwrap(), Some((4, 1)));
+        assert_eq!(l.wallet_tx_seq(&txid).unwrap(), Some(3));
+        let version = l.get::<Meta>(&KEY_FORMAT).unwrap().unwrap();
+        assert_eq!(version, 5u32.to_le_bytes().to_vec());
     }
 
     #[test]

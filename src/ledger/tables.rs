@@ -138,9 +138,11 @@ impl Table for BlockTxs {
     }
 }
 
-/// Where each confirmed transaction is and the stream items it published: txid → entry.
-/// One row per transaction: formats 2 and 3 kept the place and the items in two tables, two
-/// rows to write, flush and compact (keyed by txid, every compaction rewrites them whole).
+/// Where each confirmed transaction is, the stream items it published and, for a wallet
+/// transaction, its place in the wallet history: txid → entry. One row per transaction:
+/// formats 2 and 3 kept the place and the items in two tables, and format 4 the wallet
+/// history's place in a third ([`WalletTxIndex`]): rows to write, flush and compact (keyed by
+/// txid, every compaction rewrites them whole).
 pub struct TxIndex;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -148,8 +150,15 @@ pub struct TxIndexEntry {
     pub height: u32,
     /// Position in its block.
     pub index: u32,
+    /// Its sequence in the wallet history, when the block stored it here (a wallet record
+    /// stored before its transaction was mined is found through [`WalletTxIndex`]).
+    pub wallet_seq: Option<u64>,
     pub items: super::streams::ItemPlaces,
 }
+
+/// Set in a row's position field when a wallet sequence follows it. No block holds 2^31
+/// transactions, and rows of format 4 never have it set.
+const WALLET_SEQ_FOLLOWS: u32 = 1 << 31;
 
 impl Table for TxIndex {
     const CF: &'static str = "tx_index";
@@ -159,9 +168,16 @@ impl Table for TxIndex {
         k.to_byte_array().to_vec()
     }
     fn encode(v: &TxIndexEntry) -> Vec<u8> {
-        let mut out = Vec::with_capacity(8 + v.items.len() * 24);
+        debug_assert!(v.index < WALLET_SEQ_FOLLOWS);
+        let mut out = Vec::with_capacity(16 + v.items.len() * 24);
         out.extend_from_slice(&v.height.to_le_bytes());
-        out.extend_from_slice(&v.index.to_le_bytes());
+        match v.wallet_seq {
+            Some(seq) => {
+                out.extend_from_slice(&(v.index | WALLET_SEQ_FOLLOWS).to_le_bytes());
+                out.extend_from_slice(&seq.to_le_bytes());
+            }
+            None => out.extend_from_slice(&v.index.to_le_bytes()),
+        }
         super::streams::put_item_places(&mut out, &v.items);
         out
     }
@@ -169,10 +185,16 @@ impl Table for TxIndex {
         let mut r = Reader::new(bytes, Self::CF);
         let height = r.u32()?;
         let index = r.u32()?;
+        let wallet_seq = if index & WALLET_SEQ_FOLLOWS != 0 {
+            Some(r.u64()?)
+        } else {
+            None
+        };
         let items = super::streams::decode_item_places(r.rest(), Self::CF)?;
         Ok(TxIndexEntry {
             height,
-            index,
+            index: index & !WALLET_SEQ_FOLLOWS,
+            wallet_seq,
             items,
         })
     }
@@ -669,7 +691,8 @@ impl Table for WalletTxs {
     }
 }
 
-/// txid → position in the wallet history.
+/// txid → position in the wallet history, for records whose transaction's txid index row
+/// does not hold it (stored before the transaction was mined, never mined, or coinbases).
 pub struct WalletTxIndex;
 impl Table for WalletTxIndex {
     const CF: &'static str = "wallet_tx_index";
@@ -724,14 +747,24 @@ mod tests {
 
     proptest! {
         #[test]
-        fn tx_index_entry_round_trip(height in any::<u32>(), index in any::<u32>(), items in proptest::collection::vec((proptest::array::uniform16(any::<u8>()), any::<u64>()), 0..4)) {
-            let e = TxIndexEntry { height, index, items };
+        fn tx_index_entry_round_trip(height in any::<u32>(), index in 0..WALLET_SEQ_FOLLOWS, wallet_seq in proptest::option::of(any::<u64>()), items in proptest::collection::vec((proptest::array::uniform16(any::<u8>()), any::<u64>()), 0..4)) {
+            let e = TxIndexEntry { height, index, wallet_seq, items };
             let bytes = TxIndex::encode(&e);
             prop_assert_eq!(TxIndex::decode(&bytes).unwrap(), e);
             // Cut anywhere but at an item's end, the row is corrupt, not misread.
-            for cut in (0..bytes.len()).filter(|c| *c < 8 || (c - 8) % 24 != 0) {
+            let head = if wallet_seq.is_some() { 16 } else { 8 };
+            for cut in (0..bytes.len()).filter(|c| *c < head || (c - head) % 24 != 0) {
                 prop_assert!(TxIndex::decode(&bytes[..cut]).is_err());
             }
+        }
+
+        /// A format-4 row (no wallet sequence) reads as it did.
+        #[test]
+        fn a_format_4_tx_index_row_has_no_wallet_seq(height in any::<u32>(), index in 0..WALLET_SEQ_FOLLOWS) {
+            let mut bytes = height.to_le_bytes().to_vec();
+            bytes.extend_from_slice(&index.to_le_bytes());
+            let e = TxIndex::decode(&bytes).unwrap();
+            prop_assert_eq!(e, TxIndexEntry { height, index, wallet_seq: None, items: Vec::new() });
         }
 
         #[test]

@@ -63,7 +63,7 @@ struct PreparedBlock {
     height: u32,
     info: BlockInfo,
     effects: BlockEffects,
-    batch: rocksdb::WriteBatch,
+    batch: crate::ledger::BlockBatch,
     stats: HashMap<[u8; 16], crate::ledger::streams::StreamStats>,
     index_stats: crate::ledger::streams::IndexStatsMap,
 }
@@ -567,7 +567,7 @@ impl Node {
         } = prepared;
         {
             let _gate = self.state.close_gate();
-            self.ledger.write_unsynced(batch)?;
+            self.ledger.write_block_unsynced(batch)?;
             let mut st = self.state.write();
             st.streams.stats = stats;
             let full_counts = st.streams.confirm_index_stats(index_stats);
