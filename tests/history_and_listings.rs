@@ -310,3 +310,63 @@ fn key_counts_follow_each_block_after_being_asked() {
         assert_eq!(by_publisher.as_array().unwrap().len() as u64, n);
     }
 }
+
+/// MultiChain 2.3 lists permissions in its database's key order: by the address's hash, not
+/// by when each was granted (golden `node2/10_node2_listpermissions`: the second node's address,
+/// granted last, comes first). The golden addresses' hashes, granted here in the opposite
+/// order, come back in the golden order.
+#[test]
+fn permissions_are_listed_by_address_hash_as_multichain_does() {
+    use mcnode::params::ChainParams;
+    use mcnode::primitives::address::Address;
+    let golden_format = ChainParams::parse(&golden("params.dat"))
+        .unwrap()
+        .address_format();
+    // The transcript's first line is the request the CLI sent.
+    let transcript = golden("node2/10_node2_listpermissions.txt");
+    let answer = &transcript[transcript.find("\n[").unwrap()..];
+    let listed: Vec<String> = serde_json::from_str::<Value>(answer)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "connect")
+        .map(|e| e["address"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(listed.len(), 3, "{listed:?}");
+    let hashes: Vec<Address> = listed
+        .iter()
+        .map(|a| golden_format.decode_address(a).unwrap())
+        .collect();
+
+    let node = TestNode::create("permorder", &["-target-block-time=2"]);
+    let format = ChainParams::parse(
+        &std::fs::read_to_string(node.datadir().join("permorder/params.dat")).unwrap(),
+    )
+    .unwrap()
+    .address_format();
+    let ours: Vec<String> = hashes.iter().map(|h| format.encode_address(h)).collect();
+    for a in ours.iter().rev() {
+        call(&node, "grant", json!([a, "connect"]));
+    }
+    let order = |v: Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["address"].as_str().unwrap().to_string())
+            .filter(|a| ours.contains(a))
+            .collect()
+    };
+    assert_eq!(
+        order(call(&node, "listpermissions", json!(["connect"]))),
+        ours
+    );
+    // Asked for by address, they come in the order asked.
+    let asked = vec![ours[2].clone(), ours[0].clone()];
+    let by_address = call(
+        &node,
+        "listpermissions",
+        json!(["connect", asked.join(",")]),
+    );
+    assert_eq!(order(by_address), asked);
+}

@@ -33,7 +33,7 @@ pub struct PermissionRecord {
     pub timestamp: u32,
     /// Addresses whose grant set the current range.
     pub admins: Vec<Address>,
-    /// Order of first appearance, which is the order of `listpermissions`.
+    /// Order of first appearance.
     pub seq: u64,
 }
 

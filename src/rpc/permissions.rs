@@ -6,7 +6,9 @@ use super::dispatch::{Handler, RpcContext};
 use super::entities::{resolve, Kind};
 use super::errors::{RpcError, RpcResult, RPC_NOT_ALLOWED, RPC_NOT_SUBSCRIBED, RPC_TYPE_ERROR};
 use crate::chain::entities::Entity;
+use crate::chain::state::{PermissionKey, PermissionRecord};
 use crate::node::actions::GrantRequest;
+use crate::primitives::address::Address;
 use crate::primitives::permission;
 use serde_json::{json, Map, Value};
 
@@ -271,17 +273,15 @@ fn listpermissions(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     };
     let verbose = args.get(2).map(lenient_bool).unwrap_or(false);
     let st = ctx.node.state.read();
-    let mut out = Vec::new();
     let entity_id = entity.as_ref().map(|e| e.short_id());
-    for (key, rec) in st.permission_records() {
-        if key.entity != entity_id || key.bit & bits == 0 || !rec.is_listed() {
-            continue;
-        }
-        if let Some(list) = &addresses {
-            if !list.contains(&key.address) {
-                continue;
-            }
-        }
+    let rows = listing_order(
+        st.permission_records()
+            .into_iter()
+            .filter(|(key, rec)| key.entity == entity_id && key.bit & bits != 0 && rec.is_listed()),
+        addresses.as_deref(),
+    );
+    let mut out = Vec::new();
+    for (key, rec) in rows {
         let mut m = Map::new();
         m.insert(
             "address".into(),
@@ -309,6 +309,30 @@ fn listpermissions(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
         out.push(Value::Object(m));
     }
     Ok(Value::Array(out))
+}
+
+/// MultiChain's order of `listpermissions` rows. Without addresses it reads its permission
+/// database in key order: the address's 20-byte hash, then the type as its four bytes in
+/// memory (little-endian), which puts `mine`, `admin` and `activate` before `connect`. With
+/// addresses it looks each one up in the order given (a repeated one again), its types by
+/// ascending bit.
+fn listing_order(
+    rows: impl Iterator<Item = (PermissionKey, PermissionRecord)>,
+    addresses: Option<&[Address]>,
+) -> Vec<(PermissionKey, PermissionRecord)> {
+    let mut rows: Vec<_> = rows.collect();
+    match addresses {
+        None => {
+            rows.sort_by_key(|(k, _)| (*k.address.hash(), k.bit.to_le_bytes()));
+            rows
+        }
+        Some(list) => {
+            rows.sort_by_key(|(k, _)| k.bit);
+            list.iter()
+                .flat_map(|a| rows.iter().filter(move |(k, _)| k.address == *a).cloned())
+                .collect()
+        }
+    }
 }
 
 fn verifypermission(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
@@ -345,5 +369,77 @@ fn unrestricted(e: &Entity, bits: u32) -> bool {
         e.asset_restrictions() & bits == 0
     } else {
         e.restricted_permissions() as u32 & permission::WRITE == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use permission::{ACTIVATE, ADMIN, CONNECT, MINE, SEND};
+
+    fn rows(grants: &[(u8, u32)]) -> Vec<(PermissionKey, PermissionRecord)> {
+        grants
+            .iter()
+            .enumerate()
+            .map(|(seq, (a, bit))| {
+                let key = PermissionKey {
+                    entity: None,
+                    address: Address::PubKeyHash([*a; 20]),
+                    bit: *bit,
+                };
+                let rec = PermissionRecord {
+                    start: 0,
+                    end: u32::MAX,
+                    timestamp: 0,
+                    admins: Vec::new(),
+                    seq: seq as u64,
+                };
+                (key, rec)
+            })
+            .collect()
+    }
+
+    fn listed(out: Vec<(PermissionKey, PermissionRecord)>) -> Vec<(u8, u32)> {
+        out.iter()
+            .map(|(k, _)| (k.address.hash()[0], k.bit))
+            .collect()
+    }
+
+    /// As MultiChain 2.3 lists them (golden transcripts 18 and node2/10): by address hash,
+    /// then by the type's bytes in memory, whatever the order of the grants.
+    #[test]
+    fn without_addresses_rows_come_in_permission_database_order() {
+        let granted = rows(&[
+            (2, CONNECT),
+            (2, MINE),
+            (1, SEND),
+            (1, ADMIN),
+            (1, CONNECT),
+            (1, ACTIVATE),
+        ]);
+        let out = listing_order(granted.into_iter(), None);
+        assert_eq!(
+            listed(out),
+            [
+                (1, ADMIN),
+                (1, ACTIVATE),
+                (1, CONNECT),
+                (1, SEND),
+                (2, MINE),
+                (2, CONNECT)
+            ]
+        );
+    }
+
+    /// With addresses, each is looked up in the order given, its types by ascending bit.
+    #[test]
+    fn with_addresses_rows_follow_the_given_order() {
+        let granted = rows(&[(1, ADMIN), (2, MINE), (1, CONNECT), (2, SEND), (3, CONNECT)]);
+        let asked = [Address::PubKeyHash([2; 20]), Address::PubKeyHash([1; 20])];
+        let out = listing_order(granted.into_iter(), Some(&asked));
+        assert_eq!(
+            listed(out),
+            [(2, SEND), (2, MINE), (1, CONNECT), (1, ADMIN)]
+        );
     }
 }
