@@ -123,8 +123,8 @@ fn main() {
             per_thread(&threads_before, &node.cpu_seconds_by_thread(), args.items)
         );
         // The publishing thread polls for work rather than sleep, so its involuntary switches
-        // are preemptions, each of which holds up every client; runs with more of them were
-        // the slower ones (0.15 against 0.3–0.5 per item over 20,000 items).
+        // are preemptions, each of which holds up every client (over 20,000 items, the fastest
+        // runs had 0.14–0.15 per item, the slowest 0.43–0.50).
         let mut sw: Vec<String> = node
             .switches_by_thread()
             .iter()
