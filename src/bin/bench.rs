@@ -223,6 +223,7 @@ fn main() {
 
 fn publish_phase(node: &BenchNode, args: &Args) {
     let next = Arc::new(AtomicU64::new(0));
+    let mut edges = vec![(0, node.cpu_seconds_by_thread())];
     let start = Instant::now();
     // Per-item (index, completion time since start, latency) from every client.
     let handles: Vec<_> = (0..args.clients)
@@ -253,45 +254,57 @@ fn publish_phase(node: &BenchNode, args: &Args) {
             })
         })
         .collect();
-    if args.timeline {
-        // Every 5 s: how fast, and where the node's CPU went per item meanwhile.
-        let mut before = (node.cpu_seconds_by_thread(), 0, Instant::now());
-        let mut machine_before = (
+    // The windows the ratio compares: the node's CPU per item by thread is taken at their
+    // edges too (to within the few calls in flight), so a run's ratio can be told apart from
+    // the machine's speed and from the blocks and compactions the later window paid for.
+    let windows = publish_windows(args.items);
+    let last_from = windows.last().map_or(0, |w| w.0);
+    let mut edge_at = [windows[0].1, last_from]
+        .into_iter()
+        .filter(|at| *at > 0)
+        .peekable();
+    // Every 5 s with `--timeline`: how fast, and where the node's CPU went per item meanwhile.
+    let mut before = (node.cpu_seconds_by_thread(), 0, Instant::now());
+    let mut machine_before = (
+        MachineTicks::now(),
+        node.cpu_seconds(),
+        process_cpu_seconds(),
+    );
+    let mut slice_end = Instant::now() + Duration::from_secs(5);
+    let finished = || handles.iter().all(|h| h.is_finished());
+    while !finished() {
+        std::thread::sleep(Duration::from_millis(1));
+        let done = next.load(Ordering::Relaxed).min(args.items);
+        while edge_at.peek().is_some_and(|at| done >= *at) {
+            edges.push((edge_at.next().unwrap(), node.cpu_seconds_by_thread()));
+        }
+        if !args.timeline || (Instant::now() < slice_end && !finished()) {
+            continue;
+        }
+        slice_end = Instant::now() + Duration::from_secs(5);
+        let now = (node.cpu_seconds_by_thread(), done, Instant::now());
+        let items = done - before.1;
+        let wall = now.2.duration_since(before.2).as_secs_f64();
+        let machine_now = (
             MachineTicks::now(),
             node.cpu_seconds(),
             process_cpu_seconds(),
         );
-        let finished = || handles.iter().all(|h| h.is_finished());
-        while !finished() {
-            let slice_end = Instant::now() + Duration::from_secs(5);
-            while Instant::now() < slice_end && !finished() {
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            let done = next.load(Ordering::Relaxed).min(args.items);
-            let now = (node.cpu_seconds_by_thread(), done, Instant::now());
-            let items = done - before.1;
-            let wall = now.2.duration_since(before.2).as_secs_f64();
-            let machine_now = (
-                MachineTicks::now(),
-                node.cpu_seconds(),
-                process_cpu_seconds(),
-            );
-            let machine = machine_now.0.since(&machine_before.0);
-            let others = machine.busy
-                - (machine_now.1 - machine_before.1)
-                - (machine_now.2 - machine_before.2);
-            println!(
-                "  at {done} items: {:.0}/s; µs per item by node thread: {}; machine: idle {:.2}, other work {:.2}, steal {:.2} cores",
-                items as f64 / wall,
-                per_thread(&before.0, &now.0, items),
-                machine.idle / wall,
-                (others / wall).max(0.0),
-                machine.steal / wall
-            );
-            before = now;
-            machine_before = machine_now;
-        }
+        let machine = machine_now.0.since(&machine_before.0);
+        let others =
+            machine.busy - (machine_now.1 - machine_before.1) - (machine_now.2 - machine_before.2);
+        println!(
+            "  at {done} items: {:.0}/s; µs per item by node thread: {}; machine: idle {:.2}, other work {:.2}, steal {:.2} cores",
+            items as f64 / wall,
+            per_thread(&before.0, &now.0, items),
+            machine.idle / wall,
+            (others / wall).max(0.0),
+            machine.steal / wall
+        );
+        before = now;
+        machine_before = machine_now;
     }
+    edges.push((args.items, node.cpu_seconds_by_thread()));
     let mut samples: Vec<(u64, u32, u32)> = Vec::new();
     for h in handles {
         samples.extend(h.join().unwrap());
@@ -299,15 +312,6 @@ fn publish_phase(node: &BenchNode, args: &Args) {
     samples.sort_by_key(|s| s.1);
     // Up to the last reply: not the timeline's wait after it.
     let total = Duration::from_micros(samples.last().map_or(0, |s| s.1 as u64));
-    // Windows by completion order: the first 10,000, then every tenth of the run.
-    let mut windows: Vec<(u64, u64)> = vec![(0, 10_000.min(args.items))];
-    let step = (args.items / 10).max(10_000);
-    let mut from = 10_000;
-    while from < args.items {
-        let to = (from + step).min(args.items);
-        windows.push((from, to));
-        from = to;
-    }
     println!(
         "{:>21}  {:>9}  {:>9}  {:>9}  {:>9}",
         "items", "items/s", "p50 ms", "p99 ms", "max ms"
@@ -351,6 +355,36 @@ fn publish_phase(node: &BenchNode, args: &Args) {
         pct(&lat, 0.99),
         100.0 * last_rate / first_rate.max(1.0)
     );
+    let cpu_between = |from: u64, to: u64| {
+        let at = |n: u64| edges.iter().find(|(at, _)| *at == n).map(|(_, cpu)| cpu);
+        match (at(from), at(to)) {
+            (Some(a), Some(b)) if to > from => per_thread(a, b, to - from),
+            _ => "not measured".to_string(),
+        }
+    };
+    println!(
+        "  µs per item by node thread, first window: {}",
+        cpu_between(0, windows[0].1)
+    );
+    if last_from > 0 {
+        println!(
+            "  µs per item by node thread, last window: {}",
+            cpu_between(last_from, args.items)
+        );
+    }
+}
+
+/// Windows by completion order: the first 10,000, then every tenth of the run.
+fn publish_windows(items: u64) -> Vec<(u64, u64)> {
+    let mut windows: Vec<(u64, u64)> = vec![(0, 10_000.min(items))];
+    let step = (items / 10).max(10_000);
+    let mut from = 10_000;
+    while from < items {
+        let to = (from + step).min(items);
+        windows.push((from, to));
+        from = to;
+    }
+    windows
 }
 
 fn query_phase(
@@ -763,7 +797,15 @@ impl BenchNode {
         let tasks = format!("/proc/{}/task", self.child.id());
         for task in std::fs::read_dir(tasks).into_iter().flatten().flatten() {
             let name = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
-            let secs = cpu_seconds_of(&task.path().join("stat").to_string_lossy());
+            // Nanoseconds on a CPU, from the scheduler: `stat`'s 10-ms ticks are too coarse
+            // for the 0.5 s of the first window.
+            let precise = std::fs::read_to_string(task.path().join("schedstat"))
+                .ok()
+                .and_then(|t| t.split_whitespace().next()?.parse::<f64>().ok());
+            let secs = precise.map_or_else(
+                || cpu_seconds_of(&task.path().join("stat").to_string_lossy()),
+                |ns| ns / 1e9,
+            );
             *out.entry(name.trim().to_string()).or_insert(0.0) += secs;
         }
         out
