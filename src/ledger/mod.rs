@@ -251,6 +251,7 @@ impl Ledger {
         let mut batch = WriteBatch::default();
         self.put::<Meta>(&mut batch, &KEY_FORMAT, &5u32.to_le_bytes().to_vec());
         self.db.write_opt(batch, &sync_writes())?;
+        tracing::info!("ledger upgraded to format 5: txid index rows may hold a wallet place");
         Ok(())
     }
 
