@@ -408,12 +408,13 @@ fn journal_files(dir: &Path) -> Result<Vec<u64>, LedgerError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use bitcoin::consensus::encode::serialize;
     use bitcoin::{absolute::LockTime, transaction::Version, Amount, ScriptBuf, TxOut};
 
-    fn tx(n: u64) -> Transaction {
+    /// A distinct transaction for each `n`.
+    pub(in crate::ledger) fn tx(n: u64) -> Transaction {
         Transaction {
             version: Version::ONE,
             lock_time: LockTime::ZERO,
@@ -425,7 +426,8 @@ mod tests {
         }
     }
 
-    fn record(t: &Transaction) -> WalletTx {
+    /// A wallet record of `t`.
+    pub(in crate::ledger) fn record(t: &Transaction) -> WalletTx {
         WalletTx {
             txid: t.compute_txid(),
             time: 7,

@@ -1157,26 +1157,8 @@ mod tests {
     #[test]
     fn mined_wallet_records_keep_their_place_in_the_txid_index() {
         use crate::chain::block::{BlockEffects, BlockView, TxRef};
-        use bitcoin::{absolute::LockTime, transaction::Version, Amount, ScriptBuf, TxOut};
-        let tx = |n: u64| bitcoin::Transaction {
-            version: Version::ONE,
-            lock_time: LockTime::ZERO,
-            input: vec![],
-            output: vec![TxOut {
-                value: Amount::from_sat(n),
-                script_pubkey: ScriptBuf::new(),
-            }],
-        };
+        use journal::tests::{record, tx};
         let (coinbase, mined, waiting, still) = (tx(0), tx(1), tx(2), tx(3));
-        let record = |t: &bitcoin::Transaction| crate::wallet::history::WalletTx {
-            txid: t.compute_txid(),
-            time: 7,
-            native: 0,
-            assets: Vec::new(),
-            mine: vec![Address::PubKeyHash([1; 20])],
-            others: Vec::new(),
-            coinbase: false,
-        };
         let check = |l: &Ledger| {
             let (m, w) = (mined.compute_txid(), waiting.compute_txid());
             assert_eq!(l.wallet_tx_seq(&m).unwrap(), Some(0));
