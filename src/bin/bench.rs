@@ -255,8 +255,9 @@ fn publish_phase(node: &BenchNode, args: &Args) {
         })
         .collect();
     // The windows the ratio compares: the node's CPU per item by thread is taken at their
-    // edges too (to within the few calls in flight), so a run's ratio can be told apart from
-    // the machine's speed and from the blocks and compactions the later window paid for.
+    // edges too (looked at every 5 ms: to within about 100 calls, 1 % of the first window), so
+    // a run's ratio can be told apart from the machine's speed and from the blocks and
+    // compactions the later window paid for.
     let windows = publish_windows(args.items);
     let last_from = windows.last().map_or(0, |w| w.0);
     let mut edge_at = [windows[0].1, last_from]
@@ -273,7 +274,7 @@ fn publish_phase(node: &BenchNode, args: &Args) {
     let mut slice_end = Instant::now() + Duration::from_secs(5);
     let finished = || handles.iter().all(|h| h.is_finished());
     while !finished() {
-        std::thread::sleep(Duration::from_millis(1));
+        std::thread::sleep(Duration::from_millis(5));
         let done = next.load(Ordering::Relaxed).min(args.items);
         while edge_at.peek().is_some_and(|at| done >= *at) {
             edges.push((edge_at.next().unwrap(), node.cpu_seconds_by_thread()));
