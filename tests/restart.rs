@@ -164,6 +164,28 @@ fn a_kill_under_load_loses_no_acknowledged_transaction() {
     for txid in &acknowledged {
         let found = node.rpc("getrawtransaction", json!([txid]));
         assert!(found["error"].is_null(), "lost {txid}: {found}");
+        // Its wallet history record too, wherever the kill left it: the journal, its own
+        // index row, or its txid index row (a block mined before the rotation).
+        let record = node.rpc("getwallettransaction", json!([txid]));
+        assert!(record["error"].is_null(), "no history for {txid}: {record}");
+    }
+    // Once each: a record recovered from the journal is not added a second time.
+    let history = node.rpc("listwallettransactions", json!([1_000_000]))["result"].clone();
+    let mut listed: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["txid"].as_str().unwrap())
+        .collect();
+    let count = listed.len();
+    listed.sort_unstable();
+    listed.dedup();
+    assert_eq!(listed.len(), count, "repeated history records");
+    for txid in &acknowledged {
+        assert!(
+            listed.binary_search(&txid.as_str()).is_ok(),
+            "{txid} not listed"
+        );
     }
 }
 
