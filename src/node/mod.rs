@@ -155,7 +155,8 @@ impl NodeState {
         )
     }
 
-    /// Every permission record (confirmed and pending in the mempool), in listing order.
+    /// Every permission record (confirmed and pending in the mempool), in no particular order
+    /// (`listpermissions` puts them in MultiChain's).
     pub fn permission_records(&self) -> Vec<(PermissionKey, PermissionRecord)> {
         let mut all: std::collections::HashMap<PermissionKey, PermissionRecord> = self
             .chain
@@ -166,9 +167,7 @@ impl NodeState {
         for (k, r) in &self.mempool.delta.permissions {
             all.insert(*k, r.clone());
         }
-        let mut v: Vec<_> = all.into_iter().collect();
-        v.sort_by_key(|(_, r)| r.seq);
-        v
+        all.into_iter().collect()
     }
 
     fn track_wallet_coins(&mut self, effects: &TxEffects) {

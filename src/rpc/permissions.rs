@@ -323,7 +323,15 @@ fn listing_order(
     let mut rows: Vec<_> = rows.collect();
     match addresses {
         None => {
-            rows.sort_by_key(|(k, _)| (*k.address.hash(), k.bit.to_le_bytes()));
+            // A key hash and a script hash of the same bytes would share MultiChain's key;
+            // here the key hash comes first.
+            rows.sort_by_key(|(k, _)| {
+                (
+                    *k.address.hash(),
+                    k.bit.to_le_bytes(),
+                    k.address.is_script(),
+                )
+            });
             rows
         }
         Some(list) => {
