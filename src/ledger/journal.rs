@@ -102,7 +102,7 @@ pub struct Rotation {
     /// The wallet records to store before the rotation finishes.
     pub wallet: Arc<WalletRecords>,
     /// Those of them whose sequence a block's txid index holds already.
-    pub in_tx_index: HashSet<Txid>,
+    in_tx_index: HashSet<Txid>,
 }
 
 impl Journal {
@@ -201,12 +201,13 @@ impl Journal {
     /// synced; older files are removed. The rotation's wallet records of transactions still
     /// waiting join the new file too and stay here, so the block that mines them can keep
     /// their place in its txid index; `store` is given the others to keep in RocksDB before
-    /// the files holding them go, and then they leave memory.
+    /// the files holding them go (with the txids whose place a written block's txid index
+    /// holds already), and then they leave memory.
     pub fn finish_rotation<'a>(
         &self,
         rotation: Rotation,
         waiting: impl Iterator<Item = (u64, &'a Txid, &'a [u8])>,
-        store: impl FnOnce(&[(u64, &WalletTx)]) -> Result<(), LedgerError>,
+        store: impl FnOnce(&[(u64, &WalletTx)], &HashSet<Txid>) -> Result<(), LedgerError>,
     ) -> Result<(), LedgerError> {
         let mut buf = Vec::new();
         let mut waiting_txids = HashSet::new();
@@ -242,7 +243,7 @@ impl Journal {
             }
         };
         to_store.sort_unstable_by_key(|(seq, _)| *seq);
-        store(&to_store)?;
+        store(&to_store, &rotation.in_tx_index)?;
         // Synced without the lock: appends go on meanwhile.
         if let Some(file) = written {
             file.sync_data()?;
@@ -483,7 +484,7 @@ pub(super) mod tests {
         j.finish_rotation(
             rotation,
             [(2, &id, &serialize(&waiting)[..])].into_iter(),
-            |records| {
+            |records, _| {
                 stored = records.iter().map(|(s, r)| (*s, (*r).clone())).collect();
                 Ok(())
             },

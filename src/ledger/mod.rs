@@ -953,27 +953,28 @@ impl Ledger {
     /// syncs the new file and removes the old ones.
     pub fn finish_journal_rotation<'a>(
         &self,
-        mut rotation: journal::Rotation,
+        rotation: journal::Rotation,
         waiting: impl Iterator<Item = (u64, &'a Txid, &'a [u8])>,
     ) -> Result<(), LedgerError> {
-        let in_tx_index = std::mem::take(&mut rotation.in_tx_index);
-        self.journal.finish_rotation(rotation, waiting, |records| {
-            if records.is_empty() {
-                return Ok(());
-            }
-            // In sequence order; the txid index rows are sorted.
-            let mut batch = SortedBatch::new(&[WalletTxs::CF], records.len(), records.len() * 160);
-            for (seq, record) in records {
-                if in_tx_index.contains(&record.txid) {
-                    self.put::<WalletTxs>(&mut batch, seq, record);
-                } else {
-                    self.put_wallet_rows(&mut batch, *seq, record);
+        self.journal
+            .finish_rotation(rotation, waiting, |records, in_tx_index| {
+                if records.is_empty() {
+                    return Ok(());
                 }
-            }
-            self.db
-                .write_opt(batch.into_write_batch(self), &unsynced_writes())?;
-            Ok(())
-        })
+                // In sequence order; the txid index rows are sorted.
+                let mut batch =
+                    SortedBatch::new(&[WalletTxs::CF], records.len(), records.len() * 160);
+                for (seq, record) in records {
+                    if in_tx_index.contains(&record.txid) {
+                        self.put::<WalletTxs>(&mut batch, seq, record);
+                    } else {
+                        self.put_wallet_rows(&mut batch, *seq, record);
+                    }
+                }
+                self.db
+                    .write_opt(batch.into_write_batch(self), &unsynced_writes())?;
+                Ok(())
+            })
     }
 
     /// Appends to the wallet history (unsynced, like mempool transactions).
