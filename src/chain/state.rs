@@ -6,7 +6,7 @@ use super::entities::{name_key, Entity};
 use crate::primitives::permission;
 use crate::primitives::Address;
 use bitcoin::{OutPoint, TxOut};
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 /// An unspent output and where it was created.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -12,7 +12,7 @@ use super::{Ledger, LedgerError};
 use crate::chain::metadata::{output_assets, readable_output_kinds};
 use bitcoin::hashes::Hash;
 use bitcoin::Txid;
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 const CF_NAME: &str = "asset_txs";
 const TAG_BY_NUMBER: u8 = b'n';

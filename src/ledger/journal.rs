@@ -31,8 +31,8 @@ use crate::wallet::history::WalletTx;
 use bitcoin::consensus::encode::deserialize;
 use bitcoin::hashes::Hash;
 use bitcoin::{Transaction, Txid};
+use foldhash::{HashMap, HashSet, HashSetExt};
 use parking_lot::{Mutex, RwLock};
-use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

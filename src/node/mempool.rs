@@ -3,7 +3,7 @@
 
 use crate::chain::state::{Delta, TxEffects};
 use bitcoin::{Transaction, Txid};
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::Arc;
 
 pub struct MempoolEntry {

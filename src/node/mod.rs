@@ -27,9 +27,9 @@ use crate::wallet::builder::BuildError;
 use crate::wallet::Wallet;
 use bitcoin::hashes::Hash;
 use bitcoin::{Block, BlockHash, Transaction, Txid};
+use foldhash::HashMap;
 use mempool::{Mempool, MempoolEntry};
 use state_lock::StateLock;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 

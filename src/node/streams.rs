@@ -7,7 +7,7 @@ use crate::ledger::{Ledger, LedgerError};
 use crate::node::mempool::MempoolEntry;
 use crate::primitives::address::Address;
 use bitcoin::Txid;
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::Arc;
 
 /// A stream item, confirmed or not.

@@ -10,7 +10,8 @@ use crate::primitives::address::Address;
 use crate::primitives::keys::PrivateKey;
 use bitcoin::secp256k1::SecretKey;
 use bitcoin::OutPoint;
-use std::collections::{BTreeSet, HashMap};
+use foldhash::HashMap;
+use std::collections::BTreeSet;
 
 /// Keys kept ready in the pool, as `getinfo.keypoolsize` reports.
 pub const KEY_POOL_SIZE: usize = 2;
