@@ -273,9 +273,11 @@ fn publish_phase(node: &BenchNode, args: &Args) {
     );
     let mut slice_end = Instant::now() + Duration::from_secs(5);
     let finished = || handles.iter().all(|h| h.is_finished());
+    let mut beside = BesidePublishing::new(node, windows[0].1);
     while !finished() {
         std::thread::sleep(Duration::from_millis(5));
         let done = next.load(Ordering::Relaxed).min(args.items);
+        beside.look(node, done);
         while edge_at.peek().is_some_and(|at| done >= *at) {
             edges.push((edge_at.next().unwrap(), node.cpu_seconds_by_thread()));
         }
@@ -372,6 +374,104 @@ fn publish_phase(node: &BenchNode, args: &Args) {
             "  µs per item by node thread, last window: {}",
             cpu_between(last_from, args.items)
         );
+    }
+    beside.print();
+}
+
+/// Publishing measured in 20-ms looks, each put in a class by what else ran in it: the block
+/// writer, RocksDB's flushes and compactions, or neither; the first window is a class of its
+/// own. Shows what the later windows lose to the work the first does not have yet.
+struct BesidePublishing {
+    first_window: u64,
+    last: (std::collections::HashMap<String, f64>, u64, Instant),
+    next_look: Instant,
+    /// Per class: CPU seconds by thread (the node's, and the load generator's), items, wall
+    /// seconds.
+    classes: [(std::collections::HashMap<String, f64>, u64, f64); 4],
+}
+
+impl BesidePublishing {
+    const EVERY: Duration = Duration::from_millis(20);
+    const LOAD_GENERATOR: &'static str = "load generator";
+    /// A thread ran in a look if it used a tenth of it.
+    const RAN: f64 = 0.002;
+    const NAMES: [&'static str; 4] = [
+        "first window",
+        "block writer ran",
+        "RocksDB ran (no block writer)",
+        "neither ran",
+    ];
+
+    fn new(node: &BenchNode, first_window: u64) -> Self {
+        BesidePublishing {
+            first_window,
+            last: (Self::cpu(node), 0, Instant::now()),
+            next_look: Instant::now() + Self::EVERY,
+            classes: Default::default(),
+        }
+    }
+
+    fn cpu(node: &BenchNode) -> std::collections::HashMap<String, f64> {
+        let mut cpu = node.cpu_seconds_by_thread();
+        cpu.insert(Self::LOAD_GENERATOR.into(), process_cpu_seconds());
+        cpu
+    }
+
+    fn look(&mut self, node: &BenchNode, done: u64) {
+        if Instant::now() < self.next_look {
+            return;
+        }
+        self.next_look = Instant::now() + Self::EVERY;
+        let now = (Self::cpu(node), done, Instant::now());
+        let used = |name: &str| {
+            now.0.get(name).copied().unwrap_or(0.0) - self.last.0.get(name).copied().unwrap_or(0.0)
+        };
+        let rocksdb = used("rocksdb:high") + used("rocksdb:low");
+        let class = if done <= self.first_window {
+            0
+        } else if self.last.1 < self.first_window {
+            // Straddles the first window's end: in neither class.
+            usize::MAX
+        } else if used("miner") >= Self::RAN {
+            1
+        } else if rocksdb >= Self::RAN {
+            2
+        } else {
+            3
+        };
+        if let Some((cpu, items, wall)) = self.classes.get_mut(class) {
+            for (name, secs) in &now.0 {
+                let was = self.last.0.get(name).copied().unwrap_or(0.0);
+                *cpu.entry(name.clone()).or_insert(0.0) += secs - was;
+            }
+            *items += now.1 - self.last.1;
+            *wall += now.2.duration_since(self.last.2).as_secs_f64();
+        }
+        self.last = now;
+    }
+
+    fn print(&self) {
+        let later: f64 = self.classes[1..].iter().map(|c| c.2).sum();
+        println!("  by what ran beside publishing (20-ms looks; µs per item by thread):");
+        let none = std::collections::HashMap::new();
+        for (name, (cpu, items, wall)) in Self::NAMES.iter().zip(&self.classes) {
+            if *wall == 0.0 {
+                continue;
+            }
+            let share = if *name == Self::NAMES[0] {
+                String::new()
+            } else {
+                format!(
+                    ", {:.0} % of the later time",
+                    100.0 * wall / later.max(1e-9)
+                )
+            };
+            println!(
+                "    {name}: {:.0} items/s{share}; {}",
+                *items as f64 / wall,
+                per_thread(&none, cpu, *items)
+            );
+        }
     }
 }
 
