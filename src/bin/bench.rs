@@ -383,6 +383,10 @@ fn publish_phase(node: &BenchNode, args: &Args) {
 /// own. Shows what the later windows lose to the work the first does not have yet.
 struct BesidePublishing {
     first_window: u64,
+    /// The node's threads (schedstat file, name), listed again every second: a look reads
+    /// one file per thread instead of two.
+    threads: Vec<(PathBuf, String)>,
+    threads_listed: Instant,
     last: (std::collections::HashMap<String, f64>, u64, Instant),
     next_look: Instant,
     /// Per class: CPU seconds by thread (the node's, and the load generator's), items, wall
@@ -403,16 +407,26 @@ impl BesidePublishing {
     ];
 
     fn new(node: &BenchNode, first_window: u64) -> Self {
+        let threads = node.threads();
+        let last = (Self::cpu(&threads), 0, Instant::now());
         BesidePublishing {
             first_window,
-            last: (Self::cpu(node), 0, Instant::now()),
+            threads,
+            threads_listed: Instant::now(),
+            last,
             next_look: Instant::now() + Self::EVERY,
             classes: Default::default(),
         }
     }
 
-    fn cpu(node: &BenchNode) -> std::collections::HashMap<String, f64> {
-        let mut cpu = node.cpu_seconds_by_thread();
+    fn cpu(threads: &[(PathBuf, String)]) -> std::collections::HashMap<String, f64> {
+        let mut cpu = std::collections::HashMap::new();
+        for (schedstat, name) in threads {
+            let ns = std::fs::read_to_string(schedstat)
+                .ok()
+                .and_then(|t| t.split_whitespace().next()?.parse::<f64>().ok());
+            *cpu.entry(name.clone()).or_insert(0.0) += ns.unwrap_or(0.0) / 1e9;
+        }
         cpu.insert(Self::LOAD_GENERATOR.into(), process_cpu_seconds());
         cpu
     }
@@ -422,9 +436,16 @@ impl BesidePublishing {
             return;
         }
         self.next_look = Instant::now() + Self::EVERY;
-        let now = (Self::cpu(node), done, Instant::now());
+        if self.threads_listed.elapsed() >= Duration::from_secs(1) {
+            // A thread that ended takes its count out of its name's sum: the look after
+            // counts no negative time for that name (see `used`).
+            self.threads = node.threads();
+            self.threads_listed = Instant::now();
+        }
+        let now = (Self::cpu(&self.threads), done, Instant::now());
         let used = |name: &str| {
-            now.0.get(name).copied().unwrap_or(0.0) - self.last.0.get(name).copied().unwrap_or(0.0)
+            let was = self.last.0.get(name).copied().unwrap_or(0.0);
+            (now.0.get(name).copied().unwrap_or(0.0) - was).max(0.0)
         };
         let rocksdb = used("rocksdb:high") + used("rocksdb:low");
         let class = if done <= self.first_window {
@@ -440,9 +461,8 @@ impl BesidePublishing {
             3
         };
         if let Some((cpu, items, wall)) = self.classes.get_mut(class) {
-            for (name, secs) in &now.0 {
-                let was = self.last.0.get(name).copied().unwrap_or(0.0);
-                *cpu.entry(name.clone()).or_insert(0.0) += secs - was;
+            for name in now.0.keys() {
+                *cpu.entry(name.clone()).or_insert(0.0) += used(name);
             }
             *items += now.1 - self.last.1;
             *wall += now.2.duration_since(self.last.2).as_secs_f64();
@@ -890,6 +910,20 @@ impl BenchNode {
     /// User + system CPU seconds the node has used (Linux).
     fn cpu_seconds(&self) -> f64 {
         cpu_seconds_of(&format!("/proc/{}/stat", self.child.id()))
+    }
+
+    /// The node's threads: each one's schedstat file and name (Linux).
+    fn threads(&self) -> Vec<(PathBuf, String)> {
+        let tasks = format!("/proc/{}/task", self.child.id());
+        std::fs::read_dir(tasks)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|task| {
+                let name = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+                (task.path().join("schedstat"), name.trim().to_string())
+            })
+            .collect()
     }
 
     /// CPU seconds of the node's threads, summed by thread name (Linux).
