@@ -8,6 +8,11 @@ use crate::primitives::Address;
 use bitcoin::{OutPoint, TxOut};
 use foldhash::HashMap;
 
+/// Maps keyed by what users choose (names, item keys, publishers) keep the standard
+/// library's SipHash: foldhash, used for keys that are hashes (txids, outpoints, entity ids)
+/// or sequence numbers, only claims resistance to collisions made without studying the node.
+pub type KeyedByUserText<K, V> = std::collections::HashMap<K, V>;
+
 /// An unspent output and where it was created.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Coin {
@@ -78,7 +83,7 @@ pub struct ChainState {
     pub permissions: HashMap<PermissionKey, PermissionRecord>,
     pub next_seq: u64,
     pub entities: HashMap<[u8; 16], Entity>,
-    pub names: HashMap<String, [u8; 16]>,
+    pub names: KeyedByUserText<String, [u8; 16]>,
     pub next_entity_seq: u64,
 }
 
@@ -116,7 +121,7 @@ pub struct Delta {
     pub permissions: HashMap<PermissionKey, PermissionRecord>,
     pub next_seq: Option<u64>,
     pub entities: HashMap<[u8; 16], Entity>,
-    pub names: HashMap<String, [u8; 16]>,
+    pub names: KeyedByUserText<String, [u8; 16]>,
     pub next_entity_seq: Option<u64>,
 }
 
