@@ -112,6 +112,28 @@ fn arguments_are_checked_in_multichains_order_and_words() {
         (code, message.as_str()),
         (-1, "value is type str, expected array")
     );
+    // An output's issue and issuemore objects are read field by field, in the order given.
+    for (fields, expected) in [
+        (
+            json!({"issue": {"raw": 5, "qty": 1}}),
+            (-8, "Invalid field for object issue: qty"),
+        ),
+        (
+            json!({"issuemore": {"asset": "nosuch", "raw": -5}}),
+            (-708, "Issue transaction with this name not found: nosuch"),
+        ),
+        (
+            json!({"issuemore": {"raw": -5, "asset": "nosuch"}}),
+            (-8, "Negative value for issuemore raw qty"),
+        ),
+    ] {
+        let (code, message) = call_err(
+            &node,
+            "createrawtransaction",
+            json!([[], {admin.clone(): fields}]),
+        );
+        assert_eq!((code, message.as_str()), expected);
+    }
 
     // issuemorefrom names a from-address outside the wallet before anything else.
     call(&node, "issue", json!([admin, "closedgold", 10, 1]));

@@ -464,6 +464,18 @@ pub(super) fn asset_param(st: &NodeState, v: &Value) -> RpcResult<Entity> {
     }
 }
 
+/// An asset named in a raw output or an amounts object: as [`asset_param`], its errors in
+/// the words MultiChain uses there ("Issue transaction with this name not found: …").
+pub(super) fn issue_transaction_param(st: &NodeState, v: &Value) -> RpcResult<Entity> {
+    asset_param(st, v).map_err(|e| {
+        RpcError::new(
+            e.code,
+            e.message
+                .replace("Asset with this", "Issue transaction with this"),
+        )
+    })
+}
+
 fn issuemore_common(
     ctx: &RpcContext,
     args: &Args,
@@ -911,13 +923,7 @@ pub fn amounts_param(
                     return Err(invalid(&format!("Invalid object: {k}")));
                 }
                 let q = number(val)?;
-                let e = asset_param(st, &json!(k)).map_err(|e| {
-                    RpcError::new(
-                        e.code,
-                        e.message
-                            .replace("Asset with this", "Issue transaction with this"),
-                    )
-                })?;
+                let e = issue_transaction_param(st, &json!(k))?;
                 let raw = (q * e.multiple() as f64 + 0.499999) as i64;
                 if raw < 0 {
                     return Err(invalid("Negative asset quantity"));

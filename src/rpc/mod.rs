@@ -15,6 +15,7 @@ pub mod errors;
 pub mod filters;
 pub mod help;
 pub mod idle_close;
+pub mod issue_fields;
 pub mod mining;
 pub mod network;
 pub mod permissions;

@@ -603,36 +603,12 @@ fn address_outputs(
                     for (k, val) in fields {
                         match k.as_str() {
                             "issue" => {
-                                let raw = val
-                                    .get("raw")
-                                    .ok_or_else(|| invalid("Issue raw qty not specified"))?
-                                    .as_i64()
-                                    .ok_or_else(|| invalid("Invalid value for issue raw qty"))?;
-                                if raw < 0 {
-                                    return Err(invalid("Negative value for issue raw qty"));
-                                }
+                                let raw = super::issue_fields::issue_raw(val)?;
                                 elements.push(Element::Genesis(raw).encode());
                             }
                             "issuemore" => {
-                                let asset_id = val
-                                    .get("asset")
-                                    .and_then(Value::as_str)
-                                    .ok_or_else(|| invalid("Issuemore asset not specified"))?;
-                                let raw = val
-                                    .get("raw")
-                                    .ok_or_else(|| invalid("Issuemore raw qty not specified"))?
-                                    .as_i64()
-                                    .ok_or_else(|| {
-                                        invalid("Invalid value for issuemore raw qty")
-                                    })?;
-                                if raw < 0 {
-                                    return Err(invalid("Negative value for issuemore raw qty"));
-                                }
-                                let asset = resolve(st, asset_id, Kind::Asset).map_err(|_| {
-                                    RpcError::new(
-                                        RPC_ENTITY_NOT_FOUND,
-                                        "Follow-on script rejected - asset not found",
-                                    )
+                                let (asset, raw) = super::issue_fields::issuemore(val, |v| {
+                                    super::assets::issue_transaction_param(st, v)
                                 })?;
                                 elements.push(
                                     Element::FollowOn(vec![(asset.short_id(), raw)]).encode(),
