@@ -126,6 +126,11 @@ fn arguments_are_checked_in_multichains_order_and_words() {
             json!({"issuemore": {"raw": -5, "asset": "nosuch"}}),
             (-8, "Negative value for issuemore raw qty"),
         ),
+        // Not an object: a quantity of an asset called "issue".
+        (
+            json!({"issue": 5}),
+            (-708, "Issue transaction with this name not found: issue"),
+        ),
     ] {
         let (code, message) = call_err(
             &node,

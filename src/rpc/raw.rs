@@ -600,13 +600,16 @@ fn address_outputs(
             match amount {
                 Value::Object(fields) => {
                     let mut plain = Map::new();
+                    // Only an object is read as an issue, issuemore or permissions field;
+                    // any other value is a quantity of an asset by that name, as MultiChain
+                    // reads it.
                     for (k, val) in fields {
                         match k.as_str() {
-                            "issue" => {
+                            "issue" if val.is_object() => {
                                 let raw = super::issue_fields::issue_raw(val)?;
                                 elements.push(Element::Genesis(raw).encode());
                             }
-                            "issuemore" => {
+                            "issuemore" if val.is_object() => {
                                 let (asset, raw) = super::issue_fields::issuemore(val, |v| {
                                     super::assets::issue_transaction_param(st, v)
                                 })?;
@@ -614,7 +617,7 @@ fn address_outputs(
                                     Element::FollowOn(vec![(asset.short_id(), raw)]).encode(),
                                 );
                             }
-                            "permissions" => {
+                            "permissions" if val.is_object() => {
                                 elements.extend(permission_elements(st, val)?);
                             }
                             "data" | "issuetoken" => {
