@@ -383,7 +383,7 @@ fn publish_phase(node: &BenchNode, args: &Args) {
 /// own. Shows what the later windows lose to the work the first does not have yet.
 struct BesidePublishing {
     first_window: u64,
-    /// The node's threads (schedstat file, name), listed again every second: a look reads
+    /// The node's threads (/proc directory, name), listed again every second: a look reads
     /// one file per thread instead of two.
     threads: Vec<(PathBuf, String)>,
     threads_listed: Instant,
@@ -420,13 +420,7 @@ impl BesidePublishing {
     }
 
     fn cpu(threads: &[(PathBuf, String)]) -> std::collections::HashMap<String, f64> {
-        let mut cpu = std::collections::HashMap::new();
-        for (schedstat, name) in threads {
-            let ns = std::fs::read_to_string(schedstat)
-                .ok()
-                .and_then(|t| t.split_whitespace().next()?.parse::<f64>().ok());
-            *cpu.entry(name.clone()).or_insert(0.0) += ns.unwrap_or(0.0) / 1e9;
-        }
+        let mut cpu = cpu_seconds_by_name(threads);
         cpu.insert(Self::LOAD_GENERATOR.into(), process_cpu_seconds());
         cpu
     }
@@ -912,7 +906,7 @@ impl BenchNode {
         cpu_seconds_of(&format!("/proc/{}/stat", self.child.id()))
     }
 
-    /// The node's threads: each one's schedstat file and name (Linux).
+    /// The node's threads: each one's /proc directory and name (Linux).
     fn threads(&self) -> Vec<(PathBuf, String)> {
         let tasks = format!("/proc/{}/task", self.child.id());
         std::fs::read_dir(tasks)
@@ -921,29 +915,14 @@ impl BenchNode {
             .flatten()
             .map(|task| {
                 let name = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
-                (task.path().join("schedstat"), name.trim().to_string())
+                (task.path(), name.trim().to_string())
             })
             .collect()
     }
 
     /// CPU seconds of the node's threads, summed by thread name (Linux).
     fn cpu_seconds_by_thread(&self) -> std::collections::HashMap<String, f64> {
-        let mut out = std::collections::HashMap::new();
-        let tasks = format!("/proc/{}/task", self.child.id());
-        for task in std::fs::read_dir(tasks).into_iter().flatten().flatten() {
-            let name = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
-            // Nanoseconds on a CPU, from the scheduler: `stat`'s 10-ms ticks are too coarse
-            // for the 0.5 s of the first window.
-            let precise = std::fs::read_to_string(task.path().join("schedstat"))
-                .ok()
-                .and_then(|t| t.split_whitespace().next()?.parse::<f64>().ok());
-            let secs = precise.map_or_else(
-                || cpu_seconds_of(&task.path().join("stat").to_string_lossy()),
-                |ns| ns / 1e9,
-            );
-            *out.entry(name.trim().to_string()).or_insert(0.0) += secs;
-        }
-        out
+        cpu_seconds_by_name(&self.threads())
     }
 
     /// Context switches of the node's threads (voluntary, involuntary), summed by thread name
@@ -994,6 +973,24 @@ impl BenchNode {
         client.call("stop", "[]");
         let _ = self.child.wait();
     }
+}
+
+/// CPU seconds of these threads (/proc directory, name), summed by name (Linux).
+fn cpu_seconds_by_name(threads: &[(PathBuf, String)]) -> std::collections::HashMap<String, f64> {
+    let mut out = std::collections::HashMap::new();
+    for (task, name) in threads {
+        // Nanoseconds on a CPU, from the scheduler: `stat`'s 10-ms ticks are too coarse for
+        // the 0.5 s of the first window.
+        let precise = std::fs::read_to_string(task.join("schedstat"))
+            .ok()
+            .and_then(|t| t.split_whitespace().next()?.parse::<f64>().ok());
+        let secs = precise.map_or_else(
+            || cpu_seconds_of(&task.join("stat").to_string_lossy()),
+            |ns| ns / 1e9,
+        );
+        *out.entry(name.clone()).or_insert(0.0) += secs;
+    }
+    out
 }
 
 fn process_cpu_seconds() -> f64 {
