@@ -6,12 +6,12 @@
 
 use super::args::type_name;
 use super::errors::*;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// `{"raw": n}` of an `issue` output: the raw quantity.
-pub fn issue_raw(fields: &Value) -> RpcResult<i64> {
+pub fn issue_raw(fields: &Map<String, Value>) -> RpcResult<i64> {
     let mut raw = None;
-    for (name, value) in object_fields(fields) {
+    for (name, value) in fields {
         match name.as_str() {
             "raw" => raw = Some(raw_quantity(value, "issue")?),
             other => return Err(invalid_field("issue", other)),
@@ -22,10 +22,13 @@ pub fn issue_raw(fields: &Value) -> RpcResult<i64> {
 
 /// `{"asset": …, "raw": n}` of an `issuemore` output: the asset, found by `find`, and the raw
 /// quantity.
-pub fn issuemore<A>(fields: &Value, find: impl Fn(&Value) -> RpcResult<A>) -> RpcResult<(A, i64)> {
+pub fn issuemore<A>(
+    fields: &Map<String, Value>,
+    find: impl Fn(&Value) -> RpcResult<A>,
+) -> RpcResult<(A, i64)> {
     let mut raw = None;
     let mut asset = None;
-    for (name, value) in object_fields(fields) {
+    for (name, value) in fields {
         match name.as_str() {
             "raw" => raw = Some(raw_quantity(value, "issuemore")?),
             // A null or empty asset is not taken, so it is an invalid field.
@@ -36,12 +39,6 @@ pub fn issuemore<A>(fields: &Value, find: impl Fn(&Value) -> RpcResult<A>) -> Rp
     let asset = asset.ok_or_else(|| invalid("Issuemore asset not specified"))?;
     let raw = raw.ok_or_else(|| invalid("Issuemore raw qty not specified"))?;
     Ok((asset, raw))
-}
-
-/// The members of an object; anything else has none (MultiChain reads such an `issue` as
-/// an object with no fields).
-fn object_fields(v: &Value) -> impl Iterator<Item = (&String, &Value)> {
-    v.as_object().into_iter().flatten()
 }
 
 /// Whether `asset` is null or "" (any other non-text value fails as MultiChain's string
@@ -94,6 +91,13 @@ mod tests {
         (e.code as i64, e.message)
     }
 
+    fn fields(v: Value) -> Map<String, Value> {
+        match v {
+            Value::Object(o) => o,
+            _ => unreachable!("the tests pass objects"),
+        }
+    }
+
     fn find(v: &Value) -> RpcResult<String> {
         match v.as_str() {
             Some("gold") => Ok("gold".into()),
@@ -107,34 +111,34 @@ mod tests {
 
     #[test]
     fn issue_reads_raw_and_refuses_other_fields_in_order() {
-        assert_eq!(issue_raw(&json!({"raw": 5})).unwrap(), 5);
-        assert_eq!(issue_raw(&json!({"raw": 0})).unwrap(), 0);
+        assert_eq!(issue_raw(&fields(json!({"raw": 5}))).unwrap(), 5);
+        assert_eq!(issue_raw(&fields(json!({"raw": 0}))).unwrap(), 0);
         assert_eq!(
-            err(issue_raw(&json!({"qty": 5, "raw": -1}))),
+            err(issue_raw(&fields(json!({"qty": 5, "raw": -1})))),
             (-8, "Invalid field for object issue: qty".into())
         );
         assert_eq!(
-            err(issue_raw(&json!({"raw": -1, "qty": 5}))),
+            err(issue_raw(&fields(json!({"raw": -1, "qty": 5})))),
             (-8, "Negative value for issue raw qty".into())
         );
         assert_eq!(
-            err(issue_raw(&json!({}))),
+            err(issue_raw(&fields(json!({})))),
             (-8, "Issue raw qty not specified".into())
         );
         assert_eq!(
-            err(issue_raw(&json!({"raw": null}))),
+            err(issue_raw(&fields(json!({"raw": null})))),
             (-8, "Invalid value for issue raw qty".into())
         );
         assert_eq!(
-            err(issue_raw(&json!({"raw": "5"}))),
+            err(issue_raw(&fields(json!({"raw": "5"})))),
             (-1, "value is type str, expected int".into())
         );
         assert_eq!(
-            err(issue_raw(&json!({"raw": 1.5}))),
+            err(issue_raw(&fields(json!({"raw": 1.5})))),
             (-1, "value is type real, expected int".into())
         );
         assert_eq!(
-            err(issue_raw(&json!({"raw": u64::MAX}))),
+            err(issue_raw(&fields(json!({"raw": u64::MAX})))),
             (-8, "Negative value for issue raw qty".into())
         );
     }
@@ -142,43 +146,52 @@ mod tests {
     #[test]
     fn issuemore_reports_the_first_bad_field_then_what_is_missing() {
         assert_eq!(
-            issuemore(&json!({"asset": "gold", "raw": 7}), find).unwrap(),
+            issuemore(&fields(json!({"asset": "gold", "raw": 7})), find).unwrap(),
             ("gold".to_string(), 7)
         );
         assert_eq!(
-            err(issuemore(&json!({"asset": "lead", "raw": -7}), find)),
+            err(issuemore(
+                &fields(json!({"asset": "lead", "raw": -7})),
+                find
+            )),
             (
                 -708,
                 "Issue transaction with this name not found: lead".into()
             )
         );
         assert_eq!(
-            err(issuemore(&json!({"raw": -7, "asset": "lead"}), find)),
+            err(issuemore(
+                &fields(json!({"raw": -7, "asset": "lead"})),
+                find
+            )),
             (-8, "Negative value for issuemore raw qty".into())
         );
         assert_eq!(
-            err(issuemore(&json!({"asset": "gold", "colour": 1}), find)),
+            err(issuemore(
+                &fields(json!({"asset": "gold", "colour": 1})),
+                find
+            )),
             (-8, "Invalid field for object issuemore: colour".into())
         );
         assert_eq!(
-            err(issuemore(&json!({"asset": "", "raw": 7}), find)),
+            err(issuemore(&fields(json!({"asset": "", "raw": 7})), find)),
             (-8, "Invalid field for object issuemore: asset".into())
         );
         assert_eq!(
-            err(issuemore(&json!({"asset": 3, "raw": 7}), find)),
+            err(issuemore(&fields(json!({"asset": 3, "raw": 7})), find)),
             (-1, "value is type int, expected str".into())
         );
         assert_eq!(
-            err(issuemore(&json!({"raw": 7}), find)),
+            err(issuemore(&fields(json!({"raw": 7})), find)),
             (-8, "Issuemore asset not specified".into())
         );
         assert_eq!(
-            err(issuemore(&json!({"asset": "gold"}), find)),
+            err(issuemore(&fields(json!({"asset": "gold"})), find)),
             (-8, "Issuemore raw qty not specified".into())
         );
         assert_eq!(
             err(issuemore(
-                &json!({"asset": "gold", "token": "t1", "raw": -7}),
+                &fields(json!({"asset": "gold", "token": "t1", "raw": -7})),
                 find
             )),
             (-8, "Invalid field for object issuemore: token".into())

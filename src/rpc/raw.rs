@@ -472,10 +472,7 @@ fn create_asset_details(obj: &Map<String, Value>) -> RpcResult<Details> {
 
 /// `{"type": "send,receive" | "s1.write", "for"?, "startblock"?, "endblock"?, "timestamp"?}`:
 /// the grant element, preceded by the entity reference for a per-entity grant.
-fn permission_elements(st: &NodeState, v: &Value) -> RpcResult<Vec<Vec<u8>>> {
-    let obj = v
-        .as_object()
-        .ok_or_else(|| invalid("Invalid value for permissions"))?;
+fn permission_elements(st: &NodeState, obj: &Map<String, Value>) -> RpcResult<Vec<Vec<u8>>> {
     let mut entity: Option<Entity> = None;
     let mut type_text = "";
     let mut grant = PermissionGrant {
@@ -604,29 +601,29 @@ fn address_outputs(
                     // any other value is a quantity of an asset by that name, as MultiChain
                     // reads it.
                     for (k, val) in fields {
-                        match k.as_str() {
-                            "issue" if val.is_object() => {
-                                let raw = super::issue_fields::issue_raw(val)?;
+                        match (k.as_str(), val) {
+                            ("issue", Value::Object(o)) => {
+                                let raw = super::issue_fields::issue_raw(o)?;
                                 elements.push(Element::Genesis(raw).encode());
                             }
-                            "issuemore" if val.is_object() => {
-                                let (asset, raw) = super::issue_fields::issuemore(val, |v| {
+                            ("issuemore", Value::Object(o)) => {
+                                let (asset, raw) = super::issue_fields::issuemore(o, |v| {
                                     super::assets::issue_transaction_param(st, v)
                                 })?;
                                 elements.push(
                                     Element::FollowOn(vec![(asset.short_id(), raw)]).encode(),
                                 );
                             }
-                            "permissions" if val.is_object() => {
-                                elements.extend(permission_elements(st, val)?);
+                            ("permissions", Value::Object(o)) => {
+                                elements.extend(permission_elements(st, o)?);
                             }
-                            "data" | "issuetoken" => {
+                            ("data" | "issuetoken", _) => {
                                 return Err(RpcError::new(
                                     RPC_NOT_SUPPORTED,
                                     format!("Output field {k} is not supported by this node yet"),
                                 ))
                             }
-                            _ if val.is_object() => {
+                            (_, Value::Object(_)) => {
                                 return Err(invalid(&format!("Invalid object: {k}")))
                             }
                             _ => {
