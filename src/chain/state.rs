@@ -11,7 +11,7 @@ use foldhash::HashMap;
 /// Maps keyed by what users choose (names, item keys, publishers) keep the standard
 /// library's SipHash: foldhash, used for keys that are hashes (txids, outpoints, entity ids)
 /// or sequence numbers, only claims resistance to collisions made without studying the node.
-pub type KeyedByUserText<K, V> = std::collections::HashMap<K, V>;
+pub type UserKeyedMap<K, V> = std::collections::HashMap<K, V>;
 
 /// An unspent output and where it was created.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -83,7 +83,7 @@ pub struct ChainState {
     pub permissions: HashMap<PermissionKey, PermissionRecord>,
     pub next_seq: u64,
     pub entities: HashMap<[u8; 16], Entity>,
-    pub names: KeyedByUserText<String, [u8; 16]>,
+    pub names: UserKeyedMap<String, [u8; 16]>,
     pub next_entity_seq: u64,
 }
 
@@ -121,7 +121,7 @@ pub struct Delta {
     pub permissions: HashMap<PermissionKey, PermissionRecord>,
     pub next_seq: Option<u64>,
     pub entities: HashMap<[u8; 16], Entity>,
-    pub names: KeyedByUserText<String, [u8; 16]>,
+    pub names: UserKeyedMap<String, [u8; 16]>,
     pub next_entity_seq: Option<u64>,
 }
 

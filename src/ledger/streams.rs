@@ -190,7 +190,7 @@ pub struct IndexStats {
 }
 
 /// Counts of keys and publishers by (stream, key or publisher).
-pub type IndexStatsMap = crate::chain::state::KeyedByUserText<([u8; 16], IndexOf), IndexStats>;
+pub type IndexStatsMap = crate::chain::state::UserKeyedMap<([u8; 16], IndexOf), IndexStats>;
 
 pub struct StreamIndexStats;
 impl Table for StreamIndexStats {

@@ -257,7 +257,7 @@ pub struct Node {
     pub stats: parking_lot::Mutex<MiningStats>,
     /// Base58 text of addresses already shown: item listings show the same few publishers
     /// over and over, and encoding one costs more than the rest of the item.
-    address_text: parking_lot::RwLock<crate::chain::state::KeyedByUserText<Address, String>>,
+    address_text: parking_lot::RwLock<crate::chain::state::UserKeyedMap<Address, String>>,
     /// `-maxshowndata`: larger item data is shown as a reference (read once at start).
     pub max_shown_data: i64,
 }

@@ -77,7 +77,7 @@ impl PendingItem {
 #[derive(Default)]
 pub struct PendingStream {
     pub items: Vec<PendingItem>,
-    by: crate::chain::state::KeyedByUserText<IndexOf, Vec<usize>>,
+    by: crate::chain::state::UserKeyedMap<IndexOf, Vec<usize>>,
     /// Keys (`k`) and publishers (`p`) in order of first appearance in the mempool.
     order: HashMap<u8, Vec<IndexOf>>,
 }
