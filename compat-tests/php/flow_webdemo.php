@@ -362,6 +362,16 @@ $flow->step('asset_update_details_only', function () use (&$ctx) {
     $ctx['update0_txid'] = check_txid(ok(page_update($ctx['issue_txid'], $ctx['addr1'], 0, array('note' => 'details only'))), 'update');
 });
 
+// The update page submitted for an asset that is not on the chain: MultiChain's refusal of the
+// issuemore output (ParseRawOutputObject's words, -708).
+$flow->step('asset_update_unknown_asset', function () use (&$ctx) {
+    need($ctx, 'addr1');
+    $unknown = str_repeat('ab', 32);
+    $addresses = array($ctx['addr1'] => array('issuemore' => array('asset' => $unknown, 'raw' => 5)));
+    expect_error(multichain('createrawsendfrom', $ctx['addr1'], $addresses, array(), 'send'),
+        -708, 'Issue transaction with this txid not found: ' . $unknown);
+});
+
 $flow->step('asset_update_panel', function () use (&$ctx, $asset) {
     need($ctx, 'update_txid');
     $p = asset_panel($asset);
