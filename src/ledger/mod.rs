@@ -3,6 +3,7 @@
 //! its state or the new one with its state, never a mix.
 
 pub mod assets;
+pub mod block_files;
 pub mod journal;
 mod mapped_append;
 mod sorted_batch;
@@ -25,8 +26,9 @@ use tables::*;
 /// others. 2: transactions by (height, index) plus a txid index, instead of by txid.
 /// 3: each asset's transactions ([`assets`]). 4: a transaction's place and stream items in
 /// one txid-keyed row ([`TxIndex`]). 5: that row may also hold the transaction's place in the
-/// wallet history.
-pub const FORMAT_VERSION: u32 = 5;
+/// wallet history. 6: a block's transactions in the block files ([`block_files`]), not in
+/// RocksDB rows.
+pub const FORMAT_VERSION: u32 = 6;
 const KEY_FORMAT: &str = "format_version";
 const KEY_TIP: &str = "tip";
 
@@ -45,6 +47,7 @@ pub enum LedgerError {
 pub struct Ledger {
     db: DB,
     journal: journal::Journal,
+    block_files: block_files::BlockFiles,
     /// Mempool transactions an earlier run left, until the node takes them to re-check.
     recovered_txs: parking_lot::Mutex<Vec<bitcoin::Transaction>>,
 }
@@ -65,6 +68,11 @@ pub struct LoadedState {
     pub subscriptions: Vec<[u8; 16]>,
 }
 
+/// A transaction read back from the block files.
+fn decode_tx(bytes: &[u8]) -> Result<bitcoin::Transaction, LedgerError> {
+    bitcoin::consensus::deserialize(bytes).map_err(|_| LedgerError::Corrupt("block files"))
+}
+
 fn sync_writes() -> WriteOptions {
     let mut w = unsynced_writes();
     w.set_sync(true);
@@ -83,7 +91,7 @@ fn unsynced_writes() -> WriteOptions {
 /// written as they come, the rest sorted first (see `sorted_batch`).
 const BLOCK_TABLES_IN_ORDER: &[&str] = &[
     Blocks::CF,
-    BlockTxs::CF,
+    BlockTxPlaces::CF,
     BlockIndex::CF,
     Undo::CF,
     Meta::CF,
@@ -199,10 +207,19 @@ impl Ledger {
             .iter()
             .map(|name| ColumnFamilyDescriptor::new(*name, cf_options()));
         let db = DB::open_cf_descriptors(&opts, path, cfs)?;
+        let last_block_places = {
+            let cf = db.cf_handle(BlockTxPlaces::CF).expect("created at open");
+            match db.iterator_cf(cf, rocksdb::IteratorMode::End).next() {
+                Some(row) => Some(BlockTxPlaces::decode(&row?.1)?),
+                None => None,
+            }
+        };
+        let block_files = block_files::BlockFiles::open(path, last_block_places.as_ref())?;
         let (journal, recovered) = journal::Journal::open(path)?;
         let ledger = Ledger {
             db,
             journal,
+            block_files,
             recovered_txs: Default::default(),
         };
         match ledger.get::<Meta>(&KEY_FORMAT)? {
@@ -232,6 +249,9 @@ impl Ledger {
                 }
                 if (1..=4).contains(&found) {
                     ledger.upgrade_from_v4()?;
+                }
+                if (1..=5).contains(&found) {
+                    ledger.upgrade_from_v5()?;
                 } else if found != FORMAT_VERSION {
                     return Err(LedgerError::FormatVersion {
                         found,
@@ -242,6 +262,66 @@ impl Ledger {
         }
         ledger.recover(recovered)?;
         Ok(ledger)
+    }
+
+    /// Format 5 → 6: moves each block's transactions from [`BlockTxs`] rows to the block
+    /// files, a block at a time in chain order, in synced chunks: the files first, then the
+    /// rows saying where they are together with the old rows' removal. An interrupted upgrade
+    /// resumes with the blocks not yet moved (what it wrote past the last recorded block is
+    /// cut when the files are opened); the version is recorded last.
+    fn upgrade_from_v5(&self) -> Result<(), LedgerError> {
+        let cf = self.cf(BlockTxs::CF);
+        let mut batch = WriteBatch::default();
+        let mut block: Option<(u32, Vec<Box<[u8]>>)> = None;
+        let move_block = |batch: &mut WriteBatch, height: u32, txs: &[Box<[u8]>]| {
+            let places = self
+                .block_files
+                .append_unsynced(txs.iter().map(|t| &t[..]))?;
+            self.put::<BlockTxPlaces>(batch, &height, &places);
+            Ok::<_, LedgerError>(())
+        };
+        for row in self.db.iterator_cf(cf, rocksdb::IteratorMode::Start) {
+            let (key, tx) = row?;
+            let (height, index) = match (key.get(..4), key.get(4..8)) {
+                (Some(h), Some(i)) => (
+                    u32::from_be_bytes(h.try_into().expect("4 bytes")),
+                    u32::from_be_bytes(i.try_into().expect("4 bytes")),
+                ),
+                _ => return Err(LedgerError::Corrupt(BlockTxs::CF)),
+            };
+            // A missing position keeps its place as no bytes, so the others keep theirs.
+            let at = move |txs: &mut Vec<Box<[u8]>>| {
+                txs.resize(index as usize, Box::default());
+                txs.push(tx);
+            };
+            match &mut block {
+                Some((h, txs)) if *h == height => at(txs),
+                _ => {
+                    if let Some((h, txs)) = block.take() {
+                        move_block(&mut batch, h, &txs)?;
+                        if batch.len() >= 30_000 {
+                            self.block_files.sync()?;
+                            self.db
+                                .write_opt(std::mem::take(&mut batch), &sync_writes())?;
+                        }
+                    }
+                    let mut txs = Vec::new();
+                    at(&mut txs);
+                    block = Some((height, txs));
+                }
+            }
+            batch.delete_cf(cf, key);
+        }
+        if let Some((h, txs)) = block {
+            move_block(&mut batch, h, &txs)?;
+        }
+        self.block_files.sync()?;
+        self.put::<Meta>(&mut batch, &KEY_FORMAT, &6u32.to_le_bytes().to_vec());
+        self.db.write_opt(batch, &sync_writes())?;
+        // The removed rows' space comes back now rather than at some later merge.
+        self.db.compact_range_cf(cf, None::<&[u8]>, None::<&[u8]>);
+        tracing::info!("ledger upgraded to format 6: transactions moved to the block files");
+        Ok(())
     }
 
     /// Format 4 → 5: only the version changes. Format-4 rows of the txid index read as rows
@@ -488,11 +568,12 @@ impl Ledger {
         );
         let txids = &effects.txids;
         debug_assert_eq!(txids.len(), block.txdata.len());
-        for (i, tx) in block.txdata.iter().enumerate() {
-            // A mined block's transactions are serialized already: stored as they are.
-            let key = BlockTxs::key(&(height, i as u32));
-            batch.put_bytes(self, BlockTxs::CF, &key, &tx.encoded());
-        }
+        // A mined block's transactions are serialized already: stored as they are, and on
+        // disk before any row that says where they are.
+        let encoded: Vec<_> = block.txdata.iter().map(|tx| tx.encoded()).collect();
+        let places = self.block_files.append(encoded.iter().map(|t| &t[..]))?;
+        drop(encoded);
+        self.put::<BlockTxPlaces>(&mut batch, &height, &places);
         let mut asset_txs = assets::AssetTxCounter::new(self);
         for (i, e) in effects.txs.iter().enumerate() {
             if e.assets.is_empty() {
@@ -844,11 +925,17 @@ impl Ledger {
         let Some((header, txids)) = self.get::<Blocks>(&height)? else {
             return Ok(None);
         };
-        let keys = (0..txids.len() as u32).map(|i| (height, i));
+        let places = self
+            .get::<BlockTxPlaces>(&height)?
+            .ok_or(LedgerError::Corrupt(BlockTxPlaces::CF))?;
+        if places.ends.len() != txids.len() {
+            return Err(LedgerError::Corrupt(BlockTxPlaces::CF));
+        }
         let txdata = self
-            .get_many::<BlockTxs>(keys)?
-            .into_iter()
-            .map(|tx| tx.ok_or(LedgerError::Corrupt(BlockTxs::CF)))
+            .block_files
+            .read_block(&places)?
+            .iter()
+            .map(|tx| decode_tx(tx))
             .collect::<Result<_, _>>()?;
         Ok(Some(Block { header, txdata }))
     }
@@ -868,7 +955,7 @@ impl Ledger {
         };
         let tx = self
             .transaction_at(height, index)?
-            .ok_or(LedgerError::Corrupt(BlockTxs::CF))?;
+            .ok_or(LedgerError::Corrupt(BlockTxPlaces::CF))?;
         Ok(Some((height, index, tx)))
     }
 
@@ -878,7 +965,17 @@ impl Ledger {
         height: u32,
         index: u32,
     ) -> Result<Option<bitcoin::Transaction>, LedgerError> {
-        self.get::<BlockTxs>(&(height, index))
+        let cf = self.cf(BlockTxPlaces::CF);
+        let Some(row) = self.db.get_pinned_cf(cf, BlockTxPlaces::key(&height))? else {
+            return Ok(None);
+        };
+        let Some((file, offset, len)) =
+            block_files::TxPlaces::one_in(&row, index, BlockTxPlaces::CF)?
+        else {
+            return Ok(None);
+        };
+        let tx = self.block_files.read(file, offset, len)?;
+        decode_tx(&tx).map(Some)
     }
 
     pub fn tx_location(&self, txid: &Txid) -> Result<Option<(u32, u32)>, LedgerError> {
@@ -1230,9 +1327,9 @@ mod tests {
         );
     }
 
-    /// A format-4 ledger opens as format 5 with its rows as they were.
+    /// A format-4 ledger opens with its rows as they were.
     #[test]
-    fn a_format_4_ledger_is_recorded_as_format_5() {
+    fn a_format_4_ledger_keeps_its_rows() {
         let dir = tempfile::tempdir().unwrap();
         let txid = Txid::from_byte_array([5; 32]);
         {
@@ -1249,7 +1346,92 @@ mod tests {
         assert_eq!(l.tx_location(&txid).unwrap(), Some((4, 1)));
         assert_eq!(l.wallet_tx_seq(&txid).unwrap(), Some(3));
         let version = l.get::<Meta>(&KEY_FORMAT).unwrap().unwrap();
-        assert_eq!(version, 5u32.to_le_bytes().to_vec());
+        assert_eq!(version, FORMAT_VERSION.to_le_bytes().to_vec());
+    }
+
+    fn test_block(txs: &[&bitcoin::Transaction], time: u32) -> bitcoin::Block {
+        bitcoin::Block {
+            header: bitcoin::block::Header {
+                version: bitcoin::block::Version::ONE,
+                prev_blockhash: BlockHash::all_zeros(),
+                merkle_root: bitcoin::TxMerkleNode::all_zeros(),
+                time,
+                bits: bitcoin::CompactTarget::from_consensus(0x207fffff),
+                nonce: 0,
+            },
+            txdata: txs.iter().map(|t| (*t).clone()).collect(),
+        }
+    }
+
+    /// A format-5 ledger's transactions move from their rows to the block files, where
+    /// blocks and single transactions are read after the upgrade and after reopening, and
+    /// the next block's follow them.
+    #[test]
+    fn a_format_5_ledger_moves_its_transactions_to_the_block_files() {
+        use crate::chain::block::{BlockEffects, BlockView, TxRef};
+        use journal::tests::tx;
+        let dir = tempfile::tempdir().unwrap();
+        let blocks = [
+            test_block(&[&tx(0), &tx(1), &tx(2)], 5),
+            test_block(&[&tx(3)], 6),
+        ];
+        {
+            let l = Ledger::open(dir.path()).unwrap();
+            let mut b = WriteBatch::default();
+            for (height, block) in blocks.iter().enumerate() {
+                let txids = block.txdata.iter().map(|t| t.compute_txid()).collect();
+                l.put::<Blocks>(&mut b, &(height as u32), &(block.header, txids));
+                for (i, t) in block.txdata.iter().enumerate() {
+                    l.put::<BlockTxs>(&mut b, &(height as u32, i as u32), t);
+                }
+            }
+            l.put::<Meta>(&mut b, &KEY_FORMAT, &5u32.to_le_bytes().to_vec());
+            l.db.write(b).unwrap();
+        }
+        let check = |l: &Ledger| {
+            for (height, block) in blocks.iter().enumerate() {
+                assert_eq!(l.block(height as u32).unwrap().as_ref(), Some(block));
+                for (i, t) in block.txdata.iter().enumerate() {
+                    let found = l.transaction_at(height as u32, i as u32).unwrap();
+                    assert_eq!(found.as_ref(), Some(t));
+                }
+                let past = l.transaction_at(height as u32, block.txdata.len() as u32);
+                assert_eq!(past.unwrap(), None);
+            }
+            assert_eq!(l.scan::<BlockTxs>().count(), 0);
+            let version = l.get::<Meta>(&KEY_FORMAT).unwrap().unwrap();
+            assert_eq!(version, FORMAT_VERSION.to_le_bytes().to_vec());
+        };
+        {
+            let l = Ledger::open(dir.path()).unwrap();
+            check(&l);
+            let next = tx(4);
+            let view = BlockView {
+                header: test_block(&[], 7).header,
+                txdata: vec![TxRef::Decoded(&next)],
+            };
+            let effects = BlockEffects {
+                txids: vec![next.compute_txid()],
+                txs: vec![Default::default()],
+                ..Default::default()
+            };
+            let info = BlockInfo {
+                hash: view.block_hash(),
+                time: 7,
+                miner: None,
+                tx_count: 1,
+                size: view.total_size() as u32,
+            };
+            let (batch, _) = l
+                .block_batch(2, &view, &info, &effects, &mut HashMap::new())
+                .unwrap();
+            l.write_block_unsynced(batch).unwrap();
+            l.sync().unwrap();
+        }
+        let l = Ledger::open(dir.path()).unwrap();
+        check(&l);
+        assert_eq!(l.transaction_at(2, 0).unwrap(), Some(tx(4)));
+        assert_eq!(l.block(2).unwrap().unwrap().txdata, vec![tx(4)]);
     }
 
     #[test]

@@ -88,11 +88,6 @@ impl SortedBatch {
         self.tables[table].1.push((0, row));
     }
 
-    /// A row whose key and value are already encoded.
-    pub fn put_bytes(&mut self, ledger: &Ledger, cf: &'static str, key: &[u8], value: &[u8]) {
-        self.push(ledger, cf, key, Some(value));
-    }
-
     /// The RocksDB batch, table by table in key order. Of two changes to one key, the later
     /// still comes last (its bytes lie later) and wins.
     pub fn into_write_batch(mut self, ledger: &Ledger) -> WriteBatch {

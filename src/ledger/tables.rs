@@ -1,6 +1,7 @@
 //! One type per column family: its name, key and value, and their byte layout. Nothing else
 //! in the node knows how records are laid out on disk.
 
+use super::block_files::TxPlaces;
 use super::LedgerError;
 use crate::chain::entities::{AssetIssue, Entity, Position};
 use crate::chain::state::{Coin, PermissionKey, PermissionRecord};
@@ -117,9 +118,9 @@ impl Table for Blocks {
     }
 }
 
-/// Confirmed transactions: (height, index in block) → raw transaction. Keys follow the chain,
-/// so new rows land after the old ones and compactions never rewrite the table (keyed by
-/// txid, every compaction rewrote it whole: quadratic work as the chain grows).
+/// Confirmed transactions as formats 2 to 5 kept them: (height, index in block) → raw
+/// transaction. Emptied by the upgrade to format 6, which moves them to the block files
+/// ([`super::block_files`]).
 pub struct BlockTxs;
 impl Table for BlockTxs {
     const CF: &'static str = "block_txs";
@@ -197,6 +198,23 @@ impl Table for TxIndex {
             wallet_seq,
             items,
         })
+    }
+}
+
+/// Where each block's transactions are in the block files: height → [`TxPlaces`] (format 6).
+pub struct BlockTxPlaces;
+impl Table for BlockTxPlaces {
+    const CF: &'static str = "block_tx_places";
+    type Key = u32;
+    type Value = TxPlaces;
+    fn key(k: &u32) -> Vec<u8> {
+        k.to_be_bytes().to_vec()
+    }
+    fn encode(v: &TxPlaces) -> Vec<u8> {
+        v.encode()
+    }
+    fn decode(bytes: &[u8]) -> Result<TxPlaces, LedgerError> {
+        TxPlaces::decode(bytes, Self::CF)
     }
 }
 
@@ -715,6 +733,7 @@ pub const ALL_CFS: &[&str] = &[
     BlockIndex::CF,
     Txs::CF,
     BlockTxs::CF,
+    BlockTxPlaces::CF,
     TxLocations::CF,
     TxIndex::CF,
     Coins::CF,
