@@ -1254,7 +1254,6 @@ mod tests {
     /// found by txid, before and after reopening.
     #[test]
     fn mined_wallet_records_keep_their_place_in_the_txid_index() {
-        use crate::chain::block::{BlockEffects, BlockView, TxRef};
         use journal::tests::{record, tx};
         let (coinbase, mined, waiting, still) = (tx(0), tx(1), tx(2), tx(3));
         let check = |l: &Ledger| {
@@ -1284,34 +1283,7 @@ mod tests {
                 Some((2, record(&still))),
             )
             .unwrap();
-            let txs = [&coinbase, &mined];
-            let block = BlockView {
-                header: bitcoin::block::Header {
-                    version: bitcoin::block::Version::ONE,
-                    prev_blockhash: BlockHash::all_zeros(),
-                    merkle_root: bitcoin::TxMerkleNode::all_zeros(),
-                    time: 7,
-                    bits: bitcoin::CompactTarget::from_consensus(0x207fffff),
-                    nonce: 0,
-                },
-                txdata: txs.iter().map(|t| TxRef::Decoded(t)).collect(),
-            };
-            let effects = BlockEffects {
-                txids: txs.iter().map(|t| t.compute_txid()).collect(),
-                txs: vec![Default::default(); 2],
-                ..Default::default()
-            };
-            let info = BlockInfo {
-                hash: block.block_hash(),
-                time: 7,
-                miner: None,
-                tx_count: 2,
-                size: block.total_size() as u32,
-            };
-            let (batch, _) = l
-                .block_batch(0, &block, &info, &effects, &mut HashMap::new())
-                .unwrap();
-            l.write_block_unsynced(batch).unwrap();
+            write_plain_block(&l, 0, &[&coinbase, &mined], 7);
             let rotation = l.begin_journal_rotation().unwrap();
             l.finish_journal_rotation(rotation, std::iter::once((5, &still_id, &still_bytes[..])))
                 .unwrap();
@@ -1349,6 +1321,31 @@ mod tests {
         assert_eq!(version, FORMAT_VERSION.to_le_bytes().to_vec());
     }
 
+    /// Writes a block of `txs` with no effects beyond themselves at `height`.
+    fn write_plain_block(l: &Ledger, height: u32, txs: &[&bitcoin::Transaction], time: u32) {
+        use crate::chain::block::{BlockEffects, BlockView, TxRef};
+        let view = BlockView {
+            header: test_block(&[], time).header,
+            txdata: txs.iter().map(|t| TxRef::Decoded(t)).collect(),
+        };
+        let effects = BlockEffects {
+            txids: txs.iter().map(|t| t.compute_txid()).collect(),
+            txs: vec![Default::default(); txs.len()],
+            ..Default::default()
+        };
+        let info = BlockInfo {
+            hash: view.block_hash(),
+            time,
+            miner: None,
+            tx_count: txs.len() as u32,
+            size: view.total_size() as u32,
+        };
+        let (batch, _) = l
+            .block_batch(height, &view, &info, &effects, &mut HashMap::new())
+            .unwrap();
+        l.write_block_unsynced(batch).unwrap();
+    }
+
     fn test_block(txs: &[&bitcoin::Transaction], time: u32) -> bitcoin::Block {
         bitcoin::Block {
             header: bitcoin::block::Header {
@@ -1368,7 +1365,6 @@ mod tests {
     /// the next block's follow them.
     #[test]
     fn a_format_5_ledger_moves_its_transactions_to_the_block_files() {
-        use crate::chain::block::{BlockEffects, BlockView, TxRef};
         use journal::tests::tx;
         let dir = tempfile::tempdir().unwrap();
         let blocks = [
@@ -1405,27 +1401,7 @@ mod tests {
         {
             let l = Ledger::open(dir.path()).unwrap();
             check(&l);
-            let next = tx(4);
-            let view = BlockView {
-                header: test_block(&[], 7).header,
-                txdata: vec![TxRef::Decoded(&next)],
-            };
-            let effects = BlockEffects {
-                txids: vec![next.compute_txid()],
-                txs: vec![Default::default()],
-                ..Default::default()
-            };
-            let info = BlockInfo {
-                hash: view.block_hash(),
-                time: 7,
-                miner: None,
-                tx_count: 1,
-                size: view.total_size() as u32,
-            };
-            let (batch, _) = l
-                .block_batch(2, &view, &info, &effects, &mut HashMap::new())
-                .unwrap();
-            l.write_block_unsynced(batch).unwrap();
+            write_plain_block(&l, 2, &[&tx(4)], 7);
             l.sync().unwrap();
         }
         let l = Ledger::open(dir.path()).unwrap();
