@@ -172,16 +172,16 @@ impl BlockFiles {
     }
 
     /// Appends one block's transactions and syncs them to disk.
-    pub fn append<'a>(&self, txs: impl Iterator<Item = &'a [u8]>) -> std::io::Result<TxPlaces> {
+    pub fn append(&self, txs: impl Iterator<Item = impl AsRef<[u8]>>) -> std::io::Result<TxPlaces> {
         let places = self.append_unsynced(txs)?;
         self.appender.lock().file.sync_data()?;
         Ok(places)
     }
 
     /// Appends one block's transactions; [`BlockFiles::sync`] makes them durable.
-    pub fn append_unsynced<'a>(
+    pub fn append_unsynced(
         &self,
-        txs: impl Iterator<Item = &'a [u8]>,
+        txs: impl Iterator<Item = impl AsRef<[u8]>>,
     ) -> std::io::Result<TxPlaces> {
         let mut a = self.appender.lock();
         if a.len >= FILE_LIMIT {
@@ -202,6 +202,7 @@ impl BlockFiles {
         {
             let mut out = BufWriter::with_capacity(1 << 20, WriteAt::new(&a.file, start));
             for tx in txs {
+                let tx = tx.as_ref();
                 out.write_all(tx)?;
                 written += tx.len() as u64;
                 let end = u32::try_from(written).map_err(|_| {
@@ -239,8 +240,13 @@ impl BlockFiles {
         Ok(buf)
     }
 
-    /// Every transaction of a block, as stored.
-    pub fn read_block(&self, places: &TxPlaces) -> Result<Vec<Vec<u8>>, LedgerError> {
+    /// Every transaction of a block, each as `decode` makes it from its stored bytes (read
+    /// in one piece, and not copied one by one).
+    pub fn read_block<T>(
+        &self,
+        places: &TxPlaces,
+        decode: impl Fn(&[u8]) -> Result<T, LedgerError>,
+    ) -> Result<Vec<T>, LedgerError> {
         let all = self.read(places.file, places.start, places.len() as usize)?;
         let mut begin = 0usize;
         let mut out = Vec::with_capacity(places.ends.len());
@@ -249,7 +255,7 @@ impl BlockFiles {
             let tx = all
                 .get(begin..end)
                 .ok_or(LedgerError::Corrupt("block files"))?;
-            out.push(tx.to_vec());
+            out.push(decode(tx)?);
             begin = end;
         }
         Ok(out)
@@ -285,6 +291,10 @@ impl Write for WriteAt<'_> {
 mod tests {
     use super::*;
 
+    fn to_vec(tx: &[u8]) -> Result<Vec<u8>, LedgerError> {
+        Ok(tx.to_vec())
+    }
+
     fn txs(n: usize, seed: u8) -> Vec<Vec<u8>> {
         (0..n)
             .map(|i| vec![seed.wrapping_add(i as u8); 10 + i * 7])
@@ -297,11 +307,11 @@ mod tests {
         let files = BlockFiles::open(dir.path(), None).unwrap();
         let a = txs(5, 1);
         let b = txs(3, 9);
-        let pa = files.append(a.iter().map(|t| &t[..])).unwrap();
-        let pb = files.append(b.iter().map(|t| &t[..])).unwrap();
+        let pa = files.append(a.iter()).unwrap();
+        let pb = files.append(b.iter()).unwrap();
         assert_eq!(pb.start, pa.len());
-        assert_eq!(files.read_block(&pa).unwrap(), a);
-        assert_eq!(files.read_block(&pb).unwrap(), b);
+        assert_eq!(files.read_block(&pa, to_vec).unwrap(), a);
+        assert_eq!(files.read_block(&pb, to_vec).unwrap(), b);
         let row = pb.encode();
         assert_eq!(TxPlaces::decode(&row, "t").unwrap(), pb);
         for (i, tx) in b.iter().enumerate() {
@@ -318,19 +328,19 @@ mod tests {
         let a = txs(4, 3);
         let pa = {
             let files = BlockFiles::open(dir.path(), None).unwrap();
-            let pa = files.append(a.iter().map(|t| &t[..])).unwrap();
+            let pa = files.append(a.iter()).unwrap();
             // A block whose rows never reached the ledger.
-            files.append(txs(6, 7).iter().map(|t| &t[..])).unwrap();
+            files.append(txs(6, 7).iter()).unwrap();
             pa
         };
         let files = BlockFiles::open(dir.path(), Some(&pa)).unwrap();
         let size = std::fs::metadata(file_path(dir.path(), 0)).unwrap().len();
         assert_eq!(size, pa.len());
         let b = txs(2, 5);
-        let pb = files.append(b.iter().map(|t| &t[..])).unwrap();
+        let pb = files.append(b.iter()).unwrap();
         assert_eq!(pb.start, pa.len());
-        assert_eq!(files.read_block(&pa).unwrap(), a);
-        assert_eq!(files.read_block(&pb).unwrap(), b);
+        assert_eq!(files.read_block(&pa, to_vec).unwrap(), a);
+        assert_eq!(files.read_block(&pb, to_vec).unwrap(), b);
         // With no block recorded, nothing is kept.
         drop(files);
         BlockFiles::open(dir.path(), None).unwrap();
@@ -346,9 +356,9 @@ mod tests {
         let files = BlockFiles::open(dir.path(), None).unwrap();
         files.appender.lock().len = FILE_LIMIT;
         let a = txs(3, 2);
-        let pa = files.append(a.iter().map(|t| &t[..])).unwrap();
+        let pa = files.append(a.iter()).unwrap();
         assert_eq!((pa.file, pa.start), (1, 0));
-        assert_eq!(files.read_block(&pa).unwrap(), a);
+        assert_eq!(files.read_block(&pa, to_vec).unwrap(), a);
         drop(files);
         // Reopened with the block of file 0 as the last one: file 1 goes.
         let p0 = TxPlaces {

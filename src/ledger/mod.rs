@@ -274,9 +274,7 @@ impl Ledger {
         let mut batch = WriteBatch::default();
         let mut block: Option<(u32, Vec<Box<[u8]>>)> = None;
         let move_block = |batch: &mut WriteBatch, height: u32, txs: &[Box<[u8]>]| {
-            let places = self
-                .block_files
-                .append_unsynced(txs.iter().map(|t| &t[..]))?;
+            let places = self.block_files.append_unsynced(txs.iter())?;
             self.put::<BlockTxPlaces>(batch, &height, &places);
             Ok::<_, LedgerError>(())
         };
@@ -289,27 +287,18 @@ impl Ledger {
                 ),
                 _ => return Err(LedgerError::Corrupt(BlockTxs::CF)),
             };
-            // A missing position keeps its place as no bytes, so the others keep theirs.
-            let at = move |txs: &mut Vec<Box<[u8]>>| {
-                txs.resize(index as usize, Box::default());
-                txs.push(tx);
-            };
-            match &mut block {
-                Some((h, txs)) if *h == height => at(txs),
-                _ => {
-                    if let Some((h, txs)) = block.take() {
-                        move_block(&mut batch, h, &txs)?;
-                        if batch.len() >= 30_000 {
-                            self.block_files.sync()?;
-                            self.db
-                                .write_opt(std::mem::take(&mut batch), &sync_writes())?;
-                        }
-                    }
-                    let mut txs = Vec::new();
-                    at(&mut txs);
-                    block = Some((height, txs));
+            if let Some((h, txs)) = block.take_if(|(h, _)| *h != height) {
+                move_block(&mut batch, h, &txs)?;
+                if batch.len() >= 30_000 {
+                    self.block_files.sync()?;
+                    self.db
+                        .write_opt(std::mem::take(&mut batch), &sync_writes())?;
                 }
             }
+            let txs = &mut block.get_or_insert_with(|| (height, Vec::new())).1;
+            // A missing position keeps its place as no bytes, so the others keep theirs.
+            txs.resize(index as usize, Box::default());
+            txs.push(tx);
             batch.delete_cf(cf, key);
         }
         if let Some((h, txs)) = block {
@@ -570,9 +559,9 @@ impl Ledger {
         debug_assert_eq!(txids.len(), block.txdata.len());
         // A mined block's transactions are serialized already: stored as they are, and on
         // disk before any row that says where they are.
-        let encoded: Vec<_> = block.txdata.iter().map(|tx| tx.encoded()).collect();
-        let places = self.block_files.append(encoded.iter().map(|t| &t[..]))?;
-        drop(encoded);
+        let places = self
+            .block_files
+            .append(block.txdata.iter().map(|tx| tx.encoded()))?;
         self.put::<BlockTxPlaces>(&mut batch, &height, &places);
         let mut asset_txs = assets::AssetTxCounter::new(self);
         for (i, e) in effects.txs.iter().enumerate() {
@@ -931,12 +920,7 @@ impl Ledger {
         if places.ends.len() != txids.len() {
             return Err(LedgerError::Corrupt(BlockTxPlaces::CF));
         }
-        let txdata = self
-            .block_files
-            .read_block(&places)?
-            .iter()
-            .map(|tx| decode_tx(tx))
-            .collect::<Result<_, _>>()?;
+        let txdata = self.block_files.read_block(&places, decode_tx)?;
         Ok(Some(Block { header, txdata }))
     }
 
