@@ -56,6 +56,11 @@ struct Args {
     /// per item by thread; in each call phase, when the calls over 1 ms began.
     #[arg(long)]
     timeline: bool,
+    /// Rounds of the ratio measured in pairs after the other figures (a fresh node's first
+    /// 10,000 items beside 100,000 more on the bench node, which a `--keep` run then keeps);
+    /// 0 skips it.
+    #[arg(long, default_value_t = 4)]
+    paired_rounds: usize,
 }
 
 const CHAIN: &str = "benchchain";
@@ -151,10 +156,12 @@ fn main() {
     if let Some(before) = machine_speed_before {
         let after = machine_speed();
         println!(
-            "machine speed, node idle: ECDSA signatures on one thread {:.0}/s before publishing, {:.0}/s after ({:.0} %); a read at a random place in 64 MB {:.0} ns before, {:.0} ns after",
+            "machine speed, node idle: ECDSA signatures on one thread {:.0}/s before publishing, {:.0}/s after ({:.0} %); on each of two threads at once {:.0}/s before, {:.0}/s after; a read at a random place in 64 MB {:.0} ns before, {:.0} ns after",
             before.signatures_per_s,
             after.signatures_per_s,
             100.0 * after.signatures_per_s / before.signatures_per_s,
+            before.signatures_per_s_two,
+            after.signatures_per_s_two,
             before.memory_read_ns,
             after.memory_read_ns
         );
@@ -200,17 +207,20 @@ fn main() {
     println!("node RSS at the end: {:.1} MB", node.rss_mb());
     let disk = dir_size(&datadir.join(CHAIN));
     println!("data directory: {:.1} MB", disk as f64 / 1e6);
-    node.stop(&node.client());
-
     if args.restart_queries {
         // A node that has been restarted reads the stream from table files that compactions
         // have merged, with empty caches: the state every long-running node reaches.
         println!("\n== stream queries after a restart ==");
+        node.stop(&node.client());
         node = BenchNode::start(&bin_dir, &datadir, &args.node_args);
         node.wait_mined(&node.client());
         query_phases(&node);
-        node.stop(&node.client());
     }
+    // Last, since it makes the stream longer.
+    if args.reuse.is_none() && args.paired_rounds > 0 {
+        paired_ratio_phase(&bin_dir, &datadir, &node, &args);
+    }
+    node.stop(&node.client());
     if args.keep || args.reuse.is_some() {
         println!("kept {}", datadir.display());
     } else {
@@ -222,38 +232,9 @@ fn main() {
 // Phases
 
 fn publish_phase(node: &BenchNode, args: &Args) {
-    let next = Arc::new(AtomicU64::new(0));
     let mut edges = vec![(0, node.cpu_seconds_by_thread())];
     let start = Instant::now();
-    // Per-item (index, completion time since start, latency) from every client.
-    let handles: Vec<_> = (0..args.clients)
-        .map(|_| {
-            let client = node.client();
-            let next = next.clone();
-            let (items, keys) = (args.items, args.keys);
-            let data = "ab".repeat(args.item_size);
-            let slice = args.client_slice_us;
-            std::thread::spawn(move || {
-                ask_for_slice(slice);
-                let mut samples: Vec<(u64, u32, u32)> = Vec::new();
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= items {
-                        return samples;
-                    }
-                    let params = format!(r#"["bench","key-{}","{data}"]"#, i % keys);
-                    let t = Instant::now();
-                    client.call("publish", &params);
-                    let done = start.elapsed();
-                    samples.push((
-                        i,
-                        done.as_micros() as u32,
-                        t.elapsed().as_nanos().min(u32::MAX as u128) as u32,
-                    ));
-                }
-            })
-        })
-        .collect();
+    let (next, handles) = spawn_publishers(node, args, 0, args.items, start);
     // The windows the ratio compares: the node's CPU per item by thread is taken at their
     // edges too (looked at every 5 ms: to within about 100 calls, 1 % of the first window), so
     // a run's ratio can be told apart from the machine's speed and from the blocks and
@@ -489,6 +470,128 @@ impl BesidePublishing {
     }
 }
 
+/// Per item published: (number, completion time since `start` in µs, latency in ns).
+type PublishSample = (u64, u32, u32);
+
+/// Starts `args.clients` threads publishing items `from..from + count` of the bench stream
+/// (item `i` under key `i % keys`); returns the counter of items taken and the threads, each
+/// giving back its samples.
+fn spawn_publishers(
+    node: &BenchNode,
+    args: &Args,
+    from: u64,
+    count: u64,
+    start: Instant,
+) -> (
+    Arc<AtomicU64>,
+    Vec<std::thread::JoinHandle<Vec<PublishSample>>>,
+) {
+    let next = Arc::new(AtomicU64::new(0));
+    let handles = (0..args.clients)
+        .map(|_| {
+            let client = node.client();
+            let next = next.clone();
+            let keys = args.keys;
+            let data = "ab".repeat(args.item_size);
+            let slice = args.client_slice_us;
+            std::thread::spawn(move || {
+                ask_for_slice(slice);
+                let mut samples = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= count {
+                        return samples;
+                    }
+                    let params = format!(r#"["bench","key-{}","{data}"]"#, (from + i) % keys);
+                    let t = Instant::now();
+                    client.call("publish", &params);
+                    let done = start.elapsed();
+                    samples.push((
+                        i,
+                        done.as_micros() as u32,
+                        t.elapsed().as_nanos().min(u32::MAX as u128) as u32,
+                    ));
+                }
+            })
+        })
+        .collect();
+    (next, handles)
+}
+
+/// Publishes items `from..from + count` and returns their rate, items per second from the
+/// first call to the last reply.
+fn publish_rate(node: &BenchNode, args: &Args, from: u64, count: u64) -> f64 {
+    let start = Instant::now();
+    let (_, handles) = spawn_publishers(node, args, from, count, start);
+    let last = handles
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .map(|s| s.1)
+        .max()
+        .unwrap_or(0);
+    count as f64 / (last.max(1) as f64 / 1e6)
+}
+
+/// The ratio measured in pairs close in time, so that the VM's speed, which drifts within a
+/// run (ECDSA on one idle thread has gone from 16,000 to 33,000 signatures/s in one run), does
+/// not decide it: a fresh node's first 10,000 items, then `PAIRED_LATER` more on this node,
+/// and so on, ending with a fresh node. Each later run is set against the mean of the fresh
+/// runs either side of it, and all of them against all the fresh runs.
+fn paired_ratio_phase(bin_dir: &Path, datadir: &Path, node: &BenchNode, args: &Args) {
+    const FIRST: u64 = 10_000;
+    const PAIRED_LATER: u64 = 100_000;
+    println!(
+        "\n== ratio in pairs: a fresh node's first {FIRST} items, then {PAIRED_LATER} more on this node, {} rounds ==",
+        args.paired_rounds
+    );
+    let fresh_run = |round: usize| {
+        let dir = PathBuf::from(format!("{}-fresh-{round}", datadir.display()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut fresh = BenchNode::start(bin_dir, &dir, &args.node_args);
+        let client = fresh.client();
+        client.call("create", r#"["stream","bench",true]"#);
+        client.call("subscribe", r#"["bench"]"#);
+        fresh.wait_mined(&client);
+        let rate = publish_rate(&fresh, args, 0, FIRST);
+        fresh.stop(&fresh.client());
+        let _ = std::fs::remove_dir_all(&dir);
+        rate
+    };
+    let mut items = args.items;
+    let mut fresh = vec![fresh_run(0)];
+    let mut later = Vec::new();
+    let mut ratios = Vec::new();
+    for round in 1..=args.paired_rounds {
+        node.wait_mined(&node.client());
+        let rate = publish_rate(node, args, items, PAIRED_LATER);
+        fresh.push(fresh_run(round));
+        let (before, after) = (fresh[round - 1], fresh[round]);
+        let ratio = 100.0 * rate / ((before + after) / 2.0);
+        println!(
+            "round {round}: fresh node {before:.0}/s and {after:.0}/s; this node, items {items} – {}: {rate:.0}/s, {ratio:.0} % of their mean",
+            items + PAIRED_LATER
+        );
+        later.push(rate);
+        ratios.push(ratio);
+        items += PAIRED_LATER;
+    }
+    // A fresh node's first 10,000 items take well under a second, and their rate moves by a
+    // tenth or more from one fresh node to the next with where the kernel puts the threads;
+    // the means over every round weigh that less than any one pair.
+    let mean = |rates: &[f64]| rates.iter().sum::<f64>() / rates.len().max(1) as f64;
+    ratios.sort_by(f64::total_cmp);
+    if !ratios.is_empty() {
+        println!(
+            "ratio in pairs: {:.0} % of the means ({:.0}/s against {:.0}/s); by round {:.0} – {:.0} %",
+            100.0 * mean(&later) / mean(&fresh),
+            mean(&later),
+            mean(&fresh),
+            ratios[0],
+            ratios[ratios.len() - 1]
+        );
+    }
+}
+
 /// Windows by completion order: the first 10,000, then every tenth of the run.
 fn publish_windows(items: u64) -> Vec<(u64, u64)> {
     let mut windows: Vec<(u64, u64)> = vec![(0, 10_000.min(items))];
@@ -717,23 +820,45 @@ impl MachineTicks {
 /// decide, and other tenants of the host can slow). Each the best of a few rounds.
 struct MachineSpeed {
     signatures_per_s: f64,
+    /// Per thread, with two threads signing at once: below the one-thread rate when the VM's
+    /// two cores share a physical one, or its host makes them take turns.
+    signatures_per_s_two: f64,
     memory_read_ns: f64,
 }
 
-fn machine_speed() -> MachineSpeed {
+/// ECDSA signatures per second on each of `threads` threads signing at once (the best of five
+/// rounds of 500, the mean over the threads).
+fn signing_rate(threads: usize) -> f64 {
     use bitcoin::secp256k1::{Message, Secp256k1, SecretKey};
-    let secp = Secp256k1::signing_only();
-    let key = SecretKey::from_slice(&[0x42; 32]).expect("a valid key");
-    let mut best = f64::MAX;
-    for round in 0..5u8 {
-        let started = Instant::now();
-        for i in 0..500u16 {
-            let mut digest = [round; 32];
-            digest[..2].copy_from_slice(&i.to_le_bytes());
-            std::hint::black_box(secp.sign_ecdsa(&Message::from_digest(digest), &key));
-        }
-        best = best.min(started.elapsed().as_secs_f64());
-    }
+    let per_thread: Vec<f64> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let secp = Secp256k1::signing_only();
+                    let key = SecretKey::from_slice(&[0x42; 32]).expect("a valid key");
+                    let mut best = f64::MAX;
+                    for round in 0..5u8 {
+                        let started = Instant::now();
+                        for i in 0..500u16 {
+                            let mut digest = [round; 32];
+                            digest[..2].copy_from_slice(&i.to_le_bytes());
+                            let message = Message::from_digest(digest);
+                            std::hint::black_box(secp.sign_ecdsa(&message, &key));
+                        }
+                        best = best.min(started.elapsed().as_secs_f64());
+                    }
+                    500.0 / best
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    per_thread.iter().sum::<f64>() / threads as f64
+}
+
+fn machine_speed() -> MachineSpeed {
+    let signatures_per_s = signing_rate(1);
+    let signatures_per_s_two = signing_rate(2);
     // One cycle through all the slots in random order (Sattolo's shuffle), so each read
     // depends on the one before and none is predictable.
     const SLOTS: usize = 16 << 20;
@@ -757,7 +882,8 @@ fn machine_speed() -> MachineSpeed {
     }
     std::hint::black_box(at);
     MachineSpeed {
-        signatures_per_s: 500.0 / best,
+        signatures_per_s,
+        signatures_per_s_two,
         memory_read_ns: fastest * 1e9 / READS as f64,
     }
 }
