@@ -545,6 +545,10 @@ fn paired_ratio_phase(bin_dir: &Path, datadir: &Path, node: &BenchNode, args: &A
         args.paired_rounds
     );
     let fresh_run = |round: usize| {
+        // The bench node's last block and the flushes after it are done first: they would
+        // take CPU from the fresh node's window.
+        node.wait_mined(&node.client());
+        std::thread::sleep(Duration::from_secs(1));
         let dir = PathBuf::from(format!("{}-fresh-{round}", datadir.display()));
         std::fs::create_dir_all(&dir).unwrap();
         let mut fresh = BenchNode::start(bin_dir, &dir, &args.node_args);
