@@ -566,7 +566,6 @@ fn paired_ratio_phase(bin_dir: &Path, datadir: &Path, node: &BenchNode, args: &A
     let mut later = Vec::new();
     let mut ratios = Vec::new();
     for round in 1..=args.paired_rounds {
-        node.wait_mined(&node.client());
         let rate = publish_rate(node, args, items, PAIRED_LATER);
         fresh.push(fresh_run(round));
         let (before, after) = (fresh[round - 1], fresh[round]);
