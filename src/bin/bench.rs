@@ -59,7 +59,7 @@ struct Args {
     /// Rounds of the ratio measured in pairs after the other figures (a fresh node's first
     /// 10,000 items beside 100,000 more on the bench node, which a `--keep` run then keeps);
     /// 0 skips it.
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = 8)]
     paired_rounds: usize,
 }
 
@@ -545,10 +545,10 @@ fn paired_ratio_phase(bin_dir: &Path, datadir: &Path, node: &BenchNode, args: &A
         args.paired_rounds
     );
     let fresh_run = |round: usize| {
-        // The bench node's last block and the flushes after it are done first: they would
-        // take CPU from the fresh node's window.
+        // The bench node's last block and the flushes and compactions after it are done
+        // first: they would take CPU from the fresh node's window.
         node.wait_mined(&node.client());
-        std::thread::sleep(Duration::from_secs(1));
+        node.wait_quiet();
         let dir = PathBuf::from(format!("{}-fresh-{round}", datadir.display()));
         std::fs::create_dir_all(&dir).unwrap();
         let mut fresh = BenchNode::start(bin_dir, &dir, &args.node_args);
@@ -583,15 +583,29 @@ fn paired_ratio_phase(bin_dir: &Path, datadir: &Path, node: &BenchNode, args: &A
     // the means over every round weigh that less than any one pair.
     let mean = |rates: &[f64]| rates.iter().sum::<f64>() / rates.len().max(1) as f64;
     ratios.sort_by(f64::total_cmp);
+    let mut fresh_sorted = fresh.clone();
+    fresh_sorted.sort_by(f64::total_cmp);
     if !ratios.is_empty() {
         println!(
-            "ratio in pairs: {:.0} % of the means ({:.0}/s against {:.0}/s); by round {:.0} – {:.0} %",
+            "ratio in pairs: {:.0} % of the means ({:.0}/s against {:.0}/s); by round {:.0} – {:.0} %, median {:.0} %; fresh runs {:.0} – {:.0}/s",
             100.0 * mean(&later) / mean(&fresh),
             mean(&later),
             mean(&fresh),
             ratios[0],
-            ratios[ratios.len() - 1]
+            ratios[ratios.len() - 1],
+            median(&ratios),
+            fresh_sorted[0],
+            fresh_sorted[fresh_sorted.len() - 1],
         );
+    }
+}
+
+/// The middle of sorted values (the mean of the two middle ones for an even count).
+fn median(sorted: &[f64]) -> f64 {
+    match sorted.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
     }
 }
 
@@ -1096,6 +1110,22 @@ impl BenchNode {
             .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
             .map(|kb| kb / 1024.0)
             .unwrap_or(f64::NAN)
+    }
+
+    /// Waits until the node has used under 2 % of a core for half a second (at most 60 s):
+    /// its background work (RocksDB's flushes and compactions after a block) is done.
+    fn wait_quiet(&self) {
+        const SPAN: Duration = Duration::from_millis(500);
+        let give_up = Instant::now() + Duration::from_secs(60);
+        let mut before = self.cpu_seconds();
+        while Instant::now() < give_up {
+            std::thread::sleep(SPAN);
+            let now = self.cpu_seconds();
+            if now - before < 0.02 * SPAN.as_secs_f64() {
+                return;
+            }
+            before = now;
+        }
     }
 
     fn stop(&mut self, client: &Client) {
