@@ -84,6 +84,16 @@ async function main() {
     ctx.addr = addr;
   });
 
+  await flow.step('signmessage', async () => {
+    check(ctx.addr, 'the getnewaddress step failed; no address to sign with');
+    const sig = await call('signMessage', { address: ctx.addr, message: '调度方案01' });
+    check(typeof sig === 'string' && sig.length === 88, `not a Base64 signature: ${show(sig)}`);
+    const ok = await call('verifyMessage', { address: ctx.addr, signature: sig, message: '调度方案01' });
+    check(ok === true, `verifymessage of the signed message: ${show(ok)}`);
+    const other = await call('verifyMessage', { address: ctx.addr, signature: sig, message: '调度方案02' });
+    check(other === false, `verifymessage of another message: ${show(other)}`);
+  });
+
   await flow.step('grant', async () => {
     ctx.grantTxid = checkTxid(await call('grant', { addresses: ctx.addr, permissions: GRANTED.join(',') }), 'grant');
   });

@@ -65,6 +65,16 @@ def run(flow, api):
         ctx["addr"] = addr
     flow.step("getnewaddress", getnewaddress)
 
+    def signmessage():
+        check("addr" in ctx, "the getnewaddress step failed; no address to sign with")
+        sig = unwrap(api.signmessage(ctx["addr"], "调度方案01"))
+        check(isinstance(sig, str) and len(sig) == 88, "not a Base64 signature: %r" % (sig,))
+        check(unwrap(api.verifymessage(ctx["addr"], sig, "调度方案01")) is True,
+              "verifymessage of the signed message is not true")
+        check(unwrap(api.verifymessage(ctx["addr"], sig, "调度方案02")) is False,
+              "verifymessage of another message is not false")
+    flow.step("signmessage", signmessage)
+
     def grant():
         ctx["grant_txid"] = check_txid(unwrap(api.grant(ctx["addr"], ",".join(GRANTED))), "grant")
     flow.step("grant", grant)

@@ -99,6 +99,17 @@ def getnewaddress():
 flow.step("getnewaddress", getnewaddress)
 
 
+def signmessage():
+    check("addr" in ctx, "the getnewaddress step failed; no address to sign with")
+    sig = client.signmessage(ctx["addr"], "调度方案01")
+    check(isinstance(sig, str) and len(sig) == 88, "not a Base64 signature: %r" % (sig,))
+    check(client.verifymessage(ctx["addr"], sig, "调度方案01") is True, "not verified")
+    check(client.verifymessage(ctx["addr"], sig, "调度方案02") is False, "another message verified")
+
+
+flow.step("signmessage", signmessage)
+
+
 def grant():
     ctx["grant_txid"] = check_txid(client.grant(ctx["addr"], ",".join(GRANTED)), "grant")
 

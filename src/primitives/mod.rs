@@ -8,6 +8,7 @@ pub mod hextext;
 pub mod keys;
 pub mod permission;
 pub mod script;
+pub mod signed_message;
 pub mod tx;
 pub mod ubjson;
 

@@ -131,3 +131,9 @@ impl From<crate::ledger::LedgerError> for RpcError {
         RpcError::new(RPC_DATABASE_ERROR, e.to_string())
     }
 }
+
+impl From<crate::primitives::signed_message::SignedMessageError> for RpcError {
+    fn from(e: crate::primitives::signed_message::SignedMessageError) -> Self {
+        RpcError::new(RPC_DESERIALIZATION_ERROR, e.to_string())
+    }
+}

@@ -16,6 +16,7 @@ pub mod filters;
 pub mod help;
 pub mod idle_close;
 pub mod issue_fields;
+pub mod messages;
 pub mod mining;
 pub mod network;
 pub mod permissions;
