@@ -23,6 +23,10 @@ pub const METHODS: [(&str, Handler); 9] = [
 
 fn getnewaddress(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     args.arity(0, 1)?;
+    // Any account, even "", as MultiChain's scalable wallet.
+    if !args.is_empty() {
+        return Err(super::accounts::no_accounts("accounts"));
+    }
     let a = ctx.node.new_address()?;
     Ok(json!(ctx.node.format.encode_address(&a)))
 }

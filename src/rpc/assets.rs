@@ -894,8 +894,17 @@ fn getmultibalances(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     Ok(Value::Object(out))
 }
 
+/// `getbalance ( "account" minconf includeWatchonly )`: of the accounts only "*", all of them,
+/// exists in a scalable wallet.
 fn getbalance(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     args.arity(0, 3)?;
+    if !args.is_empty() {
+        args.opt_int(1, 1)?;
+        args.opt_bool(2, false)?;
+        if args.str(0)? != "*" {
+            return Err(super::accounts::no_accounts("getbalance"));
+        }
+    }
     let st = ctx.node.state.read();
     let (native, _) = sum_assets(&wallet_outputs(&st, None, false));
     Ok(super::control::native(ctx, native))

@@ -7,8 +7,8 @@ use super::errors::{RpcError, RpcResult, RPC_MISC_ERROR};
 use super::help::HelpTexts;
 use super::serial_lane::SerialLane;
 use super::{
-    addresses, asset_txs, assets, blockchain, control, filters, messages, mining, network,
-    permissions, raw, stream_summary, streams, wallettx,
+    accounts, addresses, asset_txs, assets, blockchain, control, filters, messages, mining,
+    network, permissions, raw, stream_summary, streams, wallettx,
 };
 use crate::node::Node;
 use jsonrpsee::types::{ErrorObjectOwned, Params};
@@ -54,6 +54,7 @@ pub fn methods() -> Vec<(&'static str, Run)> {
     m.extend(mining::METHODS);
     m.extend(addresses::METHODS);
     m.extend(messages::METHODS);
+    m.extend(accounts::METHODS);
     m.extend(permissions::METHODS);
     m.extend(streams::METHODS);
     m.extend(stream_summary::METHODS);

@@ -1,6 +1,7 @@
 //! The JSON-RPC edge: MultiChain's wire ([`server`]), the method table ([`dispatch`]), and one
 //! file of thin handlers per area. Errors become MultiChain codes only here ([`errors`]).
 
+pub mod accounts;
 pub mod addresses;
 pub mod args;
 pub mod asset_txs;
