@@ -170,6 +170,11 @@ impl NodeState {
         all.into_iter().collect()
     }
 
+    /// Transactions in the wallet history, confirmed and waiting.
+    pub fn wallet_tx_count(&self) -> u64 {
+        self.wallet_seq
+    }
+
     fn track_wallet_coins(&mut self, effects: &TxEffects) {
         for (op, coin) in &effects.spent {
             if let Some(a) = script::parse(&coin.output.script_pubkey).and_then(|p| p.address()) {

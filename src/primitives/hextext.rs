@@ -1,5 +1,6 @@
 //! Hex text for the hot paths of listings (item data, txids): the `hex` crate's `encode`
-//! goes through a char iterator, which costs more than the rest of an item's JSON.
+//! goes through a char iterator, which costs more than the rest of an item's JSON. And hex
+//! read leniently, as MultiChain's `ParseHex` reads it.
 
 use bitcoin::hashes::Hash;
 
@@ -17,6 +18,28 @@ pub fn txid_text(txid: &bitcoin::Txid) -> String {
     hex_text(&bytes)
 }
 
+/// Bytes of a hex text read as MultiChain's `ParseHex` reads it: whitespace before each byte is
+/// skipped, and reading stops at the first character (or lone last digit) that is not hex.
+pub fn parse_hex_leniently(text: &str) -> Vec<u8> {
+    let digit = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    let mut bytes = text.bytes().peekable();
+    let mut out = Vec::with_capacity(text.len() / 2);
+    loop {
+        // C's isspace: ASCII whitespace and the vertical tab.
+        while bytes
+            .next_if(|c| c.is_ascii_whitespace() || *c == 0x0b)
+            .is_some()
+        {}
+        let Some(high) = bytes.next().and_then(digit) else {
+            return out;
+        };
+        let Some(low) = bytes.next().and_then(digit) else {
+            return out;
+        };
+        out.push(high << 4 | low);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -31,5 +54,15 @@ mod tests {
         )
         .unwrap();
         assert_eq!(txid_text(&txid), txid.to_string());
+    }
+
+    #[test]
+    fn hex_is_read_as_multichain_reads_it() {
+        assert_eq!(parse_hex_leniently("0aFf"), [0x0a, 0xff]);
+        assert_eq!(parse_hex_leniently(" 0a  ff\n10"), [0x0a, 0xff, 0x10]);
+        assert_eq!(parse_hex_leniently("0a0"), [0x0a]);
+        assert_eq!(parse_hex_leniently("0azz10"), [0x0a]);
+        assert_eq!(parse_hex_leniently("0 a"), Vec::<u8>::new());
+        assert!(parse_hex_leniently("").is_empty());
     }
 }

@@ -12,8 +12,9 @@ pub const NODE_VERSION: i64 = 20300901;
 pub const WALLET_VERSION: i64 = 60000;
 pub const WALLET_DB_VERSION: i64 = 3;
 
-pub const METHODS: [(&str, Handler); 9] = [
+pub const METHODS: [(&str, Handler); 10] = [
     ("getinfo", getinfo),
+    ("getwalletinfo", getwalletinfo),
     ("help", help),
     ("stop", stop),
     ("getblockchainparams", getblockchainparams),
@@ -30,18 +31,23 @@ pub fn native(ctx: &RpcContext, raw: u64) -> Value {
     double(raw as f64 / multiple)
 }
 
+/// Native currency in the wallet's own addresses' coins (mempool view).
+fn wallet_balance(st: &crate::node::NodeState) -> u64 {
+    let view = st.view();
+    st.wallet
+        .addresses()
+        .flat_map(|a| st.wallet.coins_of(a))
+        .filter_map(|op| crate::chain::StateView::coin(&view, op))
+        .map(|c| c.output.value.to_sat())
+        .sum()
+}
+
 fn getinfo(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     args.arity(0, 0)?;
     let node = &ctx.node;
     let p = &node.params;
     let st = node.state.read();
-    let balance: u64 = st
-        .wallet
-        .addresses()
-        .flat_map(|a| st.wallet.coins_of(a))
-        .filter_map(|op| crate::chain::StateView::coin(&st.view(), op))
-        .map(|c| c.output.value.to_sat())
-        .sum();
+    let balance = wallet_balance(&st);
     let mut m = Map::new();
     m.insert("version".into(), json!(VERSION));
     m.insert("nodeversion".into(), json!(NODE_VERSION));
@@ -89,6 +95,30 @@ fn getinfo(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
         native(ctx, p.int("minimum-relay-fee").max(0) as u64),
     );
     m.insert("errors".into(), json!(""));
+    Ok(Value::Object(m))
+}
+
+/// `getwalletinfo`: MultiChain's fields in its order. `txcount` counts the wallet history
+/// (confirmed and waiting); `utxocount` the unlocked outputs the wallet can spend.
+fn getwalletinfo(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(0, 0)?;
+    let st = ctx.node.state.read();
+    let view = st.view();
+    let utxos = st
+        .wallet
+        .addresses()
+        .flat_map(|a| st.wallet.coins_of(a))
+        .filter(|op| !st.wallet.is_locked(op))
+        .filter(|op| crate::chain::StateView::coin(&view, op).is_some())
+        .count();
+    let mut m = Map::new();
+    m.insert("walletversion".into(), json!(WALLET_VERSION));
+    m.insert("balance".into(), native(ctx, wallet_balance(&st)));
+    m.insert("walletdbversion".into(), json!(WALLET_DB_VERSION));
+    m.insert("txcount".into(), json!(st.wallet_tx_count()));
+    m.insert("utxocount".into(), json!(utxos));
+    m.insert("keypoololdest".into(), json!(st.wallet.pool_oldest()));
+    m.insert("keypoolsize".into(), json!(st.wallet.pool_size()));
     Ok(Value::Object(m))
 }
 

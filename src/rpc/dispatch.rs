@@ -8,7 +8,7 @@ use super::help::HelpTexts;
 use super::serial_lane::SerialLane;
 use super::{
     accounts, addresses, asset_txs, assets, blockchain, control, filters, messages, mining,
-    network, permissions, raw, stream_summary, streams, wallettx,
+    network, permissions, raw, stream_summary, streams, ubjson_hex, wallettx,
 };
 use crate::node::Node;
 use jsonrpsee::types::{ErrorObjectOwned, Params};
@@ -55,6 +55,7 @@ pub fn methods() -> Vec<(&'static str, Run)> {
     m.extend(addresses::METHODS);
     m.extend(messages::METHODS);
     m.extend(accounts::METHODS);
+    m.extend(ubjson_hex::METHODS);
     m.extend(permissions::METHODS);
     m.extend(streams::METHODS);
     m.extend(stream_summary::METHODS);

@@ -27,4 +27,5 @@ pub mod server;
 pub mod stream_summary;
 pub mod streams;
 pub mod txjson;
+pub mod ubjson_hex;
 pub mod wallettx;
