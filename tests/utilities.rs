@@ -1,4 +1,4 @@
-//! getwalletinfo and the hex UBJSON codec through the RPC.
+//! getwalletinfo, the hex UBJSON codec and createmultisig through the RPC.
 
 mod common;
 
@@ -80,4 +80,54 @@ fn hex_ubjson_round_trips_and_matches_published_json() {
     );
     let (code, _) = call_err(&node, "encodehexubjson", json!([]));
     assert_eq!(code, -1);
+}
+
+#[test]
+fn createmultisig_builds_the_script_and_its_address() {
+    let node = TestNode::create("multisig", &["-target-block-time=2"]);
+    let (admin, _) = admin_and_new_address(&node);
+    let k1 = "03789ed0bb717d88f7d321a368d905e7430207ebbd82bd342cf11ae157a7ace5fd";
+    let k2 = "03dbc6764b8884a92e871274b87583e6d5c2a58819473e17e107ef3f6aa5a61626";
+    let made = call(&node, "createmultisig", json!([2, [k1, k2]]));
+    let script = made["redeemScript"].as_str().unwrap();
+    assert_eq!(script, format!("5221{k1}21{k2}52ae"));
+    // The address is the script's hash under the chain's script-hash version.
+    let params = call(&node, "getblockchainparams", json!([]));
+    let bytes = |name: &str| hex::decode(params[name].as_str().unwrap()).unwrap();
+    let format = mcnode::primitives::address::AddressFormat {
+        pubkeyhash_version: bytes("address-pubkeyhash-version"),
+        scripthash_version: bytes("address-scripthash-version"),
+        private_key_version: bytes("private-key-version"),
+        checksum_value: bytes("address-checksum-value").try_into().unwrap(),
+    };
+    let hash = mcnode::primitives::address::hash160(&hex::decode(script).unwrap());
+    let expected = format.encode_address(&mcnode::primitives::address::Address::ScriptHash(hash));
+    assert_eq!(made["address"], json!(expected));
+    // A wallet address stands for its key.
+    let admin_key = call(&node, "validateaddress", json!([admin]))["pubkey"].clone();
+    let by_address = call(&node, "createmultisig", json!([1, [admin]]));
+    let by_key = call(&node, "createmultisig", json!([1, [admin_key]]));
+    assert_eq!(by_address, by_key);
+    let uncompressed = hex::encode(
+        bitcoin::secp256k1::PublicKey::from_slice(&hex::decode(k1).unwrap())
+            .unwrap()
+            .serialize_uncompressed(),
+    );
+    // MultiChain's checks, in its order and words.
+    let outside = call(&node, "createkeypairs", json!([]))[0]["address"].clone();
+    let outside = outside.as_str().unwrap();
+    for (params, message) in [
+        (json!([0, [k1]]), "a multisignature address must require at least one key to redeem".to_string()),
+        (json!([3, [k1, k2]]), "not enough keys supplied (got 2 keys, but need at least 3 to redeem)".into()),
+        (json!([1, vec![k1; 17]]), "Number of addresses involved in the multisignature address creation > 16\nReduce the number".into()),
+        (json!([1, ["zz"]]), " Invalid public key: zz".into()),
+        (json!([1, ["02aa"]]), " Invalid public key: 02aa".into()),
+        (json!([1, [outside]]), format!("no full public key for address {outside}")),
+        (json!([1, [expected.clone()]]), format!("{expected} does not refer to a key")),
+        (json!(["1", [k1]]), "value is type str, expected int".into()),
+        (json!([1, k1]), "value is type str, expected array".into()),
+        (json!([1, vec![uncompressed.as_str(); 16]]), "redeemScript exceeds size limit: 1059 > 520".into()),
+    ] {
+        assert_eq!(call_err(&node, "createmultisig", params.clone()), (-1, message), "{params}");
+    }
 }

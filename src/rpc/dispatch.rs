@@ -8,7 +8,7 @@ use super::help::HelpTexts;
 use super::serial_lane::SerialLane;
 use super::{
     accounts, addresses, asset_txs, assets, blockchain, control, filters, messages, mining,
-    network, permissions, raw, stream_summary, streams, ubjson_hex, wallettx,
+    multisig, network, permissions, raw, stream_summary, streams, ubjson_hex, wallettx,
 };
 use crate::node::Node;
 use jsonrpsee::types::{ErrorObjectOwned, Params};
@@ -56,6 +56,7 @@ pub fn methods() -> Vec<(&'static str, Run)> {
     m.extend(messages::METHODS);
     m.extend(accounts::METHODS);
     m.extend(ubjson_hex::METHODS);
+    m.extend(multisig::METHODS);
     m.extend(permissions::METHODS);
     m.extend(streams::METHODS);
     m.extend(stream_summary::METHODS);

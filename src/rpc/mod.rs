@@ -19,6 +19,7 @@ pub mod idle_close;
 pub mod issue_fields;
 pub mod messages;
 pub mod mining;
+pub mod multisig;
 pub mod network;
 pub mod permissions;
 pub mod raw;
