@@ -131,3 +131,65 @@ fn createmultisig_builds_the_script_and_its_address() {
         assert_eq!(call_err(&node, "createmultisig", params.clone()), (-1, message), "{params}");
     }
 }
+
+#[test]
+fn getinfo_and_getchaintotals_count_assets_and_streams() {
+    let node = TestNode::create("chaintotals", &["-target-block-time=2"]);
+    let (admin, _) = admin_and_new_address(&node);
+    // A fresh chain has its root stream and no assets: getinfo then shows no asset count,
+    // as MultiChain's does (golden 03_getinfo).
+    let info = call(&node, "getinfo", json!([]));
+    assert_eq!(info["streams"], json!(1));
+    assert!(info.get("assets").is_none(), "{info}");
+    let totals = call(&node, "getchaintotals", json!([]));
+    let names: Vec<&str> = totals
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "blocks",
+            "rewards",
+            "addresses",
+            "transactions",
+            "assets",
+            "streams",
+            "filters",
+            "variables",
+            "libraries",
+            "upgrades",
+            "licenses"
+        ]
+    );
+    assert_eq!(totals["assets"], json!(0));
+    assert_eq!(totals["addresses"], Value::Null);
+    // Counted as soon as they are accepted, before a block confirms them.
+    call(&node, "create", json!(["stream", "s1", true]));
+    call(&node, "create", json!(["stream", "s2", false]));
+    call(&node, "issue", json!([admin, "a1", 100, 1]));
+    let info = call(&node, "getinfo", json!([]));
+    assert_eq!(
+        (info["assets"].clone(), info["streams"].clone()),
+        (json!(1), json!(3))
+    );
+    node.wait_mined();
+    let totals = call(&node, "getchaintotals", json!([]));
+    assert_eq!(
+        (totals["assets"].clone(), totals["streams"].clone()),
+        (json!(1), json!(3))
+    );
+    assert_eq!(totals["blocks"], call(&node, "getblockcount", json!([])));
+    // Order of getinfo's members around the counts, as MultiChain's.
+    let info = call(&node, "getinfo", json!([]));
+    let keys: Vec<&str> = info
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let at = |k: &str| keys.iter().position(|x| *x == k).unwrap();
+    assert!(at("chainrewards") + 1 == at("assets") && at("assets") + 1 == at("streams"));
+}

@@ -12,8 +12,9 @@ pub const NODE_VERSION: i64 = 20300901;
 pub const WALLET_VERSION: i64 = 60000;
 pub const WALLET_DB_VERSION: i64 = 3;
 
-pub const METHODS: [(&str, Handler); 10] = [
+pub const METHODS: [(&str, Handler); 11] = [
     ("getinfo", getinfo),
+    ("getchaintotals", getchaintotals),
     ("getwalletinfo", getwalletinfo),
     ("help", help),
     ("stop", stop),
@@ -75,9 +76,13 @@ fn getinfo(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     m.insert("reindex".into(), json!(false));
     m.insert("blocks".into(), json!(st.tip_height()));
     m.insert("chainrewards".into(), native(ctx, st.chain_rewards()));
-    // Streams exist from genesis when the chain has a root stream.
-    if !p.string("root-stream-name").is_empty() {
-        m.insert("streams".into(), json!(1));
+    // Each count once there is one of its kind (the root stream is there from genesis).
+    let (assets, streams) = super::entities::entity_counts(&st);
+    if assets > 0 {
+        m.insert("assets".into(), json!(assets));
+    }
+    if streams > 0 {
+        m.insert("streams".into(), json!(streams));
     }
     m.insert("timeoffset".into(), json!(0));
     m.insert("connections".into(), json!(0));
@@ -95,6 +100,26 @@ fn getinfo(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
         native(ctx, p.int("minimum-relay-fee").max(0) as u64),
     );
     m.insert("errors".into(), json!(""));
+    Ok(Value::Object(m))
+}
+
+/// `getchaintotals`: the chain's counts. Addresses and transactions are counted only by an
+/// explorer node, which this is not (MultiChain gives null then); filters, variables, libraries,
+/// upgrades and licenses do not exist here.
+fn getchaintotals(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(0, 0)?;
+    let st = ctx.node.state.read();
+    let (assets, streams) = super::entities::entity_counts(&st);
+    let mut m = Map::new();
+    m.insert("blocks".into(), json!(st.tip_height()));
+    m.insert("rewards".into(), native(ctx, st.chain_rewards()));
+    m.insert("addresses".into(), Value::Null);
+    m.insert("transactions".into(), Value::Null);
+    m.insert("assets".into(), json!(assets));
+    m.insert("streams".into(), json!(streams));
+    for none in ["filters", "variables", "libraries", "upgrades", "licenses"] {
+        m.insert(none.into(), json!(0));
+    }
     Ok(Value::Object(m))
 }
 

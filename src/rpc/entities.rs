@@ -177,6 +177,24 @@ pub fn all_of(st: &NodeState, kind: Kind) -> Vec<Entity> {
         .collect()
 }
 
+/// How many assets and streams exist, the ones waiting in the mempool included (as `getinfo`
+/// and `getchaintotals` count them).
+pub fn entity_counts(st: &NodeState) -> (usize, usize) {
+    let (mut assets, mut streams) = (0, 0);
+    let waiting = st
+        .mempool
+        .delta
+        .entities
+        .iter()
+        .filter(|(id, _)| !st.chain.entities.contains_key(*id))
+        .map(|(_, e)| e);
+    for e in st.chain.entities.values().chain(waiting) {
+        assets += usize::from(e.is_asset());
+        streams += usize::from(e.is_stream());
+    }
+    (assets, streams)
+}
+
 /// The entities a listing's first parameter names, as `listassets` and `liststreams` read it:
 /// every one of `kind` for nothing, null or `"*"`, none for `""`, one for an identifier, and
 /// those of an array of identifiers in the order they were created. `one` resolves an
