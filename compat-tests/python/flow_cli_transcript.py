@@ -117,6 +117,15 @@ def confirmed_keys(ours, golden):
     return kg[:at] + extra + kg[at:]
 
 
+def asset_count_shown(ours, golden):
+    """getinfo shows `assets`, a count after `chainrewards`, once the chain has an asset. The
+    golden session's getinfo ran before its first issue; the suite's node holds the other
+    clients' assets by then."""
+    return ("chainrewards" in golden and "assets" not in golden
+            and type_name(ours.get("assets")) == "number"
+            and [k for k in ours if k != "assets"] == list(golden))
+
+
 def same_shape(ours, golden, path):
     """tests/common/mod.rs same_shape: None if same shape, else the first difference."""
     to, tg = type_name(ours), type_name(golden)
@@ -131,7 +140,7 @@ def same_shape(ours, golden, path):
     if to == "object":
         ko, kg = list(ours), list(golden)
         if ko != kg:
-            if ko != confirmed_keys(ours, golden):
+            if ko != confirmed_keys(ours, golden) and not asset_count_shown(ours, golden):
                 return "%s: keys differ\n ours:   %s\n golden: %s" % (path, ko, kg)
             for k in ko:
                 if k not in golden:
