@@ -5,7 +5,7 @@
 
 use super::args::Args;
 use super::dispatch::{Handler, RpcContext};
-use super::errors::{RpcError, RpcResult, RPC_NOT_SUPPORTED};
+use super::errors::{RpcError, RpcResult, RPC_NOT_SUPPORTED, RPC_WALLET_INVALID_ACCOUNT_NAME};
 use crate::primitives::address::Address;
 use serde_json::{json, Value};
 
@@ -24,9 +24,6 @@ pub const METHODS: [(&str, Handler); 13] = [
     ("listaccounts", listaccounts),
     ("listtransactions", listtransactions),
 ];
-
-/// RPC_WALLET_INVALID_ACCOUNT_NAME.
-const RPC_INVALID_ACCOUNT_NAME: i32 = -11;
 
 /// MultiChain's refusal; `need` names what the user was after.
 pub fn no_accounts(need: &str) -> RpcError {
@@ -124,7 +121,7 @@ fn getaddressesbyaccount(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     let account = args.str(0)?;
     if account == "*" {
         return Err(RpcError::new(
-            RPC_INVALID_ACCOUNT_NAME,
+            RPC_WALLET_INVALID_ACCOUNT_NAME,
             "Invalid account name",
         ));
     }
