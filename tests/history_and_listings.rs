@@ -100,12 +100,7 @@ fn verbose_wallet_entries_show_inputs_outputs_and_stream_grants() {
     assert_eq!(perms[0]["for"]["name"], "closed1");
     assert_eq!(perms[0]["write"], true);
     assert_eq!(perms[0]["addresses"], json!([other]));
-    let keys: Vec<&str> = entry
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let keys = member_names(&entry);
     let at = |k: &str| keys.iter().position(|x| *x == k).unwrap();
     assert!(at("timereceived") < at("vin") && at("vin") < at("vout") && at("vout") < at("hex"));
     let vin = &entry["vin"][0];

@@ -3,19 +3,12 @@
 mod common;
 
 use common::*;
-use mcnode::primitives::address::{Address, AddressFormat};
+use mcnode::primitives::address::Address;
 use serde_json::{json, Value};
 
 /// A pay-to-script-hash address of this chain (a valid address with no key behind it).
 fn script_address(node: &TestNode) -> String {
-    let params = call(node, "getblockchainparams", json!([]));
-    let bytes = |name: &str| hex::decode(params[name].as_str().unwrap()).unwrap();
-    let format = AddressFormat {
-        pubkeyhash_version: bytes("address-pubkeyhash-version"),
-        scripthash_version: bytes("address-scripthash-version"),
-        private_key_version: bytes("private-key-version"),
-        checksum_value: bytes("address-checksum-value").try_into().unwrap(),
-    };
+    let format = address_format(node);
     format.encode_address(&Address::ScriptHash([7; 20]))
 }
 

@@ -9,12 +9,7 @@ use serde_json::{json, Value};
 fn wallet_info_follows_the_wallet() {
     let node = TestNode::create("walletinfo", &["-target-block-time=2"]);
     let info = call(&node, "getwalletinfo", json!([]));
-    let names: Vec<&str> = info
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let names = member_names(&info);
     assert_eq!(
         names,
         [
@@ -92,14 +87,7 @@ fn createmultisig_builds_the_script_and_its_address() {
     let script = made["redeemScript"].as_str().unwrap();
     assert_eq!(script, format!("5221{k1}21{k2}52ae"));
     // The address is the script's hash under the chain's script-hash version.
-    let params = call(&node, "getblockchainparams", json!([]));
-    let bytes = |name: &str| hex::decode(params[name].as_str().unwrap()).unwrap();
-    let format = mcnode::primitives::address::AddressFormat {
-        pubkeyhash_version: bytes("address-pubkeyhash-version"),
-        scripthash_version: bytes("address-scripthash-version"),
-        private_key_version: bytes("private-key-version"),
-        checksum_value: bytes("address-checksum-value").try_into().unwrap(),
-    };
+    let format = address_format(&node);
     let hash = mcnode::primitives::address::hash160(&hex::decode(script).unwrap());
     let expected = format.encode_address(&mcnode::primitives::address::Address::ScriptHash(hash));
     assert_eq!(made["address"], json!(expected));
@@ -142,12 +130,7 @@ fn getinfo_and_getchaintotals_count_assets_and_streams() {
     assert_eq!(info["streams"], json!(1));
     assert!(info.get("assets").is_none(), "{info}");
     let totals = call(&node, "getchaintotals", json!([]));
-    let names: Vec<&str> = totals
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let names = member_names(&totals);
     assert_eq!(
         names,
         [
@@ -184,12 +167,7 @@ fn getinfo_and_getchaintotals_count_assets_and_streams() {
     assert_eq!(totals["blocks"], call(&node, "getblockcount", json!([])));
     // Order of getinfo's members around the counts, as MultiChain's.
     let info = call(&node, "getinfo", json!([]));
-    let keys: Vec<&str> = info
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let keys = member_names(&info);
     let at = |k: &str| keys.iter().position(|x| *x == k).unwrap();
     assert!(at("chainrewards") + 1 == at("assets") && at("assets") + 1 == at("streams"));
 }

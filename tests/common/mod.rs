@@ -445,3 +445,24 @@ pub fn admin_and_new_address(node: &TestNode) -> (String, String) {
         text(call(node, "getnewaddress", serde_json::json!([]))),
     )
 }
+
+/// The member names of a JSON object, in order.
+pub fn member_names(v: &Value) -> Vec<&str> {
+    v.as_object()
+        .expect("an object")
+        .keys()
+        .map(String::as_str)
+        .collect()
+}
+
+/// The chain's address format, from its parameters.
+pub fn address_format(node: &TestNode) -> mcnode::primitives::address::AddressFormat {
+    let params = call(node, "getblockchainparams", serde_json::json!([]));
+    let bytes = |name: &str| hex::decode(params[name].as_str().unwrap()).unwrap();
+    mcnode::primitives::address::AddressFormat {
+        pubkeyhash_version: bytes("address-pubkeyhash-version"),
+        scripthash_version: bytes("address-scripthash-version"),
+        private_key_version: bytes("private-key-version"),
+        checksum_value: bytes("address-checksum-value").try_into().unwrap(),
+    }
+}
