@@ -27,7 +27,9 @@ pub fn format_double(value: f64) -> String {
     if e < k as f64 {
         k -= 1;
     }
-    let v = value / 10f64.powi(k);
+    // C's pow, as MultiChain divides by: `powi` multiplies step by step, and its rounding
+    // errors put 1e300's mantissa just under 1 (printed as 0).
+    let v = value / 10f64.powf(k as f64);
     let p = decimals_needed(v, MAX_P);
     if p - k > MAX_P {
         exact_nano = false;
@@ -295,6 +297,13 @@ mod tests {
         assert_eq!(format_double(1.5e13), "1.5e+13");
         assert_eq!(format_double(0.00001), "0.00001");
         assert_eq!(format_double(1234.5678), "1234.5678");
+        assert_eq!(format_double(1e300), "1e+300");
+        assert_eq!(format_double(-2.5e200), "-2.5e+200");
+        assert_eq!(format_double(1e-300), "1e-300");
+        assert_eq!(
+            format_double(1.7976931348623157e308),
+            "1.79769313486232e+308"
+        );
     }
 
     proptest::proptest! {
