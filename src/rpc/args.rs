@@ -23,7 +23,8 @@ pub fn type_name(v: &Value) -> &'static str {
     }
 }
 
-fn type_error(v: &Value, expected: &str) -> RpcError {
+/// json_spirit's type error: "value is type X, expected Y".
+pub fn type_error(v: &Value, expected: &str) -> RpcError {
     RpcError::new(
         RPC_MISC_ERROR,
         format!("value is type {}, expected {expected}", type_name(v)),

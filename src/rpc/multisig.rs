@@ -1,7 +1,7 @@
 //! createmultisig: the pay-to-script-hash address of an m-of-n multi-signature script, from
 //! hex public keys or wallet addresses, with MultiChain's checks and words.
 
-use super::args::{int_of, type_name, Args};
+use super::args::{int_of, type_error, Args};
 use super::dispatch::{Handler, RpcContext};
 use super::errors::{RpcError, RpcResult, RPC_NOT_ALLOWED};
 use crate::primitives::address::{hash160, Address};
@@ -39,12 +39,7 @@ fn redeem_script(ctx: &RpcContext, args: &Args) -> RpcResult<Vec<u8>> {
     let required = int_of(&args.values[0])?;
     let keys = match &args.values[1] {
         Value::Array(keys) => keys,
-        other => {
-            return Err(RpcError::misc(format!(
-                "value is type {}, expected array",
-                type_name(other)
-            )))
-        }
+        other => return Err(type_error(other, "array")),
     };
     if required < 1 {
         return Err(RpcError::misc(
@@ -64,9 +59,7 @@ fn redeem_script(ctx: &RpcContext, args: &Args) -> RpcResult<Vec<u8>> {
     }
     let mut builder = Builder::new().push_int(required);
     for key in keys {
-        let text = key.as_str().ok_or_else(|| {
-            RpcError::misc(format!("value is type {}, expected str", type_name(key)))
-        })?;
+        let text = key.as_str().ok_or_else(|| type_error(key, "str"))?;
         let bytes = public_key_bytes(ctx, text)?;
         let push = PushBytesBuf::try_from(bytes).expect("a public key fits a push");
         builder = builder.push_slice(push);
