@@ -18,6 +18,11 @@ pub fn txid_text(txid: &bitcoin::Txid) -> String {
     hex_text(&bytes)
 }
 
+/// MultiChain's `IsHex`: at least one byte's worth of hex digits, and whole bytes.
+pub fn is_hex(text: &str) -> bool {
+    !text.is_empty() && text.len().is_multiple_of(2) && text.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 /// Bytes of a hex text read as MultiChain's `ParseHex` reads it: whitespace before each byte is
 /// skipped, and reading stops at the first character (or lone last digit) that is not hex.
 pub fn parse_hex_leniently(text: &str) -> Vec<u8> {
@@ -54,6 +59,15 @@ mod tests {
         )
         .unwrap();
         assert_eq!(txid_text(&txid), txid.to_string());
+    }
+
+    #[test]
+    fn hex_is_whole_bytes_of_hex_digits() {
+        assert!(is_hex("0aFf"));
+        assert!(!is_hex(""));
+        assert!(!is_hex("0a0"));
+        assert!(!is_hex("0g"));
+        assert!(!is_hex(" 0a"));
     }
 
     #[test]

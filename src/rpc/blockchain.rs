@@ -286,8 +286,7 @@ pub fn parse_block_set(v: &Value, blocks: &[BlockInfo]) -> RpcResult<Vec<u32>> {
                 {
                     (a, b)
                 } else {
-                    let hex = s.bytes().all(|b| b.is_ascii_hexdigit());
-                    if s.is_empty() || !s.len().is_multiple_of(2) || !hex {
+                    if !crate::primitives::hextext::is_hex(&s) {
                         return Err(RpcError::invalid_parameter(format!(
                             "Block hash must be hexadecimal string (not '{s}')"
                         )));

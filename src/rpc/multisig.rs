@@ -5,6 +5,7 @@ use super::args::{int_of, type_error, Args};
 use super::dispatch::{Handler, RpcContext};
 use super::errors::{RpcError, RpcResult, RPC_NOT_ALLOWED};
 use crate::primitives::address::{hash160, Address};
+use crate::primitives::hextext::is_hex;
 use bitcoin::opcodes::all::OP_CHECKMULTISIG;
 use bitcoin::script::{Builder, PushBytesBuf};
 use bitcoin::secp256k1::PublicKey;
@@ -94,11 +95,10 @@ fn public_key_bytes(ctx: &RpcContext, text: &str) -> RpcResult<Vec<u8>> {
             Ok(key.public_key_bytes())
         }
         Err(_) => {
-            // Hex: an even count of hex digits, at least two.
-            let bytes = hex::decode(text)
-                .ok()
-                .filter(|b| !b.is_empty())
-                .ok_or_else(invalid)?;
+            if !is_hex(text) {
+                return Err(invalid());
+            }
+            let bytes = hex::decode(text).map_err(|_| invalid())?;
             // A full key: 33 bytes compressed or 65 uncompressed, on the curve.
             if !matches!(bytes.len(), 33 | 65) || PublicKey::from_slice(&bytes).is_err() {
                 return Err(invalid());

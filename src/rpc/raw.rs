@@ -147,7 +147,7 @@ fn getrawtransaction(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
 
 /// A transaction hash parameter, with Bitcoin's `ParseHashV` messages.
 pub fn parse_hash(s: &str, name: &str) -> RpcResult<Txid> {
-    if s.is_empty() || !s.len().is_multiple_of(2) || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !crate::primitives::hextext::is_hex(s) {
         return Err(invalid(&format!(
             "{name} must be hexadecimal string (not '{s}')"
         )));
