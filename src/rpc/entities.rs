@@ -178,21 +178,12 @@ pub fn all_of(st: &NodeState, kind: Kind) -> Vec<Entity> {
 }
 
 /// How many assets and streams exist, the ones waiting in the mempool included (as `getinfo`
-/// and `getchaintotals` count them).
+/// and `getchaintotals` count them): what `listassets` and `liststreams` list.
 pub fn entity_counts(st: &NodeState) -> (usize, usize) {
-    let (mut assets, mut streams) = (0, 0);
-    let waiting = st
-        .mempool
-        .delta
-        .entities
-        .iter()
-        .filter(|(id, _)| !st.chain.entities.contains_key(*id))
-        .map(|(_, e)| e);
-    for e in st.chain.entities.values().chain(waiting) {
-        assets += usize::from(e.is_asset());
-        streams += usize::from(e.is_stream());
-    }
-    (assets, streams)
+    (
+        all_of(st, Kind::Asset).len(),
+        all_of(st, Kind::Stream).len(),
+    )
 }
 
 /// The entities a listing's first parameter names, as `listassets` and `liststreams` read it:
