@@ -32,15 +32,23 @@ pub fn native(ctx: &RpcContext, raw: u64) -> Value {
     double(raw as f64 / multiple)
 }
 
-/// Native currency in the wallet's own addresses' coins (mempool view).
-fn wallet_balance(st: &crate::node::NodeState) -> u64 {
+/// The outputs of the wallet's own addresses (not watch-only ones), with their native value
+/// (mempool view).
+fn own_outputs(st: &crate::node::NodeState) -> Vec<(bitcoin::OutPoint, u64)> {
     let view = st.view();
     st.wallet
         .addresses()
         .flat_map(|a| st.wallet.coins_of(a))
-        .filter_map(|op| crate::chain::StateView::coin(&view, op))
-        .map(|c| c.output.value.to_sat())
-        .sum()
+        .filter_map(|op| {
+            let coin = crate::chain::StateView::coin(&view, op)?;
+            Some((*op, coin.output.value.to_sat()))
+        })
+        .collect()
+}
+
+/// Native currency in the wallet's own addresses' outputs, locked ones included.
+fn wallet_balance(st: &crate::node::NodeState) -> u64 {
+    own_outputs(st).iter().map(|(_, value)| value).sum()
 }
 
 fn getinfo(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
@@ -128,17 +136,15 @@ fn getchaintotals(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
 fn getwalletinfo(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     args.arity(0, 0)?;
     let st = ctx.node.state.read();
-    let view = st.view();
-    let utxos = st
-        .wallet
-        .addresses()
-        .flat_map(|a| st.wallet.coins_of(a))
-        .filter(|op| !st.wallet.is_locked(op))
-        .filter(|op| crate::chain::StateView::coin(&view, op).is_some())
+    let outputs = own_outputs(&st);
+    let utxos = outputs
+        .iter()
+        .filter(|(op, _)| !st.wallet.is_locked(op))
         .count();
+    let balance: u64 = outputs.iter().map(|(_, value)| value).sum();
     let mut m = Map::new();
     m.insert("walletversion".into(), json!(WALLET_VERSION));
-    m.insert("balance".into(), native(ctx, wallet_balance(&st)));
+    m.insert("balance".into(), native(ctx, balance));
     m.insert("walletdbversion".into(), json!(WALLET_DB_VERSION));
     m.insert("txcount".into(), json!(st.wallet_tx_count()));
     m.insert("utxocount".into(), json!(utxos));
