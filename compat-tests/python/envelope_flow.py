@@ -107,6 +107,28 @@ def run(flow, api):
     flow.step("error_wrong_arg_count", lambda: expect_error(
         api.grant(ctx["addr"]), -1, prefix='grant "address(es)" "permission(s)"'))
 
+    def wallet_utilities():
+        check("addr" in ctx, "the getnewaddress step failed; no address to use")
+        info = unwrap(api.getwalletinfo())
+        check(list(info)[:5] == ["walletversion", "balance", "walletdbversion", "txcount",
+                                 "utxocount"], "getwalletinfo members: %r" % (list(info),))
+        pubkey = unwrap(api.validateaddress(ctx["addr"])).get("pubkey")
+        made = unwrap(api.createmultisig(1, [ctx["addr"]]))
+        check(made.get("redeemScript") == "5121%s51ae" % pubkey, "createmultisig: %r" % (made,))
+        check(unwrap(api.validateaddress(made.get("address"))).get("isvalid") is True,
+              "the multisig address is not valid: %r" % (made,))
+        value = {"plan": "调度方案01", "qty": [100, 2.5, None]}
+        encoded = unwrap(api.encodehexubjson(value))
+        check(unwrap(api.decodehexubjson(encoded)) == value, "UBJSON round trip of %r" % (value,))
+        totals = unwrap(api.getchaintotals())
+        check(isinstance(totals.get("streams"), int) and totals["streams"] >= 1,
+              "getchaintotals: %r" % (totals,))
+    flow.step("wallet_utilities", wallet_utilities)
+    flow.step("error_accounts_not_supported", lambda: expect_error(
+        api.listtransactions(), -702,
+        message="Not supported with scalable wallet - if you need listtransactions, run "
+                "multichaind -walletdbversion=1 -rescan, but the wallet will perform worse"))
+
     # ---- issue #4 -------------------------------------------------------------------------
     asset = flow.unique("asset")
     stream = flow.unique("stream")
