@@ -183,3 +183,31 @@ fn arguments_are_checked_in_multichains_order_and_words() {
         "{message}"
     );
 }
+
+/// Enterprise commands: MultiChain Community checks how many arguments came, then refuses.
+#[test]
+fn enterprise_commands_are_refused_after_their_argument_count() {
+    let node = TestNode::create("enterprise", &["-target-block-time=2"]);
+    for (method, params) in [
+        ("createfeed", json!(["feed1"])),
+        ("listfeeds", json!([])),
+        ("getlicenserequest", json!([])),
+        ("gethealthcheck", json!([])),
+        ("purgestreamitems", json!(["s1", "all"])),
+        ("trimsubscribe", json!(["s1", "items"])),
+    ] {
+        assert_eq!(
+            call_err(&node, method, params),
+            (
+                -702,
+                format!("This feature is only available in MultiChain Enterprise: {method} API")
+            )
+        );
+    }
+    // Too many arguments: the command's help, as for any other command.
+    let (code, message) = call_err(&node, "gethealthcheck", json!([1]));
+    assert_eq!(code, -1);
+    assert!(message.starts_with("gethealthcheck"), "{message}");
+    let (code, _) = call_err(&node, "purgefeed", json!(["feed1"]));
+    assert_eq!(code, -1);
+}

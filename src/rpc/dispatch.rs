@@ -7,8 +7,9 @@ use super::errors::{RpcError, RpcResult, RPC_MISC_ERROR};
 use super::help::HelpTexts;
 use super::serial_lane::SerialLane;
 use super::{
-    accounts, addresses, asset_txs, assets, blockchain, control, filters, messages, mining,
-    multisig, network, permissions, raw, stream_summary, streams, ubjson_hex, wallettx,
+    accounts, addresses, asset_txs, assets, blockchain, control, enterprise, filters, messages,
+    mining, multisig, network, permissions, raw, stream_query, stream_summary, streams, ubjson_hex,
+    wallettx,
 };
 use crate::node::Node;
 use jsonrpsee::types::{ErrorObjectOwned, Params};
@@ -65,9 +66,11 @@ pub fn methods() -> Vec<(&'static str, Run)> {
     m.extend(filters::METHODS);
     m.extend(raw::METHODS);
     m.extend(wallettx::METHODS);
+    m.extend(enterprise::methods());
     let mut all: Vec<(&'static str, Run)> =
         m.into_iter().map(|(n, h)| (n, Run::Value(h))).collect();
     all.extend(streams::TEXT_METHODS.map(|(n, h)| (n, Run::Text(h))));
+    all.extend(stream_query::TEXT_METHODS.map(|(n, h)| (n, Run::Text(h))));
     all
 }
 

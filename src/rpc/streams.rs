@@ -3,6 +3,7 @@
 
 use super::args::{type_name, Args};
 use super::dispatch::{Handler, RpcContext, TextHandler};
+use super::enterprise::enterprise_only;
 use super::entities::{self, resolve, Kind};
 use super::entity_options::{custom_fields, looks_like_reference, StreamFlags};
 use super::errors::*;
@@ -287,7 +288,12 @@ fn key_text(k: &[u8]) -> String {
 }
 
 /// A list of items as JSON text.
-fn items_text(ctx: &RpcContext, st: &NodeState, items: &[Item], verbose: bool) -> String {
+pub(super) fn items_text(
+    ctx: &RpcContext,
+    st: &NodeState,
+    items: &[Item],
+    verbose: bool,
+) -> String {
     let mut out = String::with_capacity(64 + items.len() * (400 + 2 * ITEM_DATA_GUESS));
     out.push('[');
     for (i, item) in items.iter().enumerate() {
@@ -535,10 +541,7 @@ fn identifiers(v: &Value) -> RpcResult<Vec<String>> {
 fn subscribe(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     args.arity(1, 3)?;
     if args.len() > 2 {
-        return Err(RpcError::new(
-            RPC_NOT_SUPPORTED,
-            "This feature is only available in MultiChain Enterprise: Controlled subscriptions",
-        ));
+        return Err(enterprise_only("Controlled subscriptions"));
     }
     let ids = identifiers(&args.values[0])?;
     let found = {
@@ -549,10 +552,7 @@ fn subscribe(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     };
     for e in &found {
         if e.is_stream() && e.restricted_permissions() as u32 & permission::READ != 0 {
-            return Err(RpcError::new(
-                RPC_NOT_SUPPORTED,
-                "This feature is only available in MultiChain Enterprise: Subscribing to read-restricted stream",
-            ));
+            return Err(enterprise_only("Subscribing to read-restricted stream"));
         }
     }
     for e in found {
@@ -703,10 +703,7 @@ fn check_publishable(stream: &Entity) -> RpcResult<()> {
         ));
     }
     if stream.restricted_permissions() as u32 & permission::READ != 0 {
-        return Err(RpcError::new(
-            RPC_NOT_SUPPORTED,
-            "This feature is only available in MultiChain Enterprise: Publishing to read-restricted stream",
-        ));
+        return Err(enterprise_only("Publishing to read-restricted stream"));
     }
     Ok(())
 }
