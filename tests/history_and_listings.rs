@@ -365,3 +365,61 @@ fn permissions_are_listed_by_address_hash_as_multichain_does() {
     );
     assert_eq!(order(by_address), asked);
 }
+
+#[test]
+fn asset_issues_are_listed_oldest_first_in_pages() {
+    let node = TestNode::create("assetissues", &["-target-block-time=2"]);
+    let (admin, _) = admin_and_new_address(&node);
+    let first = call(
+        &node,
+        "issue",
+        json!([admin, {"name": "gold", "open": true}, 100, 0.01]),
+    );
+    let second = call(
+        &node,
+        "issuemore",
+        json!([admin, "gold", 50, 0, {"batch": 2}]),
+    );
+    let issues = call(&node, "listassetissues", json!(["gold"]));
+    assert_eq!(
+        issues,
+        json!([
+            {"txid": first, "qty": 100, "raw": 10000},
+            {"txid": second, "qty": 50, "raw": 5000},
+        ])
+    );
+    // Verbose: each issue as listassets shows it.
+    let listed = call(&node, "listassets", json!(["gold", true]))[0]["issues"].clone();
+    assert_eq!(
+        call(&node, "listassetissues", json!(["gold", true])),
+        listed
+    );
+    assert_eq!(
+        call(&node, "listassetissues", json!(["gold", true, 1, -1]))[0]["details"],
+        json!({"batch": 2})
+    );
+    assert_eq!(
+        call(&node, "listassetissues", json!([first, false, 1, 0])),
+        json!([{"txid": first, "qty": 100, "raw": 10000}])
+    );
+    for (params, code, message) in [
+        (
+            json!([second]),
+            -708,
+            "Asset with this issue txid not found".to_string(),
+        ),
+        (json!(["gold", false, -1]), -8, "Invalid count".into()),
+        (json!(["gold", false, 1, "x"]), -8, "Invalid start".into()),
+        (
+            json!(["silver"]),
+            -708,
+            "Asset with this name not found: silver".into(),
+        ),
+    ] {
+        assert_eq!(
+            call_err(&node, "listassetissues", params.clone()),
+            (code, message),
+            "{params}"
+        );
+    }
+}

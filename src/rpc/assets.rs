@@ -8,7 +8,7 @@ use super::entity_options::{
     custom_fields, looks_like_reference, parse_asset_restrict, AssetGrowth, BadLimit,
 };
 use super::errors::*;
-use crate::chain::entities::Entity;
+use crate::chain::entities::{AssetIssue, Entity};
 use crate::chain::metadata::{self, AssetAmounts};
 use crate::chain::state::{asset_switched_open, Coin, StateView};
 use crate::jsonfmt::double;
@@ -19,13 +19,14 @@ use crate::primitives::permission;
 use bitcoin::OutPoint;
 use serde_json::{json, Map, Value};
 
-pub const METHODS: [(&str, Handler); 26] = [
+pub const METHODS: [(&str, Handler); 27] = [
     ("issue", issue),
     ("issuefrom", issuefrom),
     ("issuemore", issuemore),
     ("issuemorefrom", issuemorefrom),
     ("listassets", listassets),
     ("getassetinfo", getassetinfo),
+    ("listassetissues", listassetissues),
     ("getaddressbalances", getaddressbalances),
     ("gettotalbalances", gettotalbalances),
     ("getassetbalances", getassetbalances),
@@ -197,22 +198,24 @@ fn asset_json(
         }
     }
     if verbose {
-        let issues: Vec<Value> = e
-            .issues
-            .iter()
-            .map(|i| {
-                json!({
-                    "txid": i.txid.to_string(),
-                    "qty": qty(e, i.raw),
-                    "raw": i.raw,
-                    "details": i.details.json(),
-                    "issuers": entities::addresses(ctx, &i.issuers),
-                })
-            })
-            .collect();
-        m.insert("issues".into(), Value::Array(issues));
+        let issues = e.issues.iter().map(|i| issue_json(ctx, e, i, true));
+        m.insert("issues".into(), Value::Array(issues.collect()));
     }
     Ok(Value::Object(m))
+}
+
+/// One issue of an asset, the first or a later one, as listassets (verbose) and
+/// listassetissues show it: the details and issuers only when verbose.
+fn issue_json(ctx: &RpcContext, e: &Entity, i: &AssetIssue, verbose: bool) -> Value {
+    let mut m = Map::new();
+    m.insert("txid".into(), json!(i.txid.to_string()));
+    m.insert("qty".into(), qty(e, i.raw));
+    m.insert("raw".into(), json!(i.raw));
+    if verbose {
+        m.insert("details".into(), i.details.json());
+        m.insert("issuers".into(), entities::addresses(ctx, &i.issuers));
+    }
+    Value::Object(m)
 }
 
 /// `{"name","assetref","qty"}` rows for amounts.
@@ -550,22 +553,26 @@ fn strict_verbose(args: &Args, i: usize) -> RpcResult<bool> {
     }
 }
 
-fn listassets(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
-    args.arity(0, 4)?;
-    let count = match args.get(2) {
-        None => i64::MAX,
-        Some(v) => v
-            .as_i64()
-            .filter(|c| *c >= 0 && (v.is_i64() || v.is_u64()))
+/// The `count` argument at `i` and the `start` after it, integers as MultiChain's
+/// `paramtoint` takes them; `start` is `-count` when left out (the last `count`).
+fn count_and_start(args: &Args, i: usize, all: i64) -> RpcResult<(i64, i64)> {
+    let int = |v: &Value| v.as_i64().filter(|_| v.is_i64() || v.is_u64());
+    let count = match args.get(i) {
+        None => all,
+        Some(v) => int(v)
+            .filter(|c| *c >= 0)
             .ok_or_else(|| invalid("Invalid count"))?,
     };
-    let start = match args.get(3) {
+    let start = match args.get(i + 1) {
         None => -count,
-        Some(v) => v
-            .as_i64()
-            .filter(|_| v.is_i64() || v.is_u64())
-            .ok_or_else(|| invalid("Invalid start"))?,
+        Some(v) => int(v).ok_or_else(|| invalid("Invalid start"))?,
     };
+    Ok((count, start))
+}
+
+fn listassets(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(0, 4)?;
+    let (count, start) = count_and_start(args, 2, i64::MAX)?;
     let st = ctx.node.state.read();
     let list = entities::listed(&st, entities::Kind::Asset, args.get(0), asset_param)?;
     let verbose = strict_verbose(args, 1)?;
@@ -575,6 +582,35 @@ fn listassets(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
             .iter()
             .map(|e| asset_json(ctx, &st, e, verbose, true))
             .collect::<RpcResult<_>>()?,
+    ))
+}
+
+/// `listassetissues asset ( verbose count start )`: the asset's issues, oldest first, in
+/// MultiChain's order of checks (count and start, then the asset, then verbose).
+fn listassetissues(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(1, 4)?;
+    let (count, start) = count_and_start(args, 2, i32::MAX as i64)?;
+    let st = ctx.node.state.read();
+    let e = asset_param(&st, &args.values[0]).map_err(|error| {
+        // A later issue's txid names an issue, not an asset: MultiChain says so.
+        let later_issue = args.values[0].as_str().is_some_and(|txid| {
+            entities::all_of(&st, Kind::Asset)
+                .iter()
+                .any(|a| a.issues.iter().skip(1).any(|i| i.txid.to_string() == txid))
+        });
+        if later_issue {
+            RpcError::new(RPC_ENTITY_NOT_FOUND, "Asset with this issue txid not found")
+        } else {
+            error
+        }
+    })?;
+    let verbose = args.get(1).is_some_and(super::args::lenient_bool);
+    let (s, c) = super::args::adjust_start_and_count(start, count, e.issues.len() as i64);
+    Ok(Value::Array(
+        e.issues[s..s + c]
+            .iter()
+            .map(|i| issue_json(ctx, &e, i, verbose))
+            .collect(),
     ))
 }
 
