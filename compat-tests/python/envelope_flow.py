@@ -146,6 +146,12 @@ def run(flow, api):
         check(a.get("issueqty") == 1000 and a.get("units") == 0.01, "issueqty/units: %r" % (a,))
     flow.step("asset_listassets", asset_listassets)
 
+    def asset_listassetissues():
+        issues = unwrap(api.listassetissues(asset))
+        check(issues == [{"txid": ctx.get("issue_txid"), "qty": 1000, "raw": 100000}],
+              "listassetissues %s: %r" % (asset, issues))
+    flow.step("asset_listassetissues", asset_listassetissues)
+
     def asset_getaddressbalances():
         rows = unwrap(api.getaddressbalances(ctx["addr"], 0))
         mine = [r for r in rows if r.get("name") == asset]
@@ -195,6 +201,18 @@ def run(flow, api):
               and items[0].get("data") == HEX_DATA and items[0].get("keys") == ["key1"],
               "items for key1: %r" % (items,))
     flow.step("stream_liststreamkeyitems", stream_liststreamkeyitems)
+
+    def stream_liststreamqueryitems():
+        items = unwrap(api.liststreamqueryitems(stream, {"keys": ["k4", "k3"]}))
+        check(len(items) == 1 and items[0].get("txid") == published.get("text"),
+              "items with keys k4 and k3: %r" % (items,))
+        publisher = items[0]["publishers"][0]
+        both = unwrap(api.liststreamqueryitems(stream, {"key": "key1", "publisher": publisher}))
+        check([i.get("txid") for i in both] == [published.get("hex")],
+              "items with key1 from %s: %r" % (publisher, both))
+        expect_error(api.liststreamqueryitems(stream, {}), -8,
+                     message="Invalid query, cannot be empty")
+    flow.step("stream_liststreamqueryitems", stream_liststreamqueryitems)
 
     # Two refusals, as in the golden session (34, 35): an unknown stream, data that is not hex.
     flow.step("stream_error_unknown_stream", lambda: expect_error(
