@@ -455,13 +455,10 @@ pub fn check_block<V: StateView + ?Sized>(
     if !has_global(base, &rules.anyone, &miner, permission::MINE, ctx.height) {
         return Err(BlockReject::MinerNotPermitted);
     }
-    if ctx.height >= rules.setup_blocks && rules.mining_diversity > 0.0 {
-        let spacing = (ctx.active_miners as f64 * rules.mining_diversity).ceil() as usize;
-        let window = spacing.saturating_sub(1);
-        let recent = &ctx.recent_miners[ctx.recent_miners.len().saturating_sub(window)..];
-        if recent.contains(&miner) {
-            return Err(BlockReject::MiningDiversity);
-        }
+    let window = rules.diversity_spacing(ctx.height, ctx.active_miners) - 1;
+    let recent = &ctx.recent_miners[ctx.recent_miners.len().saturating_sub(window)..];
+    if recent.contains(&miner) {
+        return Err(BlockReject::MiningDiversity);
     }
 
     let mut effects = BlockEffects {

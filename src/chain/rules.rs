@@ -67,6 +67,28 @@ impl RuleParams {
         }
     }
 
+    /// How far apart one miner's blocks must be at `height` with `miners` permitted: a miner
+    /// that made block `b` may make `b + spacing` next (MultiChain's `IsBarredByDiversity`).
+    /// Worked in MultiChain's integer millionths: as floats, 10 × 0.3 rounds up to 4.
+    pub fn diversity_spacing(&self, height: u32, miners: usize) -> usize {
+        if miners == 0 || height < self.setup_blocks {
+            return 1;
+        }
+        let millionths = (self.mining_diversity * 1e6).round() as i64;
+        let spacing = if millionths > 0 {
+            (miners as i64 * millionths - 1) / 1_000_000 + 1
+        } else {
+            1
+        };
+        spacing.clamp(1, miners as i64) as usize
+    }
+
+    /// Whether a miner whose last block is `last` (0 for none) may not make `block`.
+    pub fn barred_by_diversity(&self, block: u32, last: u32, miners: usize) -> bool {
+        let since = block.wrapping_sub(last) as i32 as i64;
+        since <= self.diversity_spacing(block, miners) as i64 - 1
+    }
+
     /// Mining reward of the block at `height`, in raw units.
     pub fn block_reward(&self, height: u32) -> u64 {
         if height == 1 && self.first_block_reward >= 0 {

@@ -357,3 +357,28 @@ fn a_transaction_may_spend_an_output_of_an_earlier_one_in_the_same_block() {
         TxReject::MissingInputs
     );
 }
+
+#[test]
+fn diversity_spacing_is_worked_in_millionths_as_multichain_does() {
+    let mut rules = Fixture::new().rules;
+    rules.setup_blocks = 60;
+    rules.mining_diversity = 0.3;
+    // ceil(10 × 0.3) is 3; a float product (3.0000000000000004) would make it 4.
+    assert_eq!(rules.diversity_spacing(100, 10), 3);
+    assert_eq!(rules.diversity_spacing(100, 3), 1);
+    assert_eq!(rules.diversity_spacing(100, 4), 2);
+    assert_eq!(
+        rules.diversity_spacing(59, 10),
+        1,
+        "during the setup blocks"
+    );
+    rules.mining_diversity = 1.0;
+    assert_eq!(rules.diversity_spacing(100, 7), 7);
+    rules.mining_diversity = 0.0;
+    assert_eq!(rules.diversity_spacing(100, 7), 1);
+    rules.mining_diversity = 0.75;
+    // Block 101 by a miner that made block 100, with 4 miners: spacing 3.
+    assert!(rules.barred_by_diversity(101, 100, 4));
+    assert!(rules.barred_by_diversity(102, 100, 4));
+    assert!(!rules.barred_by_diversity(103, 100, 4));
+}

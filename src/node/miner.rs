@@ -19,11 +19,7 @@ impl Node {
     /// The wallet address that may mine the next block, if any.
     fn miner_address(&self, st: &NodeState) -> Option<Address> {
         let height = st.next_height();
-        let spacing = if height >= self.rules.setup_blocks && self.rules.mining_diversity > 0.0 {
-            ((self.active_miners(st) as f64) * self.rules.mining_diversity).ceil() as usize
-        } else {
-            0
-        };
+        let spacing = self.rules.diversity_spacing(height, self.active_miners(st));
         let recent: Vec<Address> = st
             .blocks
             .iter()
