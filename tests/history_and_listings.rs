@@ -423,3 +423,69 @@ fn asset_issues_are_listed_oldest_first_in_pages() {
         );
     }
 }
+
+#[test]
+fn miners_are_listed_with_their_permission_wait_and_state() {
+    let node = TestNode::create("miners", &["-target-block-time=2"]);
+    let (admin, other) = admin_and_new_address(&node);
+    node.wait_height(1);
+    call(&node, "pause", json!(["mining"]));
+    call(&node, "grant", json!([other, "mine"]));
+    let rows = call(&node, "listminers", json!([]));
+    let by_address = |rows: &Value, a: &str| -> Value {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["address"] == a)
+            .cloned()
+            .unwrap_or_else(|| panic!("{a} not in {rows}"))
+    };
+    let first = by_address(&rows, &admin);
+    assert_eq!(
+        member_names(&first),
+        [
+            "address",
+            "islocal",
+            "permitted",
+            "diversitywaitblocks",
+            "lastmined",
+            "chainstate",
+            "localstate"
+        ]
+    );
+    assert_eq!(first["islocal"], true);
+    assert_eq!(first["permitted"], true);
+    assert_eq!(first["diversitywaitblocks"], 0);
+    assert!(first["lastmined"].as_u64().unwrap() >= 1, "{first}");
+    assert_eq!(first["chainstate"], "mining-permitted");
+    assert_eq!(first["localstate"], "mining-paused");
+    // The grant waits in the mempool while mining is paused.
+    let second = by_address(&rows, &other);
+    assert_eq!(second["permitted"], false);
+    assert_eq!(second["diversitywaitblocks"], Value::Null);
+    assert_eq!(second["lastmined"], Value::Null);
+    assert_eq!(second["chainstate"], "pending-mine-permissions");
+    assert_eq!(second["localstate"], "pending-mine-permissions");
+    // Fewest blocks to wait first.
+    assert_eq!(rows[0]["address"], admin.as_str());
+
+    call(&node, "resume", json!(["mining"]));
+    let height = call(&node, "getblockcount", json!([])).as_u64().unwrap();
+    node.wait_height(height + 1);
+    let rows = call(&node, "listminers", json!([true]));
+    let second = by_address(&rows, &other);
+    assert_eq!(second["permitted"], true);
+    assert_eq!(second["chainstate"], "mining-permitted");
+    assert_eq!(second["startblock"], 0);
+    assert_eq!(second["endblock"], 4294967295u64);
+    // The node mines with one address of its wallet; the other is not its choice.
+    let states: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["localstate"].as_str().unwrap())
+        .collect();
+    assert!(states.contains(&"other-local-address-preferred"), "{rows}");
+    let (code, _) = call_err(&node, "listminers", json!([true, 1]));
+    assert_eq!(code, -1);
+}

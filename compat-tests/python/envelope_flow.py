@@ -124,6 +124,17 @@ def run(flow, api):
         check(isinstance(totals.get("streams"), int) and totals["streams"] >= 1,
               "getchaintotals: %r" % (totals,))
     flow.step("wallet_utilities", wallet_utilities)
+
+    def listminers():
+        rows = unwrap(api.listminers(True))
+        check(isinstance(rows, list) and rows, "listminers: %r" % (rows,))
+        first = rows[0]
+        check(list(first) == ["address", "islocal", "permitted", "diversitywaitblocks",
+                              "startblock", "endblock", "lastmined", "chainstate", "localstate"],
+              "listminers members: %r" % (list(first),))
+        check(first["permitted"] is True and first["chainstate"] == "mining-permitted",
+              "the first miner may mine: %r" % (first,))
+    flow.step("listminers", listminers)
     flow.step("error_accounts_not_supported", lambda: expect_error(
         api.listtransactions(), -702,
         message="Not supported with scalable wallet - if you need listtransactions, run "

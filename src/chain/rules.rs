@@ -86,7 +86,7 @@ impl RuleParams {
     /// Whether a miner whose last block is `last` (0 for none) may not make `block`.
     pub fn barred_by_diversity(&self, block: u32, last: u32, miners: usize) -> bool {
         let since = block.wrapping_sub(last) as i32 as i64;
-        since <= self.diversity_spacing(block, miners) as i64 - 1
+        since < self.diversity_spacing(block, miners) as i64
     }
 
     /// Mining reward of the block at `height`, in raw units.

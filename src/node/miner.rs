@@ -17,7 +17,7 @@ const COINBASE_ALLOWANCE: usize = 1000;
 
 impl Node {
     /// The wallet address that may mine the next block, if any.
-    fn miner_address(&self, st: &NodeState) -> Option<Address> {
+    pub(crate) fn miner_address(&self, st: &NodeState) -> Option<Address> {
         let height = st.next_height();
         let spacing = self.rules.diversity_spacing(height, self.active_miners(st));
         let recent: Vec<Address> = st
@@ -147,11 +147,17 @@ impl Node {
         if unix_now() < st.tip().time + self.params.target_block_time() as u32 {
             return false;
         }
+        !self.waiting_for_transactions(&st)
+    }
+
+    /// Whether mining waits for a transaction: `mine-empty-rounds` empty blocks in a row
+    /// made, and the mempool empty.
+    pub(crate) fn waiting_for_transactions(&self, st: &NodeState) -> bool {
         let empty_rounds = self.options.int(
             "mineemptyrounds",
             self.params.decimal("mine-empty-rounds").round() as i64,
         );
-        !(st.mempool.is_empty() && empty_rounds >= 0 && st.empty_rounds as i64 >= empty_rounds)
+        st.mempool.is_empty() && empty_rounds >= 0 && st.empty_rounds as i64 >= empty_rounds
     }
 }
 

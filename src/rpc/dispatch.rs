@@ -8,8 +8,8 @@ use super::help::HelpTexts;
 use super::serial_lane::SerialLane;
 use super::{
     accounts, addresses, asset_txs, assets, blockchain, control, enterprise, filters, messages,
-    mining, multisig, network, permissions, raw, stream_query, stream_summary, streams, ubjson_hex,
-    wallettx,
+    miners, mining, multisig, network, permissions, raw, stream_query, stream_summary, streams,
+    ubjson_hex, wallettx,
 };
 use crate::node::Node;
 use jsonrpsee::types::{ErrorObjectOwned, Params};
@@ -53,6 +53,7 @@ pub fn methods() -> Vec<(&'static str, Run)> {
     m.extend(blockchain::METHODS);
     m.extend(network::METHODS);
     m.extend(mining::METHODS);
+    m.extend(miners::METHODS);
     m.extend(addresses::METHODS);
     m.extend(messages::METHODS);
     m.extend(accounts::METHODS);

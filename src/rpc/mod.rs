@@ -19,6 +19,7 @@ pub mod help;
 pub mod idle_close;
 pub mod issue_fields;
 pub mod messages;
+pub mod miners;
 pub mod mining;
 pub mod multisig;
 pub mod network;
