@@ -1214,3 +1214,52 @@ fn waiting_transactions_read_back_whole_and_are_stored_unchanged() {
     assert_eq!(items[0]["data"], "6869");
     assert!(items[0]["confirmations"].as_u64().unwrap() >= 1);
 }
+
+#[test]
+fn a_grant_can_carry_data_or_a_stream_item() {
+    let node = TestNode::create("grantdata", &["-target-block-time=2"]);
+    let (admin, other) = admin_and_new_address(&node);
+    call(&node, "create", json!(["stream", "notes", true]));
+    node.wait_mined();
+    call(&node, "subscribe", json!(["notes"]));
+
+    let txid = call(
+        &node,
+        "grantwithdata",
+        json!([other, "connect", {"json": {"why": "调度方案01"}}]),
+    );
+    let tx = call(&node, "getrawtransaction", json!([txid, 1]));
+    let outputs = tx["vout"].as_array().unwrap();
+    assert_eq!(outputs[0]["permissions"][0]["connect"], true);
+    assert_eq!(outputs[1]["data"], json!([{"json": {"why": "调度方案01"}}]));
+
+    // A new stream item rides along, published by the granting address.
+    let txid = call(
+        &node,
+        "grantwithdatafrom",
+        json!([admin, other, "send", {"for": "notes", "key": "k1", "data": "0a0b"}, 0, 0, -1]),
+    );
+    let items = call(&node, "liststreamkeyitems", json!(["notes", "k1"]));
+    assert_eq!(items[0]["txid"], txid);
+    assert_eq!(items[0]["publishers"], json!([admin]));
+    assert_eq!(items[0]["data"], "0a0b");
+    let rows = call(&node, "listpermissions", json!(["connect,send", other]));
+    assert_eq!(rows.as_array().unwrap().len(), 2, "{rows}");
+
+    // The older name, and MultiChain's checks of the data.
+    call(
+        &node,
+        "grantwithmetadata",
+        json!([other, "receive", "48656c6c6f"]),
+    );
+    assert_eq!(
+        call_err(&node, "grantwithdata", json!([other, "connect", "zz"])),
+        (
+            -8,
+            "data should be hexadecimal string or recognized object".into()
+        )
+    );
+    let (code, message) = call_err(&node, "grantwithdata", json!([other, "connect"]));
+    assert_eq!(code, -1);
+    assert!(message.starts_with("grantwithdata "), "{message}");
+}

@@ -36,6 +36,8 @@ pub struct GrantRequest {
     pub native_amount: u64,
     pub start: u32,
     pub end: u32,
+    /// Outputs after the grants: the data of `grantwithdata`.
+    pub data: Vec<TxOut>,
 }
 
 impl Node {
@@ -131,20 +133,17 @@ impl Node {
             end: req.end,
             timestamp: unix_now(),
         };
-        let outputs = req
-            .to
-            .iter()
-            .map(|a| TxOut {
-                value: Amount::from_sat(req.native_amount),
-                script_pubkey: script::pay_to(
-                    a,
-                    &match req.entity {
-                        Some(id) => vec![Element::Entity(id).encode(), grant.encode()],
-                        None => vec![grant.encode()],
-                    },
-                ),
-            })
-            .collect();
+        let grants = req.to.iter().map(|a| TxOut {
+            value: Amount::from_sat(req.native_amount),
+            script_pubkey: script::pay_to(
+                a,
+                &match req.entity {
+                    Some(id) => vec![Element::Entity(id).encode(), grant.encode()],
+                    None => vec![grant.encode()],
+                },
+            ),
+        });
+        let outputs = grants.chain(req.data).collect();
         self.build_and_accept(
             st,
             &from,

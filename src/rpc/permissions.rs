@@ -12,11 +12,15 @@ use crate::primitives::address::Address;
 use crate::primitives::permission;
 use serde_json::{json, Map, Value};
 
-pub const METHODS: [(&str, Handler); 8] = [
+pub const METHODS: [(&str, Handler); 12] = [
     ("update", update),
     ("updatefrom", updatefrom),
     ("grant", grant),
     ("grantfrom", grantfrom),
+    ("grantwithdata", grantwithdata),
+    ("grantwithdatafrom", grantwithdatafrom),
+    ("grantwithmetadata", grantwithdata),
+    ("grantwithmetadatafrom", grantwithdatafrom),
     ("revoke", revoke),
     ("revokefrom", revokefrom),
     ("listpermissions", listpermissions),
@@ -113,8 +117,26 @@ fn block_bound(
 }
 
 /// Shared by the four grant/revoke forms: `offset` is 1 for the `…from` variants.
-fn grant_common(ctx: &RpcContext, args: &Args, from_given: bool, revoke: bool) -> RpcResult<Value> {
-    let off = from_given as usize;
+/// What a grant command does beside granting.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum GrantKind {
+    Grant,
+    /// `grantwithdata`: a data argument after the permissions.
+    WithData,
+    Revoke,
+}
+
+fn grant_common(
+    ctx: &RpcContext,
+    args: &Args,
+    from_given: bool,
+    kind: GrantKind,
+) -> RpcResult<Value> {
+    let revoke = kind == GrantKind::Revoke;
+    let with_data = kind == GrantKind::WithData;
+    let from_arg = from_given as usize;
+    // The native amount and the blocks come after the data.
+    let off = from_arg + with_data as usize;
     let from = if from_given {
         Some(one_address(args.str(0)?, &ctx.node.format).map_err(|_| {
             RpcError::new(
@@ -125,8 +147,8 @@ fn grant_common(ctx: &RpcContext, args: &Args, from_given: bool, revoke: bool) -
     } else {
         None
     };
-    let to = address_list(&args.values[off], &ctx.node.format)?;
-    let (entity, bits) = permission_bits(ctx, args.str(off + 1)?)?;
+    let to = address_list(&args.values[from_arg], &ctx.node.format)?;
+    let (entity, bits) = permission_bits(ctx, args.str(from_arg + 1)?)?;
     let amount = native_amount(ctx, args.get(off + 2))?;
     let (start, end) = if revoke {
         (0, 0)
@@ -136,6 +158,13 @@ fn grant_common(ctx: &RpcContext, args: &Args, from_given: bool, revoke: bool) -
             block_bound(args.get(off + 4), u32::MAX, "end_block", true)?,
         )
     };
+    let data = if with_data {
+        let st = ctx.node.state.read();
+        let data = &args.values[from_arg + 2];
+        super::raw::data_outputs(ctx, &st, data, super::raw::DataKinds::SEND)?
+    } else {
+        Vec::new()
+    };
     let txid = ctx.node.grant(GrantRequest {
         from,
         to,
@@ -144,6 +173,7 @@ fn grant_common(ctx: &RpcContext, args: &Args, from_given: bool, revoke: bool) -
         native_amount: amount,
         start,
         end,
+        data,
     })?;
     Ok(json!(txid.to_string()))
 }
@@ -198,6 +228,7 @@ fn update_common(ctx: &RpcContext, args: &Args, from_given: bool) -> RpcResult<V
         native_amount: 0,
         start: 0,
         end: if open { u32::MAX } else { 0 },
+        data: Vec::new(),
     })?;
     Ok(json!(txid.to_string()))
 }
@@ -232,22 +263,33 @@ pub(super) fn asset_switch_request(asset: &Entity, v: &Value) -> RpcResult<bool>
 
 fn grant(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     args.arity(2, 7)?;
-    grant_common(ctx, args, false, false)
+    grant_common(ctx, args, false, GrantKind::Grant)
 }
 
 fn grantfrom(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     args.arity(3, 8)?;
-    grant_common(ctx, args, true, false)
+    grant_common(ctx, args, true, GrantKind::Grant)
+}
+
+/// `grantwithdata "to" "permissions" data ( native-amount startblock endblock )`.
+fn grantwithdata(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(3, 6)?;
+    grant_common(ctx, args, false, GrantKind::WithData)
+}
+
+fn grantwithdatafrom(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(4, 7)?;
+    grant_common(ctx, args, true, GrantKind::WithData)
 }
 
 fn revoke(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     args.arity(2, 5)?;
-    grant_common(ctx, args, false, true)
+    grant_common(ctx, args, false, GrantKind::Revoke)
 }
 
 fn revokefrom(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     args.arity(3, 6)?;
-    grant_common(ctx, args, true, true)
+    grant_common(ctx, args, true, GrantKind::Revoke)
 }
 
 fn listpermissions(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
