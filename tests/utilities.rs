@@ -1,4 +1,4 @@
-//! getwalletinfo, the hex UBJSON codec and createmultisig through the RPC.
+//! getwalletinfo, the hex UBJSON codec, createmultisig and wallet dumps through the RPC.
 
 mod common;
 
@@ -170,4 +170,80 @@ fn getinfo_and_getchaintotals_count_assets_and_streams() {
     let keys = member_names(&info);
     let at = |k: &str| keys.iter().position(|x| *x == k).unwrap();
     assert!(at("chainrewards") + 1 == at("assets") && at("assets") + 1 == at("streams"));
+}
+
+#[test]
+fn a_wallet_dump_moves_keys_to_another_node() {
+    let first = TestNode::create("dumpone", &["-target-block-time=2"]);
+    let (admin, made) = admin_and_new_address(&first);
+    let file = first.datadir().join("keys.txt");
+    let path = file.to_str().unwrap();
+    assert_eq!(call(&first, "dumpwallet", json!([path])), Value::Null);
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.starts_with("# Wallet dump created by MultiChain"),
+        "{text}"
+    );
+    assert!(text.ends_with("# End of dump\n"), "{text}");
+    let wif = call(&first, "dumpprivkey", json!([made]));
+    let line = text
+        .lines()
+        .find(|l| l.ends_with(&format!("# addr={made}")))
+        .unwrap_or_else(|| panic!("{made} not in {text}"));
+    assert!(
+        line.starts_with(&format!("{} ", wif.as_str().unwrap())),
+        "{line}"
+    );
+    assert!(line.contains(" label= "), "{line}");
+    assert!(text.contains(" reserve=1 # addr="), "pool keys: {text}");
+
+    // A second node whose chain reads the same addresses and keys takes them, with a line
+    // in MultiChain's hand added.
+    let params = call(&first, "getblockchainparams", json!([]));
+    let same: Vec<String> = [
+        "address-pubkeyhash-version",
+        "address-scripthash-version",
+        "private-key-version",
+        "address-checksum-value",
+    ]
+    .iter()
+    .map(|name| format!("-{name}={}", params[name].as_str().unwrap()))
+    .collect();
+    let mut util_args = vec!["-target-block-time=2"];
+    util_args.extend(same.iter().map(String::as_str));
+    let second = TestNode::create("dumptwo", &util_args);
+    let pair = call(&second, "createkeypairs", json!([]))[0].clone();
+    let extra = format!(
+        "{} 2026-12-06T04:44:12Z label=a%20plan # addr={}\nnot-a-key 2026-12-06T04:44:12Z label=\n",
+        pair["privkey"].as_str().unwrap(),
+        pair["address"].as_str().unwrap()
+    );
+    std::fs::write(&file, text + &extra).unwrap();
+    assert_eq!(call(&second, "importwallet", json!([path])), Value::Null);
+    for address in [
+        &admin,
+        &made,
+        &pair["address"].as_str().unwrap().to_string(),
+    ] {
+        let v = call(&second, "validateaddress", json!([address]));
+        assert_eq!(v["ismine"], true, "{address}: {v}");
+    }
+    assert_eq!(call(&second, "dumpprivkey", json!([made])), wif);
+
+    assert_eq!(
+        call_err(&second, "importwallet", json!(["/nonexistent/keys.txt"])),
+        (-717, "Cannot open wallet dump file".into())
+    );
+    // Nothing of the chain's own may be overwritten by a dump.
+    let chain_dir = second.datadir().join("dumptwo");
+    for own in [
+        chain_dir.join("ledger").join("x.txt"),
+        chain_dir.join("params.dat"),
+    ] {
+        assert_eq!(
+            call_err(&second, "dumpwallet", json!([own.to_str().unwrap()])),
+            (-8, "Cannot dump wallet file to itself".into())
+        );
+    }
+    call(&second, "getblockchainparams", json!([]));
 }

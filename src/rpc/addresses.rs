@@ -188,7 +188,7 @@ fn importprivkey(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
         .collect::<RpcResult<Vec<_>>>()?;
     let mut st = ctx.node.state.write();
     for k in keys {
-        st.wallet.import_key(&ctx.node.ledger, k)?;
+        st.wallet.import_key(&ctx.node.ledger, k, None)?;
     }
     st.rescan_wallet_coins();
     Ok(Value::Null)

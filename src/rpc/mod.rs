@@ -32,4 +32,5 @@ pub mod stream_summary;
 pub mod streams;
 pub mod txjson;
 pub mod ubjson_hex;
+pub mod wallet_dump;
 pub mod wallettx;

@@ -2,6 +2,7 @@
 //! addresses, and an index of the wallet's unspent outputs as the mempool sees them.
 
 pub mod builder;
+pub mod dump;
 pub mod history;
 
 use crate::ledger::tables::StoredKey;
@@ -132,8 +133,14 @@ impl Wallet {
         Ok(address)
     }
 
-    /// Adds an imported key; returns false if it was already there.
-    pub fn import_key(&mut self, ledger: &Ledger, key: PrivateKey) -> Result<bool, LedgerError> {
+    /// Adds an imported key, created at `created` (now if not given); returns false if it
+    /// was already there.
+    pub fn import_key(
+        &mut self,
+        ledger: &Ledger,
+        key: PrivateKey,
+        created: Option<u32>,
+    ) -> Result<bool, LedgerError> {
         let address = key.address();
         if self.by_address.contains_key(&address) {
             return Ok(false);
@@ -141,7 +148,7 @@ impl Wallet {
         let wk = WalletKey {
             key,
             seq: self.next_seq,
-            created: now(),
+            created: created.unwrap_or_else(now),
         };
         self.next_seq += 1;
         Self::store(ledger, &address, &wk, false)?;
@@ -188,6 +195,16 @@ impl Wallet {
 
     pub fn is_watch_only(&self, address: &Address) -> bool {
         self.watch_only.contains(address)
+    }
+
+    /// Handed-out keys in creation order.
+    pub fn keys(&self) -> impl Iterator<Item = &(Address, WalletKey)> {
+        self.keys.iter()
+    }
+
+    /// Keys kept ready in the pool.
+    pub fn pool_keys(&self) -> impl Iterator<Item = &(Address, WalletKey)> {
+        self.pool.iter()
     }
 
     pub fn pool_size(&self) -> usize {
