@@ -247,3 +247,61 @@ fn a_wallet_dump_moves_keys_to_another_node() {
     }
     call(&second, "getblockchainparams", json!([]));
 }
+
+#[test]
+fn generation_estimates_and_wallet_locking_answer_as_multichain() {
+    let node = TestNode::create("smallcmds", &["-target-block-time=2"]);
+    node.wait_height(1);
+    // setgenerate false stops block making; getgenerate and getruntimeparams follow.
+    assert_eq!(call(&node, "setgenerate", json!([false])), Value::Null);
+    assert_eq!(call(&node, "getgenerate", json!([])), false);
+    assert_eq!(call(&node, "getruntimeparams", json!([]))["gen"], false);
+    call(&node, "create", json!(["stream", "waits", true]));
+    let height = call(&node, "getblockcount", json!([]));
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    assert_eq!(call(&node, "getblockcount", json!([])), height);
+    assert_eq!(call(&node, "getmempoolinfo", json!([]))["size"], 1);
+    call(&node, "setgenerate", json!([true, 2]));
+    assert_eq!(call(&node, "getmininginfo", json!([]))["genproclimit"], 2);
+    node.wait_mined();
+    assert_eq!(
+        call_err(&node, "setgenerate", json!(["yes"])),
+        (
+            -8,
+            "Invalid value for 'generate' field, should be boolean".into()
+        )
+    );
+
+    assert!(call(&node, "getnetworkhashps", json!([])).is_u64());
+    assert!(call(&node, "getnetworkhashps", json!([-1, 1])).is_u64());
+    assert_eq!(call(&node, "estimatefee", json!([6])), json!(-1));
+    assert_eq!(call(&node, "estimatepriority", json!([6])), json!(-1));
+    assert_eq!(
+        call_err(&node, "estimatefee", json!(["6"])),
+        (-3, "Expected type int, got str".into())
+    );
+    assert_eq!(
+        call_err(&node, "prioritisetransaction", json!(["00", 1, 0])),
+        (
+            -702,
+            "Transaction prioritization is not supported in this version of MultiChain".into()
+        )
+    );
+
+    for method in ["walletlock", "walletpassphrase", "walletpassphrasechange"] {
+        assert_eq!(
+            call_err(&node, method, json!([])),
+            (
+                -15,
+                format!("Error: running with an unencrypted wallet, but {method} was called.")
+            )
+        );
+    }
+    let (code, message) = call_err(&node, "encryptwallet", json!(["secret"]));
+    assert_eq!(code, -16);
+    assert!(
+        message.starts_with("Error: Failed to encrypt the wallet"),
+        "{message}"
+    );
+    assert_eq!(call_err(&node, "encryptwallet", json!([""])).0, -1);
+}

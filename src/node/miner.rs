@@ -166,9 +166,8 @@ pub fn spawn(node: Arc<Node>) -> std::thread::JoinHandle<()> {
     std::thread::Builder::new()
         .name("miner".into())
         .spawn(move || {
-            let enabled = node.options.flag("gen", true);
             while !node.is_stopping() {
-                if enabled && node.block_due() {
+                if node.generate.load(Ordering::SeqCst) && node.block_due() {
                     if let Err(e) = node.mine_block() {
                         tracing::error!("mining failed: {e}");
                     }

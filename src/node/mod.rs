@@ -256,6 +256,10 @@ pub struct Node {
     /// mempool prefix a block is made from stays put until the block is applied.
     pub commit_lock: parking_lot::Mutex<()>,
     pub mining_paused: AtomicBool,
+    /// `-gen`, which `setgenerate` changes: whether this node makes blocks at all.
+    pub generate: AtomicBool,
+    /// `-genproclimit`, as `setgenerate` last set it.
+    pub gen_proc_limit: std::sync::atomic::AtomicI64,
     pub incoming_paused: AtomicBool,
     pub stopping: AtomicBool,
     pub burn_address: String,
@@ -277,8 +281,10 @@ pub struct MiningStats {
 
 impl MiningStats {
     /// Work of the last 120 blocks over the time they took (Bitcoin's `getnetworkhashps`).
-    pub fn network_hashps(&self, blocks: &[BlockInfo], pow_bits: u32) -> u64 {
-        let n = blocks.len().saturating_sub(1).min(120);
+    /// Hashes per second over the last `window` block intervals of `blocks` (getmininginfo,
+    /// getnetworkhashps).
+    pub fn hashps_over(blocks: &[BlockInfo], window: usize, pow_bits: u32) -> u64 {
+        let n = blocks.len().saturating_sub(1).min(window);
         if n == 0 {
             return 0;
         }
@@ -358,6 +364,8 @@ impl Node {
 
         let rules = RuleParams::from_params(&params);
         let max_shown_data = options.int("maxshowndata", MAX_SHOWN_DATA);
+        let generate = options.flag("gen", true);
+        let gen_proc_limit = options.int("genproclimit", 1);
         let node = Node {
             burn_address: format.burn_address(),
             format,
@@ -386,6 +394,8 @@ impl Node {
             address_text: Default::default(),
             max_shown_data,
             mining_paused: AtomicBool::new(false),
+            generate: AtomicBool::new(generate),
+            gen_proc_limit: std::sync::atomic::AtomicI64::new(gen_proc_limit),
             incoming_paused: AtomicBool::new(false),
             stopping: AtomicBool::new(false),
             params,

@@ -260,8 +260,17 @@ fn getruntimeparams(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
         "lockadminminerounds".into(),
         int("lockadminminerounds", p.int("lock-admin-mine-rounds")),
     );
-    m.insert("gen".into(), flag("gen", true));
-    m.insert("genproclimit".into(), int("genproclimit", 1));
+    m.insert(
+        "gen".into(),
+        json!(ctx.node.generate.load(std::sync::atomic::Ordering::SeqCst)),
+    );
+    m.insert(
+        "genproclimit".into(),
+        json!(ctx
+            .node
+            .gen_proc_limit
+            .load(std::sync::atomic::Ordering::SeqCst)),
+    );
     m.insert(
         "lockinlinemetadata".into(),
         flag("lockinlinemetadata", true),

@@ -9,7 +9,7 @@ use super::serial_lane::SerialLane;
 use super::{
     accounts, addresses, asset_txs, assets, blockchain, control, enterprise, filters, messages,
     miners, mining, multisig, network, permissions, raw, stream_query, stream_summary, streams,
-    ubjson_hex, wallet_dump, wallettx,
+    ubjson_hex, wallet_dump, wallet_lock, wallettx,
 };
 use crate::node::Node;
 use jsonrpsee::types::{ErrorObjectOwned, Params};
@@ -68,6 +68,7 @@ pub fn methods() -> Vec<(&'static str, Run)> {
     m.extend(raw::METHODS);
     m.extend(wallettx::METHODS);
     m.extend(wallet_dump::METHODS);
+    m.extend(wallet_lock::METHODS);
     m.extend(enterprise::methods());
     let mut all: Vec<(&'static str, Run)> =
         m.into_iter().map(|(n, h)| (n, Run::Value(h))).collect();

@@ -162,7 +162,7 @@ fn listminers(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
         }
         let state = if chosen.is_none() {
             "selecting-local-address"
-        } else if !node.options.flag("gen", true) {
+        } else if !node.generate.load(Ordering::SeqCst) {
             "disabled-by-gen-parameter"
         } else if node.mining_paused.load(Ordering::SeqCst) {
             "mining-paused"

@@ -33,4 +33,5 @@ pub mod streams;
 pub mod txjson;
 pub mod ubjson_hex;
 pub mod wallet_dump;
+pub mod wallet_lock;
 pub mod wallettx;
