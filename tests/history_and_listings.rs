@@ -489,3 +489,64 @@ fn miners_are_listed_with_their_permission_wait_and_state() {
     let (code, _) = call_err(&node, "listminers", json!([true, 1]));
     assert_eq!(code, -1);
 }
+
+#[test]
+fn gettransaction_shows_bitcoins_view_of_wallet_transactions() {
+    let node = TestNode::create("gettx", &["-target-block-time=2"]);
+    let (admin, other) = admin_and_new_address(&node);
+    call(&node, "create", json!(["stream", "s1", true]));
+    node.wait_mined();
+    // Paid to the wallet alone: every output, sent and received.
+    let grant = call(&node, "grant", json!([other, "send"]));
+    let got = call(&node, "gettransaction", json!([grant]));
+    assert_eq!(
+        member_names(&got),
+        [
+            "amount",
+            "fee",
+            "confirmations",
+            "txid",
+            "walletconflicts",
+            "valid",
+            "time",
+            "timereceived",
+            "details",
+            "hex"
+        ]
+    );
+    assert_eq!(got["confirmations"], 0);
+    let categories: Vec<(&str, u64)> = got["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["category"].as_str().unwrap(), d["vout"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        categories,
+        [("send", 0), ("send", 1), ("receive", 0), ("receive", 1)]
+    );
+    assert_eq!(got["details"][0]["address"], other.as_str());
+    assert_eq!(got["details"][1]["address"], admin.as_str());
+    assert_eq!(got["hex"], call(&node, "getrawtransaction", json!([grant])));
+    // A stream item is paid to nobody: one send entry without an address; the change is left
+    // out. Once mined, where it is.
+    let item = call(&node, "publish", json!(["s1", "k", "00"]));
+    node.wait_mined();
+    let got = call(&node, "gettransaction", json!([item, true]));
+    assert_eq!(
+        got["details"],
+        json!([{"account": "", "category": "send", "amount": 0, "vout": 0, "fee": 0}])
+    );
+    assert_eq!(got["confirmations"], 1);
+    for name in ["blockhash", "blockheight", "blockindex", "blocktime"] {
+        assert!(got.get(name).is_some(), "{name} missing: {got}");
+    }
+    assert_eq!(
+        call_err(&node, "gettransaction", json!(["00"])),
+        (-710, "Invalid or non-wallet transaction id".into())
+    );
+    assert_eq!(
+        call_err(&node, "gettransaction", json!([item, 1])),
+        (-1, "value is type int, expected bool".into())
+    );
+}

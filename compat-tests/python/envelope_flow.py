@@ -225,6 +225,14 @@ def run(flow, api):
                      message="Invalid query, cannot be empty")
     flow.step("stream_liststreamqueryitems", stream_liststreamqueryitems)
 
+    def wallet_gettransaction():
+        tx = unwrap(api.gettransaction(published.get("hex")))
+        check(tx.get("txid") == published.get("hex") and isinstance(tx.get("hex"), str),
+              "gettransaction: %r" % (tx,))
+        check([d.get("category") for d in tx.get("details", [])] == ["send"],
+              "a published item is one send entry: %r" % (tx.get("details"),))
+    flow.step("wallet_gettransaction", wallet_gettransaction)
+
     # Two refusals, as in the golden session (34, 35): an unknown stream, data that is not hex.
     flow.step("stream_error_unknown_stream", lambda: expect_error(
         api.publish("no-such-stream", "key1", "00"), -708,

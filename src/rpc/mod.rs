@@ -15,6 +15,7 @@ pub mod entities;
 pub mod entity_options;
 pub mod errors;
 pub mod filters;
+pub mod gettransaction;
 pub mod help;
 pub mod idle_close;
 pub mod issue_fields;

@@ -1,0 +1,349 @@
+//! `gettransaction "txid" ( includeWatchonly )`: Bitcoin's view of a wallet transaction, which
+//! MultiChain 2.3's scalable wallet still answers: the native amount it moved for the wallet,
+//! the fee, where it is, `details` in Bitcoin's send/receive entries, and its hex. Which
+//! outputs are "change" and left out follows MultiChain's `GetAmounts`: a transaction from the
+//! wallet lists what it paid to others, unless it paid only the wallet (then every output).
+
+use super::args::{type_name, Args};
+use super::dispatch::{Handler, RpcContext};
+use super::errors::{RpcError, RpcResult, RPC_TX_NOT_FOUND};
+use crate::jsonfmt::double;
+use crate::node::NodeState;
+use crate::primitives::address::Address;
+use crate::primitives::script;
+use bitcoin::blockdata::opcodes::all::OP_RETURN;
+use bitcoin::{Transaction, TxOut, Txid};
+use serde_json::{json, Map, Value};
+
+pub const METHODS: [(&str, Handler); 1] = [("gettransaction", gettransaction)];
+
+/// Whose an output is, for the wallet.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Owner {
+    Nobody,
+    Mine,
+    WatchOnly,
+}
+
+/// One output as `details` lists it.
+#[derive(Clone, Debug, PartialEq)]
+struct Entry {
+    address: Option<Address>,
+    amount: i64,
+    vout: usize,
+    watch_only: bool,
+}
+
+/// What the wallet makes of a transaction: MultiChain's `GetAmounts`, and the sums for the
+/// top-level `amount` and `fee`.
+#[derive(Debug, PartialEq)]
+struct Amounts {
+    sent: Vec<Entry>,
+    received: Vec<Entry>,
+    /// Inputs' value less outputs' when the wallet paid (`details`' fee, positive).
+    fee: i64,
+    from_me: bool,
+    /// Outputs to the wallet less the wallet's inputs.
+    net: i64,
+    value_out: i64,
+    debit: i64,
+    /// An input is the wallet's watch-only address.
+    watch_only_input: bool,
+}
+
+/// `spent[i]` is the output input `i` spends (`None` for a coinbase or one not found).
+fn amounts(
+    tx: &Transaction,
+    spent: &[Option<TxOut>],
+    owner: impl Fn(&TxOut) -> Owner,
+    counted: impl Fn(Owner) -> bool,
+) -> Amounts {
+    let input_owners: Vec<Owner> = spent
+        .iter()
+        .map(|o| o.as_ref().map_or(Owner::Nobody, &owner))
+        .collect();
+    let debit: i64 = spent
+        .iter()
+        .zip(&input_owners)
+        .filter(|(_, w)| counted(**w))
+        .filter_map(|(o, _)| o.as_ref())
+        .map(|o| o.value.to_sat() as i64)
+        .sum();
+    let from_me = input_owners.iter().any(|w| counted(*w));
+    let exchange = from_me && input_owners.iter().any(|w| !counted(*w));
+    let unspendable = |o: &TxOut| o.script_pubkey.as_bytes().first() == Some(&OP_RETURN.to_u8());
+    let value_out: i64 = tx.output.iter().map(|o| o.value.to_sat() as i64).sum();
+    let to_self = from_me
+        && !exchange
+        && tx
+            .output
+            .iter()
+            .filter(|o| !unspendable(o))
+            .all(|o| counted(owner(o)));
+    let (mut sent, mut received) = (Vec::new(), Vec::new());
+    let mut credit = 0;
+    for (vout, o) in tx.output.iter().enumerate() {
+        let who = owner(o);
+        if counted(who) {
+            credit += o.value.to_sat() as i64;
+        }
+        if unspendable(o) {
+            continue;
+        }
+        let mine = counted(who);
+        // Change: the wallet's own output of a payment to others.
+        if (from_me && !to_self && mine) || (!from_me && !mine) {
+            continue;
+        }
+        let entry = Entry {
+            address: script::parse(&o.script_pubkey).and_then(|p| p.address()),
+            amount: o.value.to_sat() as i64,
+            vout,
+            watch_only: who == Owner::WatchOnly,
+        };
+        if from_me {
+            sent.push(entry.clone());
+        }
+        if mine {
+            received.push(entry);
+        }
+    }
+    Amounts {
+        sent,
+        received,
+        fee: if debit > 0 { debit - value_out } else { 0 },
+        from_me,
+        net: credit - debit,
+        value_out,
+        debit,
+        watch_only_input: input_owners.contains(&Owner::WatchOnly),
+    }
+}
+
+fn gettransaction(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(1, 2)?;
+    let text = args.str(0)?;
+    let watch_only = match args.get(1) {
+        None => false,
+        Some(Value::Bool(b)) => *b,
+        Some(v) => {
+            return Err(RpcError::misc(format!(
+                "value is type {}, expected bool",
+                type_name(v)
+            )))
+        }
+    };
+    let not_found = || RpcError::new(RPC_TX_NOT_FOUND, "Invalid or non-wallet transaction id");
+    let txid: Txid = text.parse().map_err(|_| not_found())?;
+    if ctx.node.ledger.wallet_tx_seq(&txid)?.is_none() {
+        return Err(not_found());
+    }
+    let st = ctx.node.state.read();
+    let (tx, place) = super::raw::find_transaction_in(ctx, &st, &txid)?.ok_or_else(not_found)?;
+    let mut spent = Vec::with_capacity(tx.input.len());
+    for input in &tx.input {
+        let prev = &input.previous_output;
+        let found = match tx.is_coinbase() {
+            true => None,
+            false => super::raw::find_transaction_in(ctx, &st, &prev.txid)?
+                .and_then(|(t, _)| t.output.get(prev.vout as usize).cloned()),
+        };
+        spent.push(found);
+    }
+    let owner = |o: &TxOut| match script::parse(&o.script_pubkey).and_then(|p| p.address()) {
+        Some(a) if st.wallet.is_mine(&a) => Owner::Mine,
+        Some(a) if st.wallet.is_watch_only(&a) => Owner::WatchOnly,
+        _ => Owner::Nobody,
+    };
+    let counted = |w: Owner| w == Owner::Mine || (watch_only && w == Owner::WatchOnly);
+    let a = amounts(&tx, &spent, owner, counted);
+
+    let multiple = ctx.node.params.int("native-currency-multiple").max(1) as f64;
+    let value = |raw: i64| double(raw as f64 / multiple);
+    let mut m = Map::new();
+    let top_fee = if a.from_me { a.value_out - a.debit } else { 0 };
+    m.insert("amount".into(), value(a.net - top_fee));
+    if a.from_me {
+        m.insert("fee".into(), value(top_fee));
+    }
+    let depth = place.map_or(0, |(h, _)| st.tip_height().saturating_sub(h) + 1);
+    wallet_tx_fields(ctx, &st, &mut m, &tx, txid, place, depth)?;
+    m.insert("details".into(), Value::Array(details(ctx, &a, &tx, depth)));
+    m.insert(
+        "hex".into(),
+        json!(hex::encode(bitcoin::consensus::encode::serialize(&tx))),
+    );
+    Ok(Value::Object(m))
+}
+
+/// MultiChain's `WalletTxToJSON` for its scalable wallet.
+fn wallet_tx_fields(
+    ctx: &RpcContext,
+    st: &NodeState,
+    m: &mut Map<String, Value>,
+    tx: &Transaction,
+    txid: Txid,
+    place: Option<(u32, u32)>,
+    depth: u32,
+) -> RpcResult<()> {
+    m.insert("confirmations".into(), json!(depth));
+    if tx.is_coinbase() {
+        m.insert("generated".into(), json!(true));
+    }
+    let received = ctx
+        .node
+        .ledger
+        .wallet_tx_seq(&txid)?
+        .and_then(|seq| ctx.node.ledger.wallet_tx(seq).ok().flatten())
+        .map_or(0, |rec| rec.time);
+    let mut time = received;
+    if let Some((h, i)) = place {
+        if let Some(b) = st.blocks.get(h as usize) {
+            m.insert("blockhash".into(), json!(b.hash.to_string()));
+            m.insert("blockheight".into(), json!(h));
+            m.insert("blockindex".into(), json!(i));
+            m.insert("blocktime".into(), json!(b.time));
+            time = time.min(b.time);
+        }
+    }
+    m.insert("txid".into(), json!(txid.to_string()));
+    m.insert("walletconflicts".into(), json!([]));
+    m.insert("valid".into(), json!(true));
+    m.insert("time".into(), json!(time));
+    m.insert("timereceived".into(), json!(received));
+    Ok(())
+}
+
+/// MultiChain's `ListTransactions` for one transaction, every account, short form.
+fn details(ctx: &RpcContext, a: &Amounts, tx: &Transaction, depth: u32) -> Vec<Value> {
+    let multiple = ctx.node.params.int("native-currency-multiple").max(1) as f64;
+    let value = |raw: i64| double(raw as f64 / multiple);
+    let entry = |e: &Entry, category: &str, amount: i64| {
+        let mut m = Map::new();
+        if a.watch_only_input || e.watch_only {
+            m.insert("involvesWatchonly".into(), json!(true));
+        }
+        m.insert("account".into(), json!(""));
+        if let Some(address) = &e.address {
+            m.insert(
+                "address".into(),
+                json!(ctx.node.format.encode_address(address)),
+            );
+        }
+        m.insert("category".into(), json!(category));
+        m.insert("amount".into(), value(amount));
+        m.insert("vout".into(), json!(e.vout));
+        m
+    };
+    let mut out = Vec::new();
+    if !a.sent.is_empty() || a.fee != 0 {
+        for e in &a.sent {
+            let mut m = entry(e, "send", -e.amount);
+            m.insert("fee".into(), value(-a.fee));
+            out.push(Value::Object(m));
+        }
+    }
+    let category = if !tx.is_coinbase() {
+        "receive"
+    } else if depth < 1 {
+        "orphan"
+    } else if ctx.node.rules.spendable_delay as i64 + 1 - depth as i64 > 0 {
+        "immature"
+    } else {
+        "generate"
+    };
+    for e in &a.received {
+        out.push(Value::Object(entry(e, category, e.amount)));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bitcoin::{Amount, OutPoint, ScriptBuf, TxIn};
+
+    fn pay(to: u8, value: u64) -> TxOut {
+        TxOut {
+            value: Amount::from_sat(value),
+            script_pubkey: script::pay_to(&Address::PubKeyHash([to; 20]), &[]),
+        }
+    }
+
+    fn tx(inputs: usize, outputs: Vec<TxOut>) -> Transaction {
+        Transaction {
+            version: bitcoin::transaction::Version::ONE,
+            lock_time: bitcoin::absolute::LockTime::ZERO,
+            input: (0..inputs)
+                .map(|i| TxIn {
+                    previous_output: OutPoint::new(Txid::from_byte_array([i as u8 + 1; 32]), 0),
+                    ..Default::default()
+                })
+                .collect(),
+            output: outputs,
+        }
+    }
+
+    /// Address byte 1 is the wallet's, 2 watch-only, anything else someone else's.
+    fn owner(o: &TxOut) -> Owner {
+        match script::parse(&o.script_pubkey).and_then(|p| p.address()) {
+            Some(Address::PubKeyHash(h)) if h[0] == 1 => Owner::Mine,
+            Some(Address::PubKeyHash(h)) if h[0] == 2 => Owner::WatchOnly,
+            _ => Owner::Nobody,
+        }
+    }
+
+    fn mine(w: Owner) -> bool {
+        w == Owner::Mine
+    }
+
+    use bitcoin::hashes::Hash;
+
+    #[test]
+    fn a_payment_lists_what_went_to_others_not_the_change() {
+        let t = tx(1, vec![pay(9, 300), pay(1, 690)]);
+        let a = amounts(&t, &[Some(pay(1, 1000))], owner, mine);
+        assert_eq!(a.sent.len(), 1);
+        assert_eq!((a.sent[0].vout, a.sent[0].amount), (0, 300));
+        assert!(a.received.is_empty());
+        assert_eq!(a.fee, 10);
+        assert_eq!(a.net, -310);
+    }
+
+    #[test]
+    fn a_payment_to_the_wallet_alone_lists_every_output_both_ways() {
+        let data = TxOut {
+            value: Amount::ZERO,
+            script_pubkey: ScriptBuf::from_bytes(vec![OP_RETURN.to_u8(), 1, 7]),
+        };
+        let t = tx(1, vec![pay(1, 0), data, pay(1, 0)]);
+        let a = amounts(&t, &[Some(pay(1, 0))], owner, mine);
+        assert_eq!(a.sent.iter().map(|e| e.vout).collect::<Vec<_>>(), [0, 2]);
+        assert_eq!(
+            a.received.iter().map(|e| e.vout).collect::<Vec<_>>(),
+            [0, 2]
+        );
+    }
+
+    #[test]
+    fn a_receipt_lists_only_the_wallets_outputs() {
+        let t = tx(1, vec![pay(9, 5), pay(1, 7), pay(2, 3)]);
+        let a = amounts(&t, &[Some(pay(9, 20))], owner, mine);
+        assert!(!a.from_me && a.sent.is_empty());
+        assert_eq!(a.received.iter().map(|e| e.vout).collect::<Vec<_>>(), [1]);
+        assert_eq!(a.net, 7);
+        // With watch-only addresses counted, their output too.
+        let a = amounts(&t, &[Some(pay(9, 20))], owner, |w| w != Owner::Nobody);
+        assert_eq!(a.received.len(), 2);
+        assert!(a.received[1].watch_only);
+    }
+
+    #[test]
+    fn an_exchange_with_someone_elses_input_keeps_the_wallets_outputs_as_change() {
+        let t = tx(2, vec![pay(1, 10), pay(9, 10)]);
+        let a = amounts(&t, &[Some(pay(1, 10)), Some(pay(9, 10))], owner, mine);
+        assert!(a.from_me);
+        assert_eq!(a.sent.iter().map(|e| e.vout).collect::<Vec<_>>(), [1]);
+        assert!(a.received.is_empty());
+    }
+}
