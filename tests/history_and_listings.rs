@@ -491,7 +491,7 @@ fn miners_are_listed_with_their_permission_wait_and_state() {
 }
 
 #[test]
-fn gettransaction_shows_bitcoins_view_of_wallet_transactions() {
+fn gettransaction_and_listsinceblock_show_bitcoins_view_of_wallet_transactions() {
     let node = TestNode::create("gettx", &["-target-block-time=2"]);
     let (admin, other) = admin_and_new_address(&node);
     call(&node, "create", json!(["stream", "s1", true]));
@@ -541,6 +541,40 @@ fn gettransaction_shows_bitcoins_view_of_wallet_transactions() {
     for name in ["blockhash", "blockheight", "blockindex", "blocktime"] {
         assert!(got.get(name).is_some(), "{name} missing: {got}");
     }
+
+    // listsinceblock: the same entries, each with where its transaction is.
+    let all = call(&node, "listsinceblock", json!([]));
+    let tip = call(&node, "getblockcount", json!([])).as_u64().unwrap();
+    assert_eq!(all["lastblock"], call(&node, "getblockhash", json!([tip])));
+    let of = |list: &Value, txid: &Value| -> Vec<Value> {
+        list["transactions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["txid"] == *txid)
+            .cloned()
+            .collect()
+    };
+    let entries = of(&all, &item);
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["category"], "send");
+    assert_eq!(entries[0]["blockhash"], got["blockhash"]);
+    assert_eq!(of(&all, &grant).len(), 4);
+    // After the item's block: neither it nor the grant before it.
+    let later = call(&node, "listsinceblock", json!([got["blockhash"], 2]));
+    assert!(
+        of(&later, &item).is_empty() && of(&later, &grant).is_empty(),
+        "{later}"
+    );
+    assert_eq!(
+        later["lastblock"],
+        call(&node, "getblockhash", json!([tip - 1]))
+    );
+    assert_eq!(
+        call_err(&node, "listsinceblock", json!(["", 0])),
+        (-8, "Invalid parameter".into())
+    );
+
     assert_eq!(
         call_err(&node, "gettransaction", json!(["00"])),
         (-710, "Invalid or non-wallet transaction id".into())

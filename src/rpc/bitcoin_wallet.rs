@@ -1,8 +1,12 @@
-//! `gettransaction "txid" ( includeWatchonly )`: Bitcoin's view of a wallet transaction, which
-//! MultiChain 2.3's scalable wallet still answers: the native amount it moved for the wallet,
-//! the fee, where it is, `details` in Bitcoin's send/receive entries, and its hex. Which
-//! outputs are "change" and left out follows MultiChain's `GetAmounts`: a transaction from the
-//! wallet lists what it paid to others, unless it paid only the wallet (then every output).
+//! Bitcoin's wallet views that MultiChain 2.3's scalable wallet still answers:
+//! - `gettransaction "txid" ( includeWatchonly )`: the native amount a transaction moved for
+//!   the wallet, the fee, where it is, `details` in Bitcoin's send/receive entries, its hex;
+//! - `listsinceblock ( "blockhash" target-confirmations includeWatchonly )`: those entries for
+//!   every wallet transaction after a block.
+//!
+//! Which outputs are "change" and left out follows MultiChain's `GetAmounts`: a transaction
+//! from the wallet lists what it paid to others, unless it paid only the wallet (then every
+//! output).
 
 use super::args::{type_name, Args};
 use super::dispatch::{Handler, RpcContext};
@@ -15,7 +19,10 @@ use bitcoin::blockdata::opcodes::all::OP_RETURN;
 use bitcoin::{Transaction, TxOut, Txid};
 use serde_json::{json, Map, Value};
 
-pub const METHODS: [(&str, Handler); 1] = [("gettransaction", gettransaction)];
+pub const METHODS: [(&str, Handler); 2] = [
+    ("gettransaction", gettransaction),
+    ("listsinceblock", listsinceblock),
+];
 
 /// Whose an output is, for the wallet.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -120,32 +127,30 @@ fn amounts(
     }
 }
 
-fn gettransaction(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
-    args.arity(1, 2)?;
-    let text = args.str(0)?;
-    let watch_only = match args.get(1) {
-        None => false,
-        Some(Value::Bool(b)) => *b,
-        Some(v) => {
-            return Err(RpcError::misc(format!(
-                "value is type {}, expected bool",
-                type_name(v)
-            )))
-        }
+/// A wallet transaction with what the wallet makes of it.
+struct Analysed {
+    tx: Transaction,
+    place: Option<(u32, u32)>,
+    depth: u32,
+    amounts: Amounts,
+}
+
+/// `txid` as the wallet sees it, counting watch-only addresses as the wallet's or not.
+fn analyse(
+    ctx: &RpcContext,
+    st: &NodeState,
+    txid: &Txid,
+    watch_only: bool,
+) -> RpcResult<Option<Analysed>> {
+    let Some((tx, place)) = super::raw::find_transaction_in(ctx, st, txid)? else {
+        return Ok(None);
     };
-    let not_found = || RpcError::new(RPC_TX_NOT_FOUND, "Invalid or non-wallet transaction id");
-    let txid: Txid = text.parse().map_err(|_| not_found())?;
-    if ctx.node.ledger.wallet_tx_seq(&txid)?.is_none() {
-        return Err(not_found());
-    }
-    let st = ctx.node.state.read();
-    let (tx, place) = super::raw::find_transaction_in(ctx, &st, &txid)?.ok_or_else(not_found)?;
     let mut spent = Vec::with_capacity(tx.input.len());
     for input in &tx.input {
         let prev = &input.previous_output;
         let found = match tx.is_coinbase() {
             true => None,
-            false => super::raw::find_transaction_in(ctx, &st, &prev.txid)?
+            false => super::raw::find_transaction_in(ctx, st, &prev.txid)?
                 .and_then(|(t, _)| t.output.get(prev.vout as usize).cloned()),
         };
         spent.push(found);
@@ -156,24 +161,126 @@ fn gettransaction(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
         _ => Owner::Nobody,
     };
     let counted = |w: Owner| w == Owner::Mine || (watch_only && w == Owner::WatchOnly);
-    let a = amounts(&tx, &spent, owner, counted);
+    let amounts = amounts(&tx, &spent, owner, counted);
+    let depth = place.map_or(0, |(h, _)| st.tip_height().saturating_sub(h) + 1);
+    Ok(Some(Analysed {
+        tx,
+        place,
+        depth,
+        amounts,
+    }))
+}
 
+/// `includeWatchonly` at `i`: a boolean, as json_spirit's `get_bool`.
+fn watch_only_flag(args: &Args, i: usize) -> RpcResult<bool> {
+    match args.get(i) {
+        None => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(v) => Err(RpcError::misc(format!(
+            "value is type {}, expected bool",
+            type_name(v)
+        ))),
+    }
+}
+
+fn native(ctx: &RpcContext, raw: i64) -> Value {
     let multiple = ctx.node.params.int("native-currency-multiple").max(1) as f64;
-    let value = |raw: i64| double(raw as f64 / multiple);
+    double(raw as f64 / multiple)
+}
+
+fn gettransaction(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(1, 2)?;
+    let text = args.str(0)?;
+    let watch_only = watch_only_flag(args, 1)?;
+    let not_found = || RpcError::new(RPC_TX_NOT_FOUND, "Invalid or non-wallet transaction id");
+    let txid: Txid = text.parse().map_err(|_| not_found())?;
+    if ctx.node.ledger.wallet_tx_seq(&txid)?.is_none() {
+        return Err(not_found());
+    }
+    let st = ctx.node.state.read();
+    let t = analyse(ctx, &st, &txid, watch_only)?.ok_or_else(not_found)?;
+    let a = &t.amounts;
     let mut m = Map::new();
     let top_fee = if a.from_me { a.value_out - a.debit } else { 0 };
-    m.insert("amount".into(), value(a.net - top_fee));
+    m.insert("amount".into(), native(ctx, a.net - top_fee));
     if a.from_me {
-        m.insert("fee".into(), value(top_fee));
+        m.insert("fee".into(), native(ctx, top_fee));
     }
-    let depth = place.map_or(0, |(h, _)| st.tip_height().saturating_sub(h) + 1);
-    wallet_tx_fields(ctx, &st, &mut m, &tx, txid, place, depth)?;
-    m.insert("details".into(), Value::Array(details(ctx, &a, &tx, depth)));
+    wallet_tx_fields(ctx, &st, &mut m, &t, txid)?;
+    let details = details(ctx, &t).into_iter().map(Value::Object).collect();
+    m.insert("details".into(), Value::Array(details));
     m.insert(
         "hex".into(),
-        json!(hex::encode(bitcoin::consensus::encode::serialize(&tx))),
+        json!(hex::encode(bitcoin::consensus::encode::serialize(&t.tx))),
     );
     Ok(Value::Object(m))
+}
+
+fn listsinceblock(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(0, 3)?;
+    let since = args.opt_str(0)?;
+    let target = match args.get(1) {
+        None => 1,
+        Some(v) => super::args::int_of(v)?,
+    };
+    if target < 1 {
+        return Err(RpcError::invalid_parameter("Invalid parameter"));
+    }
+    let watch_only = watch_only_flag(args, 2)?;
+    let st = ctx.node.state.read();
+    // An unknown or unreadable hash lists every transaction, as MultiChain.
+    let since: Option<usize> = since
+        .and_then(|s| s.parse::<bitcoin::BlockHash>().ok())
+        .and_then(|hash| st.blocks.iter().rposition(|b| b.hash == hash));
+    let first_block = since.map_or(0, |h| h as u32 + 1);
+    let ledger = &ctx.node.ledger;
+    // Wallet records are in acceptance order, so in block order: the first one at or after
+    // `first_block` is found by halving, as MultiChain finds it.
+    let height_of = |seq: u64| -> RpcResult<Option<(u32, crate::wallet::history::WalletTx)>> {
+        let Some(rec) = ledger.wallet_tx(seq)? else {
+            return Ok(None);
+        };
+        let height = match super::raw::find_transaction_in(ctx, &st, &rec.txid)? {
+            Some((_, Some((h, _)))) => h,
+            _ => u32::MAX,
+        };
+        Ok(Some((height, rec)))
+    };
+    let count = st.wallet_tx_count();
+    let (mut low, mut high) = (0u64, count);
+    while low < high {
+        let mid = low + (high - low) / 2;
+        match height_of(mid)? {
+            Some((h, _)) if h >= first_block => high = mid,
+            _ => low = mid + 1,
+        }
+    }
+    let mut txids = std::collections::BTreeMap::new();
+    for seq in low..count {
+        if let Some((h, rec)) = height_of(seq)? {
+            let counted = watch_only || rec.mine.iter().any(|a| st.wallet.is_mine(a));
+            if h >= first_block && counted {
+                // MultiChain's set of hashes: ordered as 256-bit numbers, as their hex reads.
+                txids.insert(rec.txid.to_string(), rec.txid);
+            }
+        }
+    }
+    let mut transactions = Vec::new();
+    for txid in txids.values() {
+        let Some(t) = analyse(ctx, &st, txid, watch_only)? else {
+            continue;
+        };
+        for mut entry in details(ctx, &t) {
+            wallet_tx_fields(ctx, &st, &mut entry, &t, *txid)?;
+            transactions.push(Value::Object(entry));
+        }
+    }
+    let last = st.tip_height() as i64 + 1 - target;
+    let last_block = usize::try_from(last)
+        .ok()
+        .and_then(|h| st.blocks.get(h))
+        .map_or("0".repeat(64), |b| b.hash.to_string());
+    Ok(json!({"transactions": transactions, "lastblock": last_block}))
 }
 
 /// MultiChain's `WalletTxToJSON` for its scalable wallet.
@@ -181,13 +288,11 @@ fn wallet_tx_fields(
     ctx: &RpcContext,
     st: &NodeState,
     m: &mut Map<String, Value>,
-    tx: &Transaction,
+    t: &Analysed,
     txid: Txid,
-    place: Option<(u32, u32)>,
-    depth: u32,
 ) -> RpcResult<()> {
-    m.insert("confirmations".into(), json!(depth));
-    if tx.is_coinbase() {
+    m.insert("confirmations".into(), json!(t.depth));
+    if t.tx.is_coinbase() {
         m.insert("generated".into(), json!(true));
     }
     let received = ctx
@@ -197,7 +302,7 @@ fn wallet_tx_fields(
         .and_then(|seq| ctx.node.ledger.wallet_tx(seq).ok().flatten())
         .map_or(0, |rec| rec.time);
     let mut time = received;
-    if let Some((h, i)) = place {
+    if let Some((h, i)) = t.place {
         if let Some(b) = st.blocks.get(h as usize) {
             m.insert("blockhash".into(), json!(b.hash.to_string()));
             m.insert("blockheight".into(), json!(h));
@@ -215,9 +320,8 @@ fn wallet_tx_fields(
 }
 
 /// MultiChain's `ListTransactions` for one transaction, every account, short form.
-fn details(ctx: &RpcContext, a: &Amounts, tx: &Transaction, depth: u32) -> Vec<Value> {
-    let multiple = ctx.node.params.int("native-currency-multiple").max(1) as f64;
-    let value = |raw: i64| double(raw as f64 / multiple);
+fn details(ctx: &RpcContext, t: &Analysed) -> Vec<Map<String, Value>> {
+    let a = &t.amounts;
     let entry = |e: &Entry, category: &str, amount: i64| {
         let mut m = Map::new();
         if a.watch_only_input || e.watch_only {
@@ -231,7 +335,7 @@ fn details(ctx: &RpcContext, a: &Amounts, tx: &Transaction, depth: u32) -> Vec<V
             );
         }
         m.insert("category".into(), json!(category));
-        m.insert("amount".into(), value(amount));
+        m.insert("amount".into(), native(ctx, amount));
         m.insert("vout".into(), json!(e.vout));
         m
     };
@@ -239,21 +343,21 @@ fn details(ctx: &RpcContext, a: &Amounts, tx: &Transaction, depth: u32) -> Vec<V
     if !a.sent.is_empty() || a.fee != 0 {
         for e in &a.sent {
             let mut m = entry(e, "send", -e.amount);
-            m.insert("fee".into(), value(-a.fee));
-            out.push(Value::Object(m));
+            m.insert("fee".into(), native(ctx, -a.fee));
+            out.push(m);
         }
     }
-    let category = if !tx.is_coinbase() {
+    let category = if !t.tx.is_coinbase() {
         "receive"
-    } else if depth < 1 {
+    } else if t.depth < 1 {
         "orphan"
-    } else if ctx.node.rules.spendable_delay as i64 + 1 - depth as i64 > 0 {
+    } else if ctx.node.rules.spendable_delay as i64 + 1 - t.depth as i64 > 0 {
         "immature"
     } else {
         "generate"
     };
     for e in &a.received {
-        out.push(Value::Object(entry(e, category, e.amount)));
+        out.push(entry(e, category, e.amount));
     }
     out
 }
