@@ -118,6 +118,41 @@ fn createmultisig_builds_the_script_and_its_address() {
     ] {
         assert_eq!(call_err(&node, "createmultisig", params.clone()), (-1, message), "{params}");
     }
+
+    // addmultisigaddress: the same address, now watched by the wallet; what it receives
+    // shows among the wallet's watch-only outputs.
+    let added = call(&node, "addmultisigaddress", json!([1, [admin]]));
+    assert_eq!(added, by_address["address"]);
+    let seen = call(&node, "validateaddress", json!([added]));
+    assert_eq!(
+        (seen["ismine"].clone(), seen["iswatchonly"].clone()),
+        (json!(false), json!(true)),
+        "{seen}"
+    );
+    call(&node, "grant", json!([added, "receive"]));
+    call(&node, "issue", json!([added, "msasset", 10, 1]));
+    let watched = call(&node, "listunspent", json!([0, 9999999, [added]]));
+    // The grant's output and the asset's.
+    let rows = watched.as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{watched}");
+    assert!(rows
+        .iter()
+        .all(|r| r["address"] == added && r["spendable"] == false));
+    assert!(
+        rows.iter().any(|r| r["assets"][0]["qty"] == 10),
+        "{watched}"
+    );
+    assert_eq!(
+        call_err(&node, "addmultisigaddress", json!([1, [admin], ""])).0,
+        -702
+    );
+    assert_eq!(
+        call_err(&node, "addmultisigaddress", json!([0, [admin]])),
+        (
+            -1,
+            "a multisignature address must require at least one key to redeem".into()
+        )
+    );
 }
 
 #[test]

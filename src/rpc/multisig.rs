@@ -1,5 +1,6 @@
 //! createmultisig: the pay-to-script-hash address of an m-of-n multi-signature script, from
-//! hex public keys or wallet addresses, with MultiChain's checks and words.
+//! hex public keys or wallet addresses, with MultiChain's checks and words; addmultisigaddress:
+//! the same address, added to the wallet to watch.
 
 use super::args::{int_of, type_error, Args};
 use super::dispatch::{Handler, RpcContext};
@@ -11,7 +12,10 @@ use bitcoin::script::{Builder, PushBytesBuf};
 use bitcoin::secp256k1::PublicKey;
 use serde_json::{json, Value};
 
-pub const METHODS: [(&str, Handler); 1] = [("createmultisig", createmultisig)];
+pub const METHODS: [(&str, Handler); 2] = [
+    ("createmultisig", createmultisig),
+    ("addmultisigaddress", addmultisigaddress),
+];
 
 /// Most keys a multi-signature script may name (OP_16).
 const MOST_KEYS: usize = 16;
@@ -33,6 +37,23 @@ fn createmultisig(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
         "address": ctx.node.format.encode_address(&address),
         "redeemScript": hex::encode(&script),
     }))
+}
+
+/// `addmultisigaddress nrequired keys`: the address createmultisig gives, which the wallet
+/// then watches (its outputs are listed and counted as watch-only; the redeem script is not
+/// kept, so spending from it takes the script, as with any P2SH address here).
+fn addmultisigaddress(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(2, 3)?;
+    if args.len() > 2 {
+        return Err(super::accounts::no_accounts("accounts"));
+    }
+    let script = redeem_script(ctx, args)?;
+    let address = Address::ScriptHash(hash160(&script));
+    let mut st = ctx.node.state.write();
+    if st.wallet.import_watch_only(&ctx.node.ledger, address)? {
+        st.rescan_wallet_coins();
+    }
+    Ok(json!(ctx.node.format.encode_address(&address)))
 }
 
 /// The script `OP_m <key>… OP_n OP_CHECKMULTISIG`, checked in MultiChain's order.
