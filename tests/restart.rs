@@ -53,6 +53,8 @@ fn restarted_node_keeps_chain_wallet_and_permissions() {
         &expected_addresses
     );
     assert_eq!(node.cli(&["dumpprivkey", &a1]).line(), key);
+    // Every stored block reads back as the chain, with its index entries and undo data.
+    assert_eq!(node.cli(&["verifychain", "4", "0"]).line(), "true");
     let perms_now = node.cli_json(&["listpermissions"]);
     for p in permissions.as_array().unwrap() {
         assert!(perms_now.as_array().unwrap().contains(p), "lost {p}");

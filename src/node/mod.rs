@@ -6,6 +6,7 @@ pub mod mempool;
 pub mod miner;
 pub mod state_lock;
 pub mod streams;
+pub mod verify_chain;
 
 use crate::chain::block::{
     self, check_block, coinbase_effects, BlockContext, BlockEffects, BlockView,

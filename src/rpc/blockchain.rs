@@ -12,7 +12,7 @@ use bitcoin::BlockHash;
 use serde_json::{json, Map, Value};
 use std::str::FromStr;
 
-pub const METHODS: [(&str, Handler); 11] = [
+pub const METHODS: [(&str, Handler); 12] = [
     ("getblockchaininfo", getblockchaininfo),
     ("getblockcount", getblockcount),
     ("getbestblockhash", getbestblockhash),
@@ -24,7 +24,19 @@ pub const METHODS: [(&str, Handler); 11] = [
     ("getdifficulty", getdifficulty),
     ("getlastblockinfo", getlastblockinfo),
     ("getchaintips", getchaintips),
+    ("verifychain", verifychain),
 ];
+
+/// `verifychain ( checklevel numblocks )`: `true` when the stored blocks read back as the
+/// chain (`Node::verify_blocks`).
+fn verifychain(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    use crate::node::verify_chain::{DEFAULT_BLOCKS, DEFAULT_LEVEL};
+    args.arity(0, 2)?;
+    let int = |i: usize, default: i64| args.get(i).map_or(Ok(default), super::args::int_of);
+    let level = int(0, ctx.node.options.int("checklevel", DEFAULT_LEVEL))?;
+    let blocks = int(1, ctx.node.options.int("checkblocks", DEFAULT_BLOCKS))?;
+    Ok(json!(ctx.node.verify_blocks(level, blocks)?))
+}
 
 pub fn difficulty(ctx: &RpcContext) -> f64 {
     Target::from_compact(pow_limit(ctx.node.rules.pow_bits)).difficulty_float()
