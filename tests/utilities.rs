@@ -340,3 +340,64 @@ fn generation_estimates_and_wallet_locking_answer_as_multichain() {
     );
     assert_eq!(call_err(&node, "encryptwallet", json!([""])).0, -1);
 }
+
+#[test]
+fn combineunspent_gathers_an_addresss_outputs() {
+    let node = TestNode::create("combine", &["-target-block-time=2"]);
+    let (admin, other) = admin_and_new_address(&node);
+    call(&node, "grant", json!([other, "send,receive"]));
+    call(&node, "issue", json!([admin, "gold", 100, 1]));
+    node.wait_mined();
+    for _ in 0..5 {
+        call(&node, "sendasset", json!([other, "gold", 3]));
+    }
+    let outputs = |node: &TestNode| {
+        call(node, "listunspent", json!([0, 9999999, [other]]))
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    // Not confirmed yet: with the default of one confirmation, nothing to combine.
+    assert_eq!(call(&node, "combineunspent", json!([other])), json!([]));
+    node.wait_mined();
+    let before = outputs(&node);
+    assert!(before >= 6, "{before}");
+    let made = call(&node, "combineunspent", json!([other, 1, 100, 2, 100]));
+    assert_eq!(made.as_array().unwrap().len(), 1, "{made}");
+    assert_eq!(outputs(&node), 1);
+    let balances = call(&node, "getaddressbalances", json!([other, 0]));
+    assert_eq!(balances[0]["qty"], 15, "{balances}");
+    // At most `maxinputs` outputs a transaction: two transactions for seven outputs of four.
+    for _ in 0..6 {
+        call(&node, "sendasset", json!([other, "gold", 1]));
+    }
+    node.wait_mined();
+    let made = call(&node, "combineunspent", json!([other, 1, 100, 2, 4]));
+    assert_eq!(made.as_array().unwrap().len(), 2, "{made}");
+
+    for (params, code, message) in [
+        (
+            json!(["*", 1, 100, 1]),
+            -8,
+            "Invalid mininputs. Valid Range [2 - 1000].",
+        ),
+        (json!(["*", 1, 100, 5, 3]), -8, "maxinputs below mininouts."),
+        (
+            json!(["*", 1, 0]),
+            -8,
+            "Invalid maximum-transactions. Valid Range [1 - 100].",
+        ),
+        (json!(["zz"]), -5, "Invalid address: zz"),
+        (
+            json!([format!("{other},{other}")]),
+            -8,
+            &format!("Invalid parameter, duplicated address: {other}"),
+        ),
+    ] {
+        assert_eq!(
+            call_err(&node, "combineunspent", params.clone()),
+            (code, message.to_string()),
+            "{params}"
+        );
+    }
+}

@@ -9,7 +9,7 @@ use crate::primitives::address::Address;
 use crate::primitives::entity::{self, Details};
 use crate::primitives::permission;
 use crate::primitives::script::{self, Element, PermissionGrant};
-use crate::wallet::builder::{build_from, BuildError, Spend};
+use crate::wallet::builder::{build_combining, build_from, BuildError, Combine, Spend};
 use bitcoin::{Amount, TxOut, Txid};
 
 /// Why the wallet may not act, in MultiChain's words (mapped to -704/-701/-709 at the RPC edge).
@@ -152,6 +152,48 @@ impl Node {
                 assets: Vec::new(),
             },
         )
+    }
+
+    /// `combineunspent`: for each address in turn, transactions gathering its outputs
+    /// (`build_combining`) until it has too few left, `max_txs` are made, or `max_time` has
+    /// passed after the first. The txids made.
+    pub fn combine_unspent(
+        &self,
+        addresses: &[Address],
+        combine: Combine,
+        max_txs: usize,
+        max_time: std::time::Duration,
+    ) -> Result<Vec<Txid>, NodeError> {
+        let started = std::time::Instant::now();
+        let mut made = Vec::new();
+        let mut pos = 0;
+        while pos < addresses.len()
+            && made.len() < max_txs
+            && (made.is_empty() || started.elapsed() < max_time)
+        {
+            let mut st = self.state.write();
+            let from = &addresses[pos];
+            let tx = {
+                let view = st.view();
+                build_combining(
+                    &view,
+                    &st.wallet,
+                    from,
+                    combine,
+                    st.next_height(),
+                    self.rules.spendable_delay,
+                )?
+            };
+            let Some(tx) = tx else {
+                pos += 1;
+                continue;
+            };
+            let (txid, unpersisted) = self.accept_locked(&mut st, tx, super::Origin::Wallet)?;
+            drop(st);
+            self.persist(unpersisted)?;
+            made.push(txid);
+        }
+        Ok(made)
     }
 
     /// Builds, signs and accepts a wallet transaction from `from`.

@@ -7,9 +7,9 @@ use super::errors::{RpcError, RpcResult, RPC_MISC_ERROR};
 use super::help::HelpTexts;
 use super::serial_lane::SerialLane;
 use super::{
-    accounts, addresses, asset_txs, assets, bitcoin_wallet, blockchain, control, enterprise,
-    filters, messages, miners, mining, multisig, network, permissions, raw, stream_query,
-    stream_summary, streams, ubjson_hex, wallet_dump, wallet_lock, wallettx,
+    accounts, addresses, asset_txs, assets, bitcoin_wallet, blockchain, combine_unspent, control,
+    enterprise, filters, messages, miners, mining, multisig, network, permissions, raw,
+    stream_query, stream_summary, streams, ubjson_hex, wallet_dump, wallet_lock, wallettx,
 };
 use crate::node::Node;
 use jsonrpsee::types::{ErrorObjectOwned, Params};
@@ -68,6 +68,7 @@ pub fn methods() -> Vec<(&'static str, Run)> {
     m.extend(raw::METHODS);
     m.extend(wallettx::METHODS);
     m.extend(bitcoin_wallet::METHODS);
+    m.extend(combine_unspent::METHODS);
     m.extend(wallet_dump::METHODS);
     m.extend(wallet_lock::METHODS);
     m.extend(enterprise::methods());

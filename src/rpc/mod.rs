@@ -8,6 +8,7 @@ pub mod asset_txs;
 pub mod assets;
 pub mod bitcoin_wallet;
 pub mod blockchain;
+pub mod combine_unspent;
 pub mod connections;
 pub mod control;
 pub mod dispatch;

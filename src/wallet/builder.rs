@@ -44,6 +44,8 @@ struct Candidate {
     script: ScriptBuf,
     value: u64,
     assets: AssetAmounts,
+    /// The block holding it; `None` in the mempool.
+    height: Option<u32>,
 }
 
 fn candidates<V: StateView + ?Sized>(
@@ -87,6 +89,7 @@ fn candidates<V: StateView + ?Sized>(
                 assets,
                 script: coin.output.script_pubkey,
                 value: coin.output.value.to_sat(),
+                height: coin.height,
             })
         })
         .collect();
@@ -112,11 +115,61 @@ pub fn build_from<V: StateView + ?Sized>(
     spendable_delay: u32,
 ) -> Result<Transaction, BuildError> {
     let key = *wallet.key(from).ok_or(BuildError::NoKey)?;
-    let (mut tx, scripts) = build_unsigned(view, wallet, from, spend, height, spendable_delay)?;
+    let (tx, scripts) = build_unsigned(view, wallet, from, spend, height, spendable_delay)?;
+    sign_all(tx, &scripts, &key)
+}
+
+fn sign_all(
+    mut tx: Transaction,
+    scripts: &[ScriptBuf],
+    key: &crate::primitives::keys::PrivateKey,
+) -> Result<Transaction, BuildError> {
     for (i, script) in scripts.iter().enumerate() {
-        sign_input(&mut tx, i, script, &key).map_err(|_| BuildError::Signing)?;
+        sign_input(&mut tx, i, script, key).map_err(|_| BuildError::Signing)?;
     }
     Ok(tx)
+}
+
+/// How `combineunspent` gathers an address's outputs.
+#[derive(Clone, Copy, Debug)]
+pub struct Combine {
+    /// Confirmations an output needs to be taken.
+    pub min_conf: u32,
+    /// Fewer outputs than this qualifying: nothing to do.
+    pub min_inputs: usize,
+    pub max_inputs: usize,
+}
+
+/// Spends up to `max_inputs` of `from`'s outputs with `min_conf` confirmations into its change
+/// (one output, and one per restricted asset), as MultiChain's `combineunspent`; `None` when
+/// fewer than `min_inputs` qualify. `height` is the next block's.
+pub fn build_combining<V: StateView + ?Sized>(
+    view: &V,
+    wallet: &Wallet,
+    from: &Address,
+    combine: Combine,
+    height: u32,
+    spendable_delay: u32,
+) -> Result<Option<Transaction>, BuildError> {
+    let key = *wallet.key(from).ok_or(BuildError::NoKey)?;
+    let confirmations = |c: &Candidate| c.height.map_or(0, |h| height.saturating_sub(h));
+    let chosen: Vec<Candidate> = candidates(view, wallet, from, height, spendable_delay)
+        .into_iter()
+        .filter(|c| confirmations(c) >= combine.min_conf)
+        .take(combine.max_inputs)
+        .collect();
+    if chosen.len() < combine.min_inputs.max(1) {
+        return Ok(None);
+    }
+    let mut held: AssetAmounts = Vec::new();
+    for c in &chosen {
+        for (id, q) in &c.assets {
+            let _ = metadata::add_amount(&mut held, *id, *q);
+        }
+    }
+    let total = chosen.iter().map(|c| c.value).sum();
+    let (tx, scripts) = assemble(view, from, Spend::default(), chosen, held, total);
+    sign_all(tx, &scripts, &key).map(Some)
 }
 
 /// Builds the transaction without signing it; returns it with the script each input spends.
@@ -195,6 +248,20 @@ pub fn build_unsigned<V: StateView + ?Sized>(
         }
         take(0, &mut pool, &mut chosen, &mut held, &mut total);
     }
+    Ok(assemble(view, from, spend, chosen, held, total))
+}
+
+/// The transaction spending `chosen` (which hold `held` and `total` native units) to pay
+/// `spend`, with the rest back to `from`: one change output, and one per restricted asset.
+fn assemble<V: StateView + ?Sized>(
+    view: &V,
+    from: &Address,
+    spend: Spend,
+    chosen: Vec<Candidate>,
+    held: AssetAmounts,
+    total: u64,
+) -> (Transaction, Vec<ScriptBuf>) {
+    let needed: u64 = spend.outputs.iter().map(|o| o.value.to_sat()).sum();
     // Whatever the inputs hold beyond what is sent goes back in the change.
     let mut change_assets: AssetAmounts = Vec::new();
     for (id, q) in &held {
@@ -241,7 +308,7 @@ pub fn build_unsigned<V: StateView + ?Sized>(
             script_pubkey: script::pay_to(from, &[Element::Quantities(vec![asset]).encode()]),
         });
     }
-    Ok((tx, chosen.into_iter().map(|c| c.script).collect()))
+    (tx, chosen.into_iter().map(|c| c.script).collect())
 }
 
 /// An asset's send/receive restriction bits (0 for anything else).

@@ -1,0 +1,94 @@
+//! `combineunspent ( "address(es)" minconf maxcombines mininputs maxinputs maxtime )`: gathers
+//! each wallet address's unspent outputs into fewer (`Node::combine_unspent`), with
+//! MultiChain's defaults, checks and words. The txids made; none when nothing had enough.
+
+use super::args::{int_of, type_error, Args};
+use super::dispatch::{Handler, RpcContext};
+use super::errors::{RpcError, RpcResult, RPC_INVALID_ADDRESS_OR_KEY};
+use crate::primitives::address::Address;
+use crate::wallet::builder::Combine;
+use serde_json::{json, Value};
+
+pub const METHODS: [(&str, Handler); 1] = [("combineunspent", combineunspent)];
+
+fn combineunspent(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(0, 6)?;
+    let int = |i: usize, default: i64| args.get(i).map_or(Ok(default), int_of);
+    let min_conf = int(1, 1)?;
+    let min_inputs = int(3, 2)?;
+    if !(2..=1000).contains(&min_inputs) {
+        return Err(RpcError::invalid_parameter(
+            "Invalid mininputs. Valid Range [2 - 1000].",
+        ));
+    }
+    let max_inputs = int(4, 100)?;
+    if !(2..=1000).contains(&max_inputs) {
+        return Err(RpcError::invalid_parameter(
+            "Invalid maxinputs. Valid Range [2 - 1000].",
+        ));
+    }
+    if max_inputs < min_inputs {
+        // MultiChain's words, spelling included.
+        return Err(RpcError::invalid_parameter("maxinputs below mininouts."));
+    }
+    let max_txs = int(2, 100)?;
+    if !(1..=100).contains(&max_txs) {
+        return Err(RpcError::invalid_parameter(
+            "Invalid maximum-transactions. Valid Range [1 - 100].",
+        ));
+    }
+    let max_time = int(5, 30)?;
+    let addresses = match args.get(0) {
+        None => None,
+        Some(Value::String(s)) if s == "*" => None,
+        Some(Value::String(s)) => Some(address_list(ctx, s)?),
+        Some(other) => return Err(type_error(other, "str")),
+    };
+    let addresses = addresses.unwrap_or_else(|| {
+        let st = ctx.node.state.read();
+        st.wallet
+            .addresses()
+            .filter(|a| !a.is_script())
+            .copied()
+            .collect()
+    });
+    let combine = Combine {
+        min_conf: min_conf.max(0) as u32,
+        min_inputs: min_inputs as usize,
+        max_inputs: max_inputs as usize,
+    };
+    let time = std::time::Duration::from_secs(max_time.max(0) as u64);
+    let made = ctx
+        .node
+        .combine_unspent(&addresses, combine, max_txs as usize, time)?;
+    Ok(json!(made
+        .iter()
+        .map(|t| t.to_string())
+        .collect::<Vec<_>>()))
+}
+
+/// A comma list of key addresses, each once.
+fn address_list(ctx: &RpcContext, text: &str) -> RpcResult<Vec<Address>> {
+    let mut out: Vec<Address> = Vec::new();
+    for token in text.split(',') {
+        let a = ctx.node.format.decode_address(token).map_err(|_| {
+            RpcError::new(
+                RPC_INVALID_ADDRESS_OR_KEY,
+                format!("Invalid address: {token}"),
+            )
+        })?;
+        if out.contains(&a) {
+            return Err(RpcError::invalid_parameter(format!(
+                "Invalid parameter, duplicated address: {token}"
+            )));
+        }
+        if a.is_script() {
+            return Err(RpcError::new(
+                RPC_INVALID_ADDRESS_OR_KEY,
+                format!("Invalid address (only pubkeyhash addresses are supported) : {token}"),
+            ));
+        }
+        out.push(a);
+    }
+    Ok(out)
+}
