@@ -271,9 +271,13 @@ fn a_wallet_dump_moves_keys_to_another_node() {
     );
     // Nothing of the chain's own may be overwritten by a dump.
     let chain_dir = second.datadir().join("dumptwo");
+    // A link elsewhere to one of them is followed.
+    let link = second.datadir().join("link-to-params");
+    std::os::unix::fs::symlink(chain_dir.join("params.dat"), &link).unwrap();
     for own in [
         chain_dir.join("ledger").join("x.txt"),
         chain_dir.join("params.dat"),
+        link,
     ] {
         assert_eq!(
             call_err(&second, "dumpwallet", json!([own.to_str().unwrap()])),

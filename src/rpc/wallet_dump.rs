@@ -23,7 +23,10 @@ fn absolute(path: &str) -> PathBuf {
     } else {
         std::env::current_dir().unwrap_or_default().join(p)
     };
-    // The file itself may not exist yet: its directory decides where it goes.
+    // An existing file is followed through links; a new one goes where its directory is.
+    if let Ok(real) = joined.canonicalize() {
+        return real;
+    }
     match (joined.parent(), joined.file_name()) {
         (Some(dir), Some(name)) => dir
             .canonicalize()
