@@ -234,6 +234,33 @@ pub fn string_list(v: &Value) -> RpcResult<Vec<String>> {
     Ok(items.into_iter().map(|(i, _)| i).collect())
 }
 
+/// A comma list of pay-to-pubkeyhash addresses, each once (MultiChain's `ParseAddresses`
+/// without script hashes).
+pub fn pubkeyhash_list(format: &AddressFormat, text: &str) -> RpcResult<Vec<Address>> {
+    let mut found: Vec<Address> = Vec::new();
+    for tok in text.split(',') {
+        let a = format.decode_address(tok).map_err(|_| {
+            RpcError::new(
+                RPC_INVALID_ADDRESS_OR_KEY,
+                format!("Invalid address: {tok}"),
+            )
+        })?;
+        if found.contains(&a) {
+            return Err(RpcError::invalid_parameter(format!(
+                "Invalid parameter, duplicated address: {tok}"
+            )));
+        }
+        if a.is_script() {
+            return Err(RpcError::new(
+                RPC_INVALID_ADDRESS_OR_KEY,
+                format!("Invalid address (only pubkeyhash addresses are supported) : {tok}"),
+            ));
+        }
+        found.push(a);
+    }
+    Ok(found)
+}
+
 /// A from-address parameter: `"*"` (None: any wallet address) or exactly one pay-to-pubkeyhash
 /// address.
 pub fn from_address(
@@ -245,27 +272,7 @@ pub fn from_address(
     if text == "*" {
         return Ok(None);
     }
-    let mut found: Vec<Address> = Vec::new();
-    for tok in text.split(',') {
-        let a = ctx.node.format.decode_address(tok).map_err(|_| {
-            RpcError::new(
-                RPC_INVALID_ADDRESS_OR_KEY,
-                format!("Invalid address: {tok}"),
-            )
-        })?;
-        if a.is_script() {
-            return Err(RpcError::new(
-                RPC_INVALID_ADDRESS_OR_KEY,
-                format!("Invalid address (only pubkeyhash addresses are supported) : {tok}"),
-            ));
-        }
-        if found.contains(&a) {
-            return Err(RpcError::invalid_parameter(format!(
-                "Invalid parameter, duplicated address: {tok}"
-            )));
-        }
-        found.push(a);
-    }
+    let found = pubkeyhash_list(&ctx.node.format, text)?;
     if found.len() != 1 {
         return Err(RpcError::invalid_parameter(
             "Single from-address should be specified",

@@ -8,7 +8,7 @@
 //! from the wallet lists what it paid to others, unless it paid only the wallet (then every
 //! output).
 
-use super::args::{type_name, Args};
+use super::args::Args;
 use super::dispatch::{Handler, RpcContext};
 use super::errors::{RpcError, RpcResult, RPC_TX_NOT_FOUND};
 use crate::jsonfmt::double;
@@ -171,18 +171,6 @@ fn analyse(
     }))
 }
 
-/// `includeWatchonly` at `i`: a boolean, as json_spirit's `get_bool`.
-fn watch_only_flag(args: &Args, i: usize) -> RpcResult<bool> {
-    match args.get(i) {
-        None => Ok(false),
-        Some(Value::Bool(b)) => Ok(*b),
-        Some(v) => Err(RpcError::misc(format!(
-            "value is type {}, expected bool",
-            type_name(v)
-        ))),
-    }
-}
-
 fn native(ctx: &RpcContext, raw: i64) -> Value {
     let multiple = ctx.node.params.int("native-currency-multiple").max(1) as f64;
     double(raw as f64 / multiple)
@@ -191,7 +179,7 @@ fn native(ctx: &RpcContext, raw: i64) -> Value {
 fn gettransaction(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     args.arity(1, 2)?;
     let text = args.str(0)?;
-    let watch_only = watch_only_flag(args, 1)?;
+    let watch_only = args.opt_bool(1, false)?;
     let not_found = || RpcError::new(RPC_TX_NOT_FOUND, "Invalid or non-wallet transaction id");
     let txid: Txid = text.parse().map_err(|_| not_found())?;
     if ctx.node.ledger.wallet_tx_seq(&txid)?.is_none() {
@@ -226,7 +214,7 @@ fn listsinceblock(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     if target < 1 {
         return Err(RpcError::invalid_parameter("Invalid parameter"));
     }
-    let watch_only = watch_only_flag(args, 2)?;
+    let watch_only = args.opt_bool(2, false)?;
     let st = ctx.node.state.read();
     // An unknown or unreadable hash lists every transaction, as MultiChain.
     let since: Option<usize> = since

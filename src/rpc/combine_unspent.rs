@@ -2,10 +2,9 @@
 //! each wallet address's unspent outputs into fewer (`Node::combine_unspent`), with
 //! MultiChain's defaults, checks and words. The txids made; none when nothing had enough.
 
-use super::args::{int_of, type_error, Args};
+use super::args::{int_of, pubkeyhash_list, type_error, Args};
 use super::dispatch::{Handler, RpcContext};
-use super::errors::{RpcError, RpcResult, RPC_INVALID_ADDRESS_OR_KEY};
-use crate::primitives::address::Address;
+use super::errors::{RpcError, RpcResult};
 use crate::wallet::builder::Combine;
 use serde_json::{json, Value};
 
@@ -41,7 +40,7 @@ fn combineunspent(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     let addresses = match args.get(0) {
         None => None,
         Some(Value::String(s)) if s == "*" => None,
-        Some(Value::String(s)) => Some(address_list(ctx, s)?),
+        Some(Value::String(s)) => Some(pubkeyhash_list(&ctx.node.format, s)?),
         Some(other) => return Err(type_error(other, "str")),
     };
     let addresses = addresses.unwrap_or_else(|| {
@@ -65,30 +64,4 @@ fn combineunspent(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
         .iter()
         .map(|t| t.to_string())
         .collect::<Vec<_>>()))
-}
-
-/// A comma list of key addresses, each once.
-fn address_list(ctx: &RpcContext, text: &str) -> RpcResult<Vec<Address>> {
-    let mut out: Vec<Address> = Vec::new();
-    for token in text.split(',') {
-        let a = ctx.node.format.decode_address(token).map_err(|_| {
-            RpcError::new(
-                RPC_INVALID_ADDRESS_OR_KEY,
-                format!("Invalid address: {token}"),
-            )
-        })?;
-        if out.contains(&a) {
-            return Err(RpcError::invalid_parameter(format!(
-                "Invalid parameter, duplicated address: {token}"
-            )));
-        }
-        if a.is_script() {
-            return Err(RpcError::new(
-                RPC_INVALID_ADDRESS_OR_KEY,
-                format!("Invalid address (only pubkeyhash addresses are supported) : {token}"),
-            ));
-        }
-        out.push(a);
-    }
-    Ok(out)
 }

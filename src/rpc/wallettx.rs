@@ -1,7 +1,7 @@
 //! Wallet history: listwallettransactions, getwallettransaction, listaddresstransactions,
 //! getaddresstransaction.
 
-use super::args::{address_list, type_name, Args};
+use super::args::{address_list, Args};
 use super::dispatch::{Handler, RpcContext};
 use super::entities;
 use super::errors::*;
@@ -32,17 +32,6 @@ fn int(args: &Args, i: usize, default: i64) -> RpcResult<i64> {
     match args.get(i) {
         None => Ok(default),
         Some(v) => super::args::int_of(v),
-    }
-}
-
-fn bool_arg(args: &Args, i: usize) -> RpcResult<bool> {
-    match args.get(i) {
-        None => Ok(false),
-        Some(Value::Bool(b)) => Ok(*b),
-        Some(v) => Err(RpcError::misc(format!(
-            "value is type {}, expected bool",
-            type_name(v)
-        ))),
     }
 }
 
@@ -555,8 +544,8 @@ fn listwallettransactions(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     args.arity(0, 4)?;
     let count = int(args, 0, 10)?;
     let skip = int(args, 1, 0)?;
-    bool_arg(args, 2)?;
-    let verbose = bool_arg(args, 3)?;
+    args.opt_bool(2, false)?;
+    let verbose = args.opt_bool(3, false)?;
     if count < 0 {
         return Err(invalid("Negative count"));
     }
@@ -579,7 +568,7 @@ fn listaddresstransactions(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     args.arity(1, 5)?;
     let count = int(args, 1, 10)?;
     let skip = int(args, 2, 0)?;
-    let verbose = bool_arg(args, 3)?;
+    let verbose = args.opt_bool(3, false)?;
     if count < 0 {
         return Err(invalid("Negative count"));
     }
@@ -605,8 +594,8 @@ fn wallet_record(ctx: &RpcContext, txid_text: &str) -> RpcResult<WalletTx> {
 fn getwallettransaction(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     args.arity(1, 3)?;
     let rec = wallet_record(ctx, args.str(0)?)?;
-    bool_arg(args, 1)?;
-    let verbose = bool_arg(args, 2)?;
+    args.opt_bool(1, false)?;
+    let verbose = args.opt_bool(2, false)?;
     let st = ctx.node.state.read();
     entry_json(ctx, &st, &rec, None, verbose)?.ok_or_else(|| {
         RpcError::new(
@@ -620,7 +609,7 @@ fn getaddresstransaction(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     args.arity(2, 3)?;
     let rec = wallet_record(ctx, args.str(1)?)?;
     let address = single_address(ctx, &args.values[0])?;
-    let verbose = bool_arg(args, 2)?;
+    let verbose = args.opt_bool(2, false)?;
     let st = ctx.node.state.read();
     entry_json(ctx, &st, &rec, Some(&address), verbose)?.ok_or_else(|| {
         RpcError::new(
