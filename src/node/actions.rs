@@ -10,7 +10,7 @@ use crate::primitives::entity::{self, Details};
 use crate::primitives::permission;
 use crate::primitives::script::{self, Element, PermissionGrant};
 use crate::wallet::builder::{build_combining, build_from, BuildError, Combine, Spend};
-use bitcoin::{Amount, TxOut, Txid};
+use bitcoin::{Amount, Transaction, TxOut, Txid};
 
 /// Why the wallet may not act, in MultiChain's words (mapped to -704/-701/-709 at the RPC edge).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -171,7 +171,7 @@ impl Node {
             && made.len() < max_txs
             && (made.is_empty() || started.elapsed() < max_time)
         {
-            let mut st = self.state.write();
+            let st = self.state.write();
             let from = &addresses[pos];
             let tx = {
                 let view = st.view();
@@ -188,10 +188,7 @@ impl Node {
                 pos += 1;
                 continue;
             };
-            let (txid, unpersisted) = self.accept_locked(&mut st, tx, super::Origin::Wallet)?;
-            drop(st);
-            self.persist(unpersisted)?;
-            made.push(txid);
+            made.push(self.accept_own(st, tx)?);
         }
         Ok(made)
     }
@@ -199,7 +196,7 @@ impl Node {
     /// Builds, signs and accepts a wallet transaction from `from`.
     pub(crate) fn build_and_accept(
         &self,
-        mut st: StateWrite<'_>,
+        st: StateWrite<'_>,
         from: &Address,
         spend: Spend,
     ) -> Result<Txid, NodeError> {
@@ -219,6 +216,12 @@ impl Node {
             Err(BuildError::NoKey) => return Err(Refusal::FromKeyNotFound.into()),
             Err(e) => return Err(e.into()),
         };
+        self.accept_own(st, tx)
+    }
+
+    /// Accepts a transaction the wallet has just built and signed, then writes it to the
+    /// journal with the state lock released.
+    fn accept_own(&self, mut st: StateWrite<'_>, tx: Transaction) -> Result<Txid, NodeError> {
         let (txid, unpersisted) = self.accept_locked(&mut st, tx, super::Origin::Wallet)?;
         drop(st);
         self.persist(unpersisted)?;
