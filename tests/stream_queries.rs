@@ -1,5 +1,6 @@
 //! `liststreamqueryitems`: the items carrying every key and publisher a query names, confirmed
-//! and waiting alike, with MultiChain's errors and its `-maxqueryscanitems` bound.
+//! and waiting alike, with MultiChain's errors and its `-maxqueryscanitems` bound, which
+//! `setruntimeparam` changes at run time (as it does `-maxshowndata`).
 
 mod common;
 
@@ -139,4 +140,66 @@ fn a_query_lists_the_items_with_all_its_keys_and_publishers() {
                 .into()
         )
     );
+
+    // setruntimeparam changes the bound (and what is shown of large data) while it runs.
+    call(&node, "setruntimeparam", json!(["maxqueryscanitems", "10"]));
+    assert_eq!(
+        data_of(&call(
+            &node,
+            "liststreamqueryitems",
+            json!(["s1", {"keys": ["a", "b"]}])
+        )),
+        ["01", "03", "05"]
+    );
+    call(&node, "setruntimeparam", json!(["maxshowndata", 1]));
+    let params = call(&node, "getruntimeparams", json!([]));
+    assert_eq!(
+        (
+            params["maxqueryscanitems"].clone(),
+            params["maxshowndata"].clone()
+        ),
+        (json!(10), json!(1))
+    );
+    let shown = call(&node, "liststreamkeyitems", json!(["s1", "c"]))[0]["data"].clone();
+    assert_eq!(shown, "04", "one byte is still shown inline");
+    call(&node, "publish", json!(["s1", "big", "0a0b0c"]));
+    let shown = call(&node, "liststreamkeyitems", json!(["s1", "big"]))[0]["data"].clone();
+    assert_eq!(
+        shown["size"], 3,
+        "three bytes are shown by reference: {shown}"
+    );
+    call(&node, "setruntimeparam", json!(["mineemptyrounds", 2.0]));
+    assert_eq!(
+        call(&node, "getruntimeparams", json!([]))["mineemptyrounds"],
+        2
+    );
+    for (params, code, message) in [
+        (
+            json!(["nosuchparam", 1]),
+            -8,
+            "Unsupported runtime parameter: nosuchparam",
+        ),
+        (
+            json!(["maxshowndata", 1.5]),
+            -8,
+            "Invalid parameter value type",
+        ),
+        (json!(["maxshowndata", -1]), -8, "Should be non-negative"),
+        (
+            json!(["mineemptyrounds", 2]),
+            -8,
+            "Invalid parameter value type",
+        ),
+        (
+            json!(["miningturnover", "0.5"]),
+            -702,
+            "Changing miningturnover while the node runs is not supported by this node yet",
+        ),
+    ] {
+        assert_eq!(
+            call_err(&node, "setruntimeparam", params.clone()),
+            (code, message.to_string()),
+            "{params}"
+        );
+    }
 }

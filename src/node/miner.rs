@@ -153,7 +153,7 @@ impl Node {
     /// Whether mining waits for a transaction: `mine-empty-rounds` empty blocks in a row
     /// made, and the mempool empty.
     pub(crate) fn waiting_for_transactions(&self, st: &NodeState) -> bool {
-        let empty_rounds = self.options.int(
+        let empty_rounds = self.setting(
             "mineemptyrounds",
             self.params.decimal("mine-empty-rounds").round() as i64,
         );

@@ -268,8 +268,11 @@ pub struct Node {
     /// Base58 text of addresses already shown: item listings show the same few publishers
     /// over and over, and encoding one costs more than the rest of the item.
     address_text: parking_lot::RwLock<crate::chain::state::UserKeyedMap<Address, String>>,
-    /// `-maxshowndata`: larger item data is shown as a reference (read once at start).
-    pub max_shown_data: i64,
+    /// `-maxshowndata` (larger item data is shown as a reference), as `setruntimeparam` last
+    /// set it.
+    pub max_shown_data: std::sync::atomic::AtomicI64,
+    /// Integer options `setruntimeparam` has changed, by name; they win over `options`.
+    pub settings: parking_lot::RwLock<std::collections::HashMap<String, i64>>,
 }
 
 /// Figures `getmininginfo` reports about this node's mining.
@@ -393,7 +396,8 @@ impl Node {
             }),
             stats: parking_lot::Mutex::new(MiningStats::default()),
             address_text: Default::default(),
-            max_shown_data,
+            max_shown_data: std::sync::atomic::AtomicI64::new(max_shown_data),
+            settings: Default::default(),
             mining_paused: AtomicBool::new(false),
             generate: AtomicBool::new(generate),
             gen_proc_limit: std::sync::atomic::AtomicI64::new(gen_proc_limit),
@@ -883,6 +887,24 @@ impl Node {
             .filter(|(k, r)| k.entity.is_none() && k.bit == permission::MINE && r.active_at(h))
             .count()
             .max(1)
+    }
+
+    /// An integer option as it stands now: as `setruntimeparam` set it, else as given at
+    /// start, else `default`.
+    pub fn setting(&self, name: &str, default: i64) -> i64 {
+        match self.settings.read().get(name) {
+            Some(v) => *v,
+            None => self.options.int(name, default),
+        }
+    }
+
+    /// Changes an integer option at run time (`setruntimeparam`).
+    pub fn set_setting(&self, name: &str, value: i64) {
+        if name == "maxshowndata" {
+            self.max_shown_data
+                .store(value, std::sync::atomic::Ordering::SeqCst);
+        }
+        self.settings.write().insert(name.to_string(), value);
     }
 
     /// An address in this chain's Base58 form (memoised; bounded).

@@ -235,8 +235,14 @@ fn getruntimeparams(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     m.insert("bantx".into(), text("bantx"));
     m.insert("lockblock".into(), text("lockblock"));
     m.insert("hideknownopdrops".into(), flag("hideknownopdrops", false));
-    m.insert("maxshowndata".into(), int("maxshowndata", 16384));
-    m.insert("maxqueryscanitems".into(), int("maxqueryscanitems", 5000));
+    m.insert(
+        "maxshowndata".into(),
+        json!(ctx.node.setting("maxshowndata", 16384)),
+    );
+    m.insert(
+        "maxqueryscanitems".into(),
+        json!(ctx.node.setting("maxqueryscanitems", 5000)),
+    );
     m.insert("v1apicompatible".into(), flag("v1apicompatible", false));
     m.insert(
         "miningrequirespeers".into(),
@@ -244,10 +250,10 @@ fn getruntimeparams(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     );
     m.insert(
         "mineemptyrounds".into(),
-        int(
+        json!(ctx.node.setting(
             "mineemptyrounds",
             p.decimal("mine-empty-rounds").round() as i64,
-        ),
+        )),
     );
     m.insert(
         "miningturnover".into(),

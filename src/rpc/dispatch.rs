@@ -9,7 +9,8 @@ use super::serial_lane::SerialLane;
 use super::{
     accounts, addresses, asset_txs, assets, bitcoin_wallet, blockchain, combine_unspent, control,
     enterprise, filters, messages, miners, mining, multisig, network, permissions, raw,
-    stream_query, stream_summary, streams, ubjson_hex, wallet_dump, wallet_lock, wallettx,
+    runtime_params, stream_query, stream_summary, streams, ubjson_hex, wallet_dump, wallet_lock,
+    wallettx,
 };
 use crate::node::Node;
 use jsonrpsee::types::{ErrorObjectOwned, Params};
@@ -69,6 +70,7 @@ pub fn methods() -> Vec<(&'static str, Run)> {
     m.extend(wallettx::METHODS);
     m.extend(bitcoin_wallet::METHODS);
     m.extend(combine_unspent::METHODS);
+    m.extend(runtime_params::METHODS);
     m.extend(wallet_dump::METHODS);
     m.extend(wallet_lock::METHODS);
     m.extend(enterprise::methods());

@@ -27,6 +27,7 @@ pub mod multisig;
 pub mod network;
 pub mod permissions;
 pub mod raw;
+pub mod runtime_params;
 pub mod serial_lane;
 pub mod server;
 pub mod stream_query;
