@@ -90,6 +90,32 @@ fn arguments_are_checked_in_multichains_order_and_words() {
         (code, message.as_str()),
         (-708, "Invalid filter identifier, not filter")
     );
+    // Upgrades, variables and libraries: none can be made yet, so the lists are empty and a
+    // name is answered the same way.
+    for method in ["listupgrades", "listvariables", "listlibraries"] {
+        assert_eq!(call(&node, method, json!([])), json!([]), "{method}");
+        assert_eq!(call(&node, method, json!(["*"])), json!([]), "{method}");
+    }
+    for (method, kind) in [
+        ("listupgrades", "upgrade"),
+        ("listvariables", "variable"),
+        ("listlibraries", "library"),
+    ] {
+        let mut upper = kind.to_string();
+        upper[..1].make_ascii_uppercase();
+        assert_eq!(
+            call_err(&node, method, json!(["nosuch"])),
+            (-708, format!("{upper} with this name not found: nosuch"))
+        );
+        assert_eq!(
+            call_err(&node, method, json!(["s1"])),
+            (-708, format!("Invalid {kind} identifier, not {kind}"))
+        );
+    }
+    assert_eq!(
+        call_err(&node, "listvariables", json!(["*", false, -1])),
+        (-8, "Invalid count".into())
+    );
 
     // An issue quantity given as an object is a token issue, which is not supported.
     let (code, message) = call_err(&node, "issue", json!([admin, "t1", {"a": 1}]));

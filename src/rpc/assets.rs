@@ -555,7 +555,7 @@ fn strict_verbose(args: &Args, i: usize) -> RpcResult<bool> {
 
 /// The `count` argument at `i` and the `start` after it, integers as MultiChain's
 /// `paramtoint` takes them; `start` is `-count` when left out (the last `count`).
-fn count_and_start(args: &Args, i: usize, all: i64) -> RpcResult<(i64, i64)> {
+pub(super) fn count_and_start(args: &Args, i: usize, all: i64) -> RpcResult<(i64, i64)> {
     let int = |v: &Value| v.as_i64().filter(|_| v.is_i64() || v.is_u64());
     let count = match args.get(i) {
         None => all,
