@@ -288,7 +288,7 @@ fn a_wallet_dump_moves_keys_to_another_node() {
 }
 
 #[test]
-fn generation_estimates_and_wallet_locking_answer_as_multichain() {
+fn generation_estimates_network_and_wallet_locking_answer_as_multichain() {
     let node = TestNode::create("smallcmds", &["-target-block-time=2"]);
     node.wait_height(1);
     // setgenerate false stops block making; getgenerate and getruntimeparams follow.
@@ -336,6 +336,27 @@ fn generation_estimates_and_wallet_locking_answer_as_multichain() {
             )
         );
     }
+    // No peer-to-peer layer yet: no traffic, no added nodes, and adding one is refused.
+    let totals = call(&node, "getnettotals", json!([]));
+    assert_eq!(
+        member_names(&totals),
+        ["totalbytesrecv", "totalbytessent", "timemillis"]
+    );
+    assert!(totals["timemillis"].as_u64().unwrap() > 1_700_000_000_000);
+    assert_eq!(call(&node, "getaddednodeinfo", json!([true])), json!([]));
+    assert_eq!(
+        call_err(&node, "getaddednodeinfo", json!([false, "10.0.0.1:8571"])),
+        (-24, "Error: Node has not been added.".into())
+    );
+    assert_eq!(
+        call_err(&node, "addnode", json!(["10.0.0.1:8571", "add"])).0,
+        -702
+    );
+    assert_eq!(
+        call_err(&node, "addnode", json!(["10.0.0.1:8571", "join"])).0,
+        -1
+    );
+
     let (code, message) = call_err(&node, "encryptwallet", json!(["secret"]));
     assert_eq!(code, -16);
     assert!(

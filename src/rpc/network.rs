@@ -1,16 +1,65 @@
-//! Network commands. This node has no peer-to-peer layer yet, so it reports no peers.
+//! Network commands. This node has no peer-to-peer layer yet (roadmap 1), so it reports no
+//! peers, no traffic and no added nodes, and refuses to add one.
 
 use super::args::Args;
 use super::dispatch::{Handler, RpcContext};
-use super::errors::RpcResult;
+use super::errors::{RpcError, RpcResult, RPC_MISC_ERROR, RPC_NOT_SUPPORTED};
 use serde_json::{json, Value};
 
-pub const METHODS: [(&str, Handler); 4] = [
+pub const METHODS: [(&str, Handler); 7] = [
     ("getnetworkinfo", getnetworkinfo),
     ("getpeerinfo", getpeerinfo),
     ("getconnectioncount", getconnectioncount),
     ("ping", ping),
+    ("getnettotals", getnettotals),
+    ("getaddednodeinfo", getaddednodeinfo),
+    ("addnode", addnode),
 ];
+
+const RPC_CLIENT_NODE_NOT_ADDED: i32 = -24;
+
+/// Bytes to and from peers (none yet), and the time in milliseconds.
+fn getnettotals(_: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(0, 0)?;
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    Ok(json!({"totalbytesrecv": 0, "totalbytessent": 0, "timemillis": millis}))
+}
+
+/// `getaddednodeinfo dns ( "node" )`: no node has been added (`addnode` is refused).
+fn getaddednodeinfo(_: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(1, 2)?;
+    match &args.values[0] {
+        Value::Bool(_) => {}
+        other => return Err(super::args::type_error(other, "bool")),
+    }
+    if args.get(1).is_some() {
+        args.str(1)?;
+        return Err(RpcError::new(
+            RPC_CLIENT_NODE_NOT_ADDED,
+            "Error: Node has not been added.",
+        ));
+    }
+    Ok(json!([]))
+}
+
+/// `addnode "node" "add|remove|onetry"`: MultiChain's argument checks, then a refusal until
+/// this node can connect to peers.
+fn addnode(_: &RpcContext, args: &Args) -> RpcResult<Value> {
+    let command = match args.get(1) {
+        Some(v) if args.len() == 2 => v.as_str(),
+        _ => None,
+    };
+    if !matches!(command, Some("onetry" | "add" | "remove")) {
+        return Err(RpcError::new(RPC_MISC_ERROR, super::dispatch::SHOW_HELP));
+    }
+    args.str(0)?;
+    Err(RpcError::new(
+        RPC_NOT_SUPPORTED,
+        "This node has no peer-to-peer connections yet: it cannot add a node",
+    ))
+}
 
 /// `/MultiChain:0.2.0.13/` for protocol 20013 (Bitcoin's FormatVersion of the protocol).
 pub fn subversion(protocol: u32) -> String {
