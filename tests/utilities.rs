@@ -426,3 +426,52 @@ fn combineunspent_gathers_an_addresss_outputs() {
         );
     }
 }
+
+#[test]
+fn unconfirmed_balance_counts_what_others_send_until_it_is_mined() {
+    let node = TestNode::create(
+        "unconfirmed",
+        &["-target-block-time=2", "-initial-block-reward=1000000000"],
+    );
+    let (admin, _) = admin_and_new_address(&node);
+    node.wait_height(2);
+    assert_eq!(call(&node, "getunconfirmedbalance", json!([])), json!(0));
+    // Outside the wallet: a key that will send back.
+    let pair = call(&node, "createkeypairs", json!([]))[0].clone();
+    let outside = pair["address"].as_str().unwrap();
+    call(&node, "grant", json!([outside, "send,receive"]));
+    call(&node, "pause", json!(["mining"]));
+    let paid = call(&node, "send", json!([outside, 3]));
+    // The wallet's own payment and change are not "unconfirmed" income.
+    assert_eq!(call(&node, "getunconfirmedbalance", json!([])), json!(0));
+    call(&node, "resume", json!(["mining"]));
+    node.wait_mined();
+    let tx = call(&node, "getrawtransaction", json!([paid, 1]));
+    let output = tx["vout"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["scriptPubKey"]["addresses"] == json!([outside]))
+        .unwrap()
+        .clone();
+    let input =
+        json!({"txid": paid, "vout": output["n"], "scriptPubKey": output["scriptPubKey"]["hex"]});
+    let raw = call(
+        &node,
+        "createrawtransaction",
+        json!([[{"txid": paid, "vout": output["n"]}], {admin.as_str(): 2.5}]),
+    );
+    let signed = call(
+        &node,
+        "signrawtransaction",
+        json!([raw, [input], [pair["privkey"]]]),
+    );
+    // Held out of blocks while it is looked at.
+    call(&node, "pause", json!(["mining"]));
+    call(&node, "sendrawtransaction", json!([signed["hex"]]));
+    assert_eq!(call(&node, "getunconfirmedbalance", json!([])), json!(2.5));
+    call(&node, "resume", json!(["mining"]));
+    node.wait_mined();
+    assert_eq!(call(&node, "getunconfirmedbalance", json!([])), json!(0));
+    assert_eq!(call_err(&node, "getunconfirmedbalance", json!([1])).0, -1);
+}

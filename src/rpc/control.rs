@@ -12,8 +12,9 @@ pub const NODE_VERSION: i64 = 20300901;
 pub const WALLET_VERSION: i64 = 60000;
 pub const WALLET_DB_VERSION: i64 = 3;
 
-pub const METHODS: [(&str, Handler); 11] = [
+pub const METHODS: [(&str, Handler); 12] = [
     ("getinfo", getinfo),
+    ("getunconfirmedbalance", getunconfirmedbalance),
     ("getchaintotals", getchaintotals),
     ("getwalletinfo", getwalletinfo),
     ("help", help),
@@ -49,6 +50,34 @@ fn own_outputs(st: &crate::node::NodeState) -> Vec<(bitcoin::OutPoint, u64)> {
 /// Native currency in the wallet's own addresses' outputs, locked ones included.
 fn wallet_balance(st: &crate::node::NodeState) -> u64 {
     own_outputs(st).iter().map(|(_, value)| value).sum()
+}
+
+/// Native currency the wallet's own addresses are receiving from others, not yet in a block
+/// (MultiChain's scalable wallet: unspent outputs at depth 0 of transactions the wallet did
+/// not fund, so not "trusted"; its own change is in the balance already).
+fn getunconfirmedbalance(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(0, 0)?;
+    let st = ctx.node.state.read();
+    let view = st.view();
+    let funded_by_wallet = |txid: &bitcoin::Txid| {
+        st.mempool.get(txid).is_some_and(|e| {
+            e.effects.spent.iter().any(|(_, coin)| {
+                crate::primitives::script::parse(&coin.output.script_pubkey)
+                    .and_then(|p| p.address())
+                    .is_some_and(|a| st.wallet.is_mine(&a))
+            })
+        })
+    };
+    let total: u64 = own_outputs(&st)
+        .into_iter()
+        .filter(|(op, _)| !st.wallet.is_locked(op))
+        .filter(|(op, _)| {
+            crate::chain::StateView::coin(&view, op).is_some_and(|c| c.height.is_none())
+        })
+        .filter(|(op, _)| !funded_by_wallet(&op.txid))
+        .map(|(_, value)| value)
+        .sum();
+    Ok(native(ctx, total))
 }
 
 fn getinfo(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
