@@ -54,6 +54,20 @@ fn wallet_info_follows_the_wallet() {
     assert_eq!(count(&locked, "utxocount"), count(&after, "utxocount") - 1);
     let (code, _) = call_err(&node, "getwalletinfo", json!([1]));
     assert_eq!(code, -1);
+
+    // keypoolrefill: `size` keys beside the one kept in hand; a new address takes one.
+    assert_eq!(count(&locked, "keypoolsize"), 2);
+    assert_eq!(call(&node, "keypoolrefill", json!([5])), Value::Null);
+    assert_eq!(
+        count(&call(&node, "getwalletinfo", json!([])), "keypoolsize"),
+        6
+    );
+    call(&node, "getnewaddress", json!([]));
+    assert_eq!(count(&call(&node, "getinfo", json!([])), "keypoolsize"), 5);
+    assert_eq!(
+        call_err(&node, "keypoolrefill", json!([-1])),
+        (-8, "Invalid parameter, expected valid size.".into())
+    );
 }
 
 #[test]

@@ -9,7 +9,7 @@ use crate::primitives::address::Address;
 use crate::primitives::keys::{address_of_pubkey, PrivateKey};
 use serde_json::{json, Map, Value};
 
-pub const METHODS: [(&str, Handler); 9] = [
+pub const METHODS: [(&str, Handler); 10] = [
     ("getnewaddress", getnewaddress),
     ("getrawchangeaddress", getrawchangeaddress),
     ("getaddresses", getaddresses),
@@ -19,7 +19,40 @@ pub const METHODS: [(&str, Handler); 9] = [
     ("importprivkey", importprivkey),
     ("importaddress", importaddress),
     ("createkeypairs", createkeypairs),
+    ("keypoolrefill", keypoolrefill),
 ];
+
+/// Most keys `keypoolrefill` adds at once (each is written to the ledger first).
+const MOST_POOL_KEYS: i64 = 10_000;
+
+/// `keypoolrefill ( size )`: the key pool topped up to `size` keys beside the one MultiChain
+/// always keeps in hand (`-keypool`, 1, when 0 or left out).
+fn keypoolrefill(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(0, 1)?;
+    let size = match args.get(0) {
+        None => 0,
+        Some(v) => super::args::int_of(v)?,
+    };
+    if size < 0 {
+        return Err(RpcError::invalid_parameter(
+            "Invalid parameter, expected valid size.",
+        ));
+    }
+    if size > MOST_POOL_KEYS {
+        return Err(RpcError::invalid_parameter(format!(
+            "Invalid parameter, a key pool of at most {MOST_POOL_KEYS} keys"
+        )));
+    }
+    let target = if size > 0 {
+        size
+    } else {
+        ctx.node.options.int("keypool", 1).max(0)
+    };
+    let mut st = ctx.node.state.write();
+    st.wallet
+        .top_up_pool(&ctx.node.ledger, target as usize + 1)?;
+    Ok(Value::Null)
+}
 
 fn getnewaddress(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     args.arity(0, 1)?;

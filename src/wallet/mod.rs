@@ -96,7 +96,13 @@ impl Wallet {
     }
 
     fn refill_pool(&mut self, ledger: &Ledger) -> Result<(), LedgerError> {
-        while self.pool.len() < KEY_POOL_SIZE {
+        self.top_up_pool(ledger, KEY_POOL_SIZE)
+    }
+
+    /// Adds keys to the pool (stored before they count) until it holds `size`
+    /// (`keypoolrefill`).
+    pub fn top_up_pool(&mut self, ledger: &Ledger, size: usize) -> Result<(), LedgerError> {
+        while self.pool.len() < size {
             let key = PrivateKey::generate();
             let wk = WalletKey {
                 key,
