@@ -370,6 +370,17 @@ fn generation_estimates_network_and_wallet_locking_answer_as_multichain() {
         call_err(&node, "addnode", json!(["10.0.0.1:8571", "join"])).0,
         -1
     );
+    assert_eq!(
+        call(&node, "resendwallettransactions", json!([])),
+        "Wallet transactions resent"
+    );
+    assert_eq!(
+        call_err(&node, "setmocktime", json!([1])),
+        (
+            -1,
+            "setmocktime for regression testing (-regtest mode) only".into()
+        )
+    );
 
     let (code, message) = call_err(&node, "encryptwallet", json!(["secret"]));
     assert_eq!(code, -16);

@@ -7,7 +7,7 @@ use crate::jsonfmt::double;
 use serde_json::{json, Value};
 use std::sync::atomic::Ordering;
 
-pub const METHODS: [(&str, Handler); 8] = [
+pub const METHODS: [(&str, Handler); 9] = [
     ("getmininginfo", getmininginfo),
     ("getgenerate", getgenerate),
     ("gethashespersec", gethashespersec),
@@ -16,7 +16,16 @@ pub const METHODS: [(&str, Handler); 8] = [
     ("prioritisetransaction", prioritisetransaction),
     ("estimatefee", no_estimate),
     ("estimatepriority", no_estimate),
+    ("setmocktime", setmocktime),
 ];
+
+/// MultiChain's answer outside regression-test mode, which this node does not have.
+fn setmocktime(_: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(1, 1)?;
+    Err(RpcError::misc(
+        "setmocktime for regression testing (-regtest mode) only",
+    ))
+}
 
 fn getmininginfo(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     args.arity(0, 0)?;

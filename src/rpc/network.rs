@@ -6,7 +6,7 @@ use super::dispatch::{Handler, RpcContext};
 use super::errors::{RpcError, RpcResult, RPC_MISC_ERROR, RPC_NOT_SUPPORTED};
 use serde_json::{json, Value};
 
-pub const METHODS: [(&str, Handler); 7] = [
+pub const METHODS: [(&str, Handler); 8] = [
     ("getnetworkinfo", getnetworkinfo),
     ("getpeerinfo", getpeerinfo),
     ("getconnectioncount", getconnectioncount),
@@ -14,7 +14,15 @@ pub const METHODS: [(&str, Handler); 7] = [
     ("getnettotals", getnettotals),
     ("getaddednodeinfo", getaddednodeinfo),
     ("addnode", addnode),
+    ("resendwallettransactions", resendwallettransactions),
 ];
+
+/// Sends the wallet's unconfirmed transactions to the peers again: with none connected there
+/// is no one to send them to, and MultiChain's answer is the same either way.
+fn resendwallettransactions(_: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(0, 0)?;
+    Ok(json!("Wallet transactions resent"))
+}
 
 const RPC_CLIENT_NODE_NOT_ADDED: i32 = -24;
 
