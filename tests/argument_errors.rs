@@ -116,6 +116,44 @@ fn arguments_are_checked_in_multichains_order_and_words() {
         call_err(&node, "listvariables", json!(["*", false, -1])),
         (-8, "Invalid count".into())
     );
+    // Naming one in any command of its kind gets the same answers.
+    for (method, params, kind) in [
+        ("getvariableinfo", json!(["v1"]), "Variable"),
+        ("getvariablevalue", json!(["v1"]), "Variable"),
+        ("getvariablehistory", json!(["v1"]), "Variable"),
+        ("setvariablevalue", json!(["v1", 5]), "Variable"),
+        ("setvariablevaluefrom", json!([admin, "v1", 5]), "Variable"),
+        ("getlibrarycode", json!(["v1"]), "Library"),
+        ("addlibraryupdate", json!(["v1", "u", {}]), "Library"),
+        ("getfiltercode", json!(["v1"]), "Filter"),
+        ("runtxfilter", json!(["v1"]), "Filter"),
+        ("runstreamfilter", json!(["v1"]), "Filter"),
+    ] {
+        assert_eq!(
+            call_err(&node, method, params),
+            (-708, format!("{kind} with this name not found: v1")),
+            "{method}"
+        );
+    }
+    assert_eq!(
+        call_err(&node, "getfiltercode", json!(["s1"])),
+        (-708, "Invalid filter identifier, not filter".into())
+    );
+    assert_eq!(
+        call_err(&node, "getvariableinfo", json!([1])),
+        (-8, "Invalid variable identifier, expected string".into())
+    );
+    assert_eq!(
+        call_err(&node, "getvariablehistory", json!(["v1", false, "x"])),
+        (-8, "Invalid count".into())
+    );
+    for method in ["testtxfilter", "teststreamfilter"] {
+        assert_eq!(
+            call_err(&node, method, json!([{}, "code"])).0,
+            -702,
+            "{method}"
+        );
+    }
 
     // An issue quantity given as an object is a token issue, which is not supported.
     let (code, message) = call_err(&node, "issue", json!([admin, "t1", {"a": 1}]));

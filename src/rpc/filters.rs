@@ -1,21 +1,135 @@
-//! Listing commands of the entity kinds this node cannot create yet (roadmap): smart filters
-//! (`listtxfilters`, `liststreamfilters`), upgrades (`listupgrades`), variables
-//! (`listvariables`) and libraries (`listlibraries`). Creating one is refused (`create`), so
-//! none exists: the lists are empty, and naming one gets MultiChain's answer for an identifier
-//! that is not of that kind.
+//! Commands of the entity kinds this node cannot create yet (roadmap): smart filters, upgrades,
+//! variables and libraries. Creating one is refused (`create`), so none exists: the lists are
+//! empty, naming one (`getvariableinfo`, `getfiltercode`, `runtxfilter`, …) gets MultiChain's
+//! answer for an identifier that is not of that kind, and running code that is not on the
+//! chain (`testtxfilter`, `teststreamfilter`, `testlibrary`) is refused with -702.
 
 use super::args::Args;
 use super::dispatch::{Handler, RpcContext};
 use super::errors::*;
 use serde_json::{json, Value};
 
-pub const METHODS: [(&str, Handler); 5] = [
+pub const METHODS: [(&str, Handler); 19] = [
     ("listtxfilters", listtxfilters),
     ("liststreamfilters", liststreamfilters),
     ("listupgrades", listupgrades),
     ("listvariables", listvariables),
     ("listlibraries", listlibraries),
+    ("getvariableinfo", getvariableinfo),
+    ("getvariablevalue", getvariablevalue),
+    ("getvariablehistory", getvariablehistory),
+    ("setvariablevalue", setvariablevalue),
+    ("setvariablevaluefrom", setvariablevaluefrom),
+    ("getlibrarycode", getlibrarycode),
+    ("addlibraryupdate", addlibraryupdate),
+    ("addlibraryupdatefrom", addlibraryupdatefrom),
+    ("getfiltercode", getfiltercode),
+    ("runtxfilter", runtxfilter),
+    ("runstreamfilter", runstreamfilter),
+    ("testtxfilter", testtxfilter),
+    ("teststreamfilter", teststreamfilter),
+    ("testlibrary", testlibrary),
 ];
+
+/// The identifier at `i` as MultiChain's `ParseEntityIdentifier` reads it for `kind`, when no
+/// entity of that kind exists: always an error.
+fn no_such(ctx: &RpcContext, args: &Args, i: usize, kind: &str) -> RpcError {
+    match args.get(i) {
+        None | Some(Value::Null) => {
+            RpcError::invalid_parameter(format!("Invalid {kind} identifier"))
+        }
+        Some(Value::String(s)) if s.is_empty() => {
+            RpcError::invalid_parameter(format!("Invalid {kind} identifier"))
+        }
+        Some(Value::String(s)) => not_of_kind(ctx, s, kind),
+        Some(other) => super::args::type_error(other, "str"),
+    }
+}
+
+fn getvariableinfo(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(1, 2)?;
+    if !args.values[0].is_string() {
+        return Err(RpcError::invalid_parameter(
+            "Invalid variable identifier, expected string",
+        ));
+    }
+    Err(no_such(ctx, args, 0, "variable"))
+}
+
+fn getvariablevalue(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(1, 1)?;
+    Err(no_such(ctx, args, 0, "variable"))
+}
+
+/// `getvariablehistory identifier ( verbose count start )`: count and start are read first.
+fn getvariablehistory(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(1, 4)?;
+    super::assets::count_and_start(args, 2, i32::MAX as i64)?;
+    Err(no_such(ctx, args, 0, "variable"))
+}
+
+fn setvariablevalue(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(1, 2)?;
+    Err(no_such(ctx, args, 0, "variable"))
+}
+
+fn setvariablevaluefrom(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(2, 3)?;
+    Err(no_such(ctx, args, 1, "variable"))
+}
+
+fn getlibrarycode(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(1, 2)?;
+    Err(no_such(ctx, args, 0, "library"))
+}
+
+fn addlibraryupdate(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(3, 3)?;
+    Err(no_such(ctx, args, 0, "library"))
+}
+
+fn addlibraryupdatefrom(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(4, 4)?;
+    Err(no_such(ctx, args, 1, "library"))
+}
+
+fn getfiltercode(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(1, 1)?;
+    Err(no_such(ctx, args, 0, "filter"))
+}
+
+fn runtxfilter(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(1, 2)?;
+    Err(no_such(ctx, args, 0, "filter"))
+}
+
+fn runstreamfilter(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(1, 3)?;
+    Err(no_such(ctx, args, 0, "filter"))
+}
+
+/// Running filter or library code needs the JavaScript engine this node does not have yet.
+fn no_code_runs(what: &str) -> RpcError {
+    RpcError::new(
+        RPC_NOT_SUPPORTED,
+        format!("{what} is not supported: this node runs with smart filters disabled"),
+    )
+}
+
+fn testtxfilter(_: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(2, 3)?;
+    Err(no_code_runs("Testing filter code"))
+}
+
+fn teststreamfilter(_: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(2, 4)?;
+    Err(no_code_runs("Testing filter code"))
+}
+
+fn testlibrary(_: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(0, 3)?;
+    Err(no_code_runs("Testing library code"))
+}
 
 fn listtxfilters(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     args.arity(0, 2)?;
