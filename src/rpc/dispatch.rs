@@ -65,7 +65,7 @@ pub fn methods() -> Vec<(&'static str, Run)> {
     m.extend(stream_summary::METHODS);
     m.extend(assets::METHODS);
     m.extend(asset_txs::METHODS);
-    m.extend(filters::METHODS);
+    m.extend(filters::methods());
     m.extend(raw::METHODS);
     m.extend(wallettx::METHODS);
     m.extend(bitcoin_wallet::METHODS);

@@ -9,27 +9,67 @@ use super::dispatch::{Handler, RpcContext};
 use super::errors::*;
 use serde_json::{json, Value};
 
-pub const METHODS: [(&str, Handler); 19] = [
-    ("listtxfilters", listtxfilters),
-    ("liststreamfilters", liststreamfilters),
-    ("listupgrades", listupgrades),
-    ("listvariables", listvariables),
-    ("listlibraries", listlibraries),
-    ("getvariableinfo", getvariableinfo),
-    ("getvariablevalue", getvariablevalue),
-    ("getvariablehistory", getvariablehistory),
-    ("setvariablevalue", setvariablevalue),
-    ("setvariablevaluefrom", setvariablevaluefrom),
-    ("getlibrarycode", getlibrarycode),
-    ("addlibraryupdate", addlibraryupdate),
-    ("addlibraryupdatefrom", addlibraryupdatefrom),
-    ("getfiltercode", getfiltercode),
-    ("runtxfilter", runtxfilter),
-    ("runstreamfilter", runstreamfilter),
-    ("testtxfilter", testtxfilter),
-    ("teststreamfilter", teststreamfilter),
-    ("testlibrary", testlibrary),
+/// Commands that only name an entity of a kind: (name, fewest and most arguments, which
+/// argument is the identifier, the kind).
+const NAMING: [(&str, usize, usize, usize, &str); 9] = [
+    ("getvariablevalue", 1, 1, 0, "variable"),
+    ("setvariablevalue", 1, 2, 0, "variable"),
+    ("setvariablevaluefrom", 2, 3, 1, "variable"),
+    ("getlibrarycode", 1, 2, 0, "library"),
+    ("addlibraryupdate", 3, 3, 0, "library"),
+    ("addlibraryupdatefrom", 4, 4, 1, "library"),
+    ("getfiltercode", 1, 1, 0, "filter"),
+    ("runtxfilter", 1, 2, 0, "filter"),
+    ("runstreamfilter", 1, 3, 0, "filter"),
 ];
+
+/// Commands that run code given with them: (name, fewest and most arguments, what it does).
+const CODE_RUNS: [(&str, usize, usize, &str); 3] = [
+    ("testtxfilter", 2, 3, "Testing filter code"),
+    ("teststreamfilter", 2, 4, "Testing filter code"),
+    ("testlibrary", 0, 3, "Testing library code"),
+];
+
+pub fn methods() -> impl Iterator<Item = (&'static str, Handler)> {
+    let own: [(&'static str, Handler); 7] = [
+        ("listtxfilters", listtxfilters),
+        ("liststreamfilters", liststreamfilters),
+        ("listupgrades", listupgrades),
+        ("listvariables", listvariables),
+        ("listlibraries", listlibraries),
+        ("getvariableinfo", getvariableinfo),
+        ("getvariablehistory", getvariablehistory),
+    ];
+    own.into_iter()
+        .chain(NAMING.iter().map(|row| (row.0, naming as Handler)))
+        .chain(CODE_RUNS.iter().map(|row| (row.0, code_run as Handler)))
+}
+
+/// One handler for every command in [`NAMING`]: it finds its row by the method's name.
+fn naming(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    let (_, min, max, at, kind) = NAMING
+        .iter()
+        .find(|row| row.0 == args.method)
+        .copied()
+        .ok_or_else(RpcError::method_not_found)?;
+    args.arity(min, max)?;
+    Err(no_such(ctx, args, at, kind))
+}
+
+/// One handler for every command in [`CODE_RUNS`]: running code needs the JavaScript engine
+/// this node does not have yet.
+fn code_run(_: &RpcContext, args: &Args) -> RpcResult<Value> {
+    let (_, min, max, what) = CODE_RUNS
+        .iter()
+        .find(|row| row.0 == args.method)
+        .copied()
+        .ok_or_else(RpcError::method_not_found)?;
+    args.arity(min, max)?;
+    Err(RpcError::new(
+        RPC_NOT_SUPPORTED,
+        format!("{what} is not supported: this node runs with smart filters disabled"),
+    ))
+}
 
 /// The identifier at `i` as MultiChain's `ParseEntityIdentifier` reads it for `kind`, when no
 /// entity of that kind exists: always an error.
@@ -56,79 +96,11 @@ fn getvariableinfo(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     Err(no_such(ctx, args, 0, "variable"))
 }
 
-fn getvariablevalue(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
-    args.arity(1, 1)?;
-    Err(no_such(ctx, args, 0, "variable"))
-}
-
 /// `getvariablehistory identifier ( verbose count start )`: count and start are read first.
 fn getvariablehistory(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     args.arity(1, 4)?;
     super::assets::count_and_start(args, 2, i32::MAX as i64)?;
     Err(no_such(ctx, args, 0, "variable"))
-}
-
-fn setvariablevalue(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
-    args.arity(1, 2)?;
-    Err(no_such(ctx, args, 0, "variable"))
-}
-
-fn setvariablevaluefrom(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
-    args.arity(2, 3)?;
-    Err(no_such(ctx, args, 1, "variable"))
-}
-
-fn getlibrarycode(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
-    args.arity(1, 2)?;
-    Err(no_such(ctx, args, 0, "library"))
-}
-
-fn addlibraryupdate(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
-    args.arity(3, 3)?;
-    Err(no_such(ctx, args, 0, "library"))
-}
-
-fn addlibraryupdatefrom(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
-    args.arity(4, 4)?;
-    Err(no_such(ctx, args, 1, "library"))
-}
-
-fn getfiltercode(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
-    args.arity(1, 1)?;
-    Err(no_such(ctx, args, 0, "filter"))
-}
-
-fn runtxfilter(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
-    args.arity(1, 2)?;
-    Err(no_such(ctx, args, 0, "filter"))
-}
-
-fn runstreamfilter(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
-    args.arity(1, 3)?;
-    Err(no_such(ctx, args, 0, "filter"))
-}
-
-/// Running filter or library code needs the JavaScript engine this node does not have yet.
-fn no_code_runs(what: &str) -> RpcError {
-    RpcError::new(
-        RPC_NOT_SUPPORTED,
-        format!("{what} is not supported: this node runs with smart filters disabled"),
-    )
-}
-
-fn testtxfilter(_: &RpcContext, args: &Args) -> RpcResult<Value> {
-    args.arity(2, 3)?;
-    Err(no_code_runs("Testing filter code"))
-}
-
-fn teststreamfilter(_: &RpcContext, args: &Args) -> RpcResult<Value> {
-    args.arity(2, 4)?;
-    Err(no_code_runs("Testing filter code"))
-}
-
-fn testlibrary(_: &RpcContext, args: &Args) -> RpcResult<Value> {
-    args.arity(0, 3)?;
-    Err(no_code_runs("Testing library code"))
 }
 
 fn listtxfilters(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
