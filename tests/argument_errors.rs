@@ -147,6 +147,17 @@ fn arguments_are_checked_in_multichains_order_and_words() {
         call_err(&node, "getvariablehistory", json!(["v1", false, "x"])),
         (-8, "Invalid count".into())
     );
+    assert_eq!(
+        call_err(&node, "approvefrom", json!([admin, "s1", true])),
+        (
+            -708,
+            "Invalid identifier, should be upgrade or filter".into()
+        )
+    );
+    assert_eq!(
+        call_err(&node, "approvefrom", json!([admin, "u1", true])),
+        (-708, "Entity with this name not found: u1".into())
+    );
     for method in ["testtxfilter", "teststreamfilter"] {
         assert_eq!(
             call_err(&node, method, json!([{}, "code"])).0,

@@ -31,7 +31,7 @@ const CODE_RUNS: [(&str, usize, usize, &str); 3] = [
 ];
 
 pub fn methods() -> impl Iterator<Item = (&'static str, Handler)> {
-    let own: [(&'static str, Handler); 7] = [
+    let own: [(&'static str, Handler); 8] = [
         ("listtxfilters", listtxfilters),
         ("liststreamfilters", liststreamfilters),
         ("listupgrades", listupgrades),
@@ -39,6 +39,7 @@ pub fn methods() -> impl Iterator<Item = (&'static str, Handler)> {
         ("listlibraries", listlibraries),
         ("getvariableinfo", getvariableinfo),
         ("getvariablehistory", getvariablehistory),
+        ("approvefrom", approvefrom),
     ];
     own.into_iter()
         .chain(NAMING.iter().map(|row| (row.0, naming as Handler)))
@@ -101,6 +102,21 @@ fn getvariablehistory(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     args.arity(1, 4)?;
     super::assets::count_and_start(args, 2, i32::MAX as i64)?;
     Err(no_such(ctx, args, 0, "variable"))
+}
+
+/// `approvefrom "from" "upgrade|filter|library" approve`: only those kinds are approved, and
+/// none exists here, so the identifier is either unknown or of another kind.
+fn approvefrom(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(3, usize::MAX)?;
+    let id = args.str(1)?;
+    let st = ctx.node.state.read();
+    match super::streams::any_entity(&st, id) {
+        Ok(_) => Err(RpcError::new(
+            RPC_ENTITY_NOT_FOUND,
+            "Invalid identifier, should be upgrade or filter",
+        )),
+        Err(e) => Err(e),
+    }
 }
 
 fn listtxfilters(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
