@@ -153,10 +153,7 @@ impl Node {
     /// Whether mining waits for a transaction: `mine-empty-rounds` empty blocks in a row
     /// made, and the mempool empty.
     pub(crate) fn waiting_for_transactions(&self, st: &NodeState) -> bool {
-        let empty_rounds = self.setting(
-            "mineemptyrounds",
-            self.params.decimal("mine-empty-rounds").round() as i64,
-        );
+        let empty_rounds = self.setting("mineemptyrounds");
         st.mempool.is_empty() && empty_rounds >= 0 && st.empty_rounds as i64 >= empty_rounds
     }
 }

@@ -54,6 +54,11 @@ pub enum NodeError {
 
 /// MultiChain's default `-maxshowndata`.
 const MAX_SHOWN_DATA: i64 = 16384;
+/// MultiChain's default `-maxqueryscanitems`.
+const MAX_QUERY_SCAN_ITEMS: i64 = 5000;
+
+/// Integer options a running node reads each time, which `setruntimeparam` may change.
+pub const RUNTIME_SETTINGS: [&str; 3] = ["mineemptyrounds", "maxshowndata", "maxqueryscanitems"];
 
 /// Addresses whose text `Node::address_string` keeps.
 const ADDRESS_TEXT_CACHE: usize = 65536;
@@ -268,11 +273,9 @@ pub struct Node {
     /// Base58 text of addresses already shown: item listings show the same few publishers
     /// over and over, and encoding one costs more than the rest of the item.
     address_text: parking_lot::RwLock<crate::chain::state::UserKeyedMap<Address, String>>,
-    /// `-maxshowndata` (larger item data is shown as a reference), as `setruntimeparam` last
-    /// set it.
-    pub max_shown_data: std::sync::atomic::AtomicI64,
-    /// Integer options `setruntimeparam` has changed, by name; they win over `options`.
-    pub settings: parking_lot::RwLock<std::collections::HashMap<String, i64>>,
+    /// The integer options `setruntimeparam` may change ([`RUNTIME_SETTINGS`]) as they stand:
+    /// read from `options` at start, then as last set.
+    settings: parking_lot::RwLock<std::collections::HashMap<&'static str, i64>>,
 }
 
 /// Figures `getmininginfo` reports about this node's mining.
@@ -367,7 +370,20 @@ impl Node {
         };
 
         let rules = RuleParams::from_params(&params);
-        let max_shown_data = options.int("maxshowndata", MAX_SHOWN_DATA);
+        let settings = [
+            (
+                "mineemptyrounds",
+                options.int(
+                    "mineemptyrounds",
+                    params.decimal("mine-empty-rounds").round() as i64,
+                ),
+            ),
+            ("maxshowndata", options.int("maxshowndata", MAX_SHOWN_DATA)),
+            (
+                "maxqueryscanitems",
+                options.int("maxqueryscanitems", MAX_QUERY_SCAN_ITEMS),
+            ),
+        ];
         let generate = options.flag("gen", true);
         let gen_proc_limit = options.int("genproclimit", 1);
         let node = Node {
@@ -396,8 +412,7 @@ impl Node {
             }),
             stats: parking_lot::Mutex::new(MiningStats::default()),
             address_text: Default::default(),
-            max_shown_data: std::sync::atomic::AtomicI64::new(max_shown_data),
-            settings: Default::default(),
+            settings: parking_lot::RwLock::new(settings.into_iter().collect()),
             mining_paused: AtomicBool::new(false),
             generate: AtomicBool::new(generate),
             gen_proc_limit: std::sync::atomic::AtomicI64::new(gen_proc_limit),
@@ -889,22 +904,23 @@ impl Node {
             .max(1)
     }
 
-    /// An integer option as it stands now: as `setruntimeparam` set it, else as given at
-    /// start, else `default`.
-    pub fn setting(&self, name: &str, default: i64) -> i64 {
-        match self.settings.read().get(name) {
-            Some(v) => *v,
-            None => self.options.int(name, default),
-        }
+    /// One of [`RUNTIME_SETTINGS`] as it stands now (0 for any other name).
+    pub fn setting(&self, name: &str) -> i64 {
+        self.settings.read().get(name).copied().unwrap_or(0)
     }
 
-    /// Changes an integer option at run time (`setruntimeparam`).
-    pub fn set_setting(&self, name: &str, value: i64) {
-        if name == "maxshowndata" {
-            self.max_shown_data
-                .store(value, std::sync::atomic::Ordering::SeqCst);
-        }
-        self.settings.write().insert(name.to_string(), value);
+    /// Changes one of [`RUNTIME_SETTINGS`] (`setruntimeparam`); false for any other name.
+    pub fn set_setting(&self, name: &str, value: i64) -> bool {
+        let Some(key) = RUNTIME_SETTINGS.iter().find(|k| **k == name) else {
+            return false;
+        };
+        self.settings.write().insert(key, value);
+        true
+    }
+
+    /// `-maxshowndata`: item data larger than this is shown as a reference.
+    pub fn max_shown_data(&self) -> i64 {
+        self.setting("maxshowndata")
     }
 
     /// An address in this chain's Base58 form (memoised; bounded).

@@ -29,10 +29,7 @@ const MOST_POOL_KEYS: i64 = 10_000;
 /// always keeps in hand (`-keypool`, 1, when 0 or left out).
 fn keypoolrefill(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     args.arity(0, 1)?;
-    let size = match args.get(0) {
-        None => 0,
-        Some(v) => super::args::int_of(v)?,
-    };
+    let size = args.opt_int(0, 0)?;
     if size < 0 {
         return Err(RpcError::invalid_parameter(
             "Invalid parameter, expected valid size.",
@@ -250,10 +247,7 @@ fn importaddress(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
 
 fn createkeypairs(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     args.arity(0, 1)?;
-    let count = match args.get(0) {
-        None => 1,
-        Some(v) => super::args::int_of(v)?,
-    };
+    let count = args.opt_int(0, 1)?;
     if count <= 0 {
         return Err(RpcError::invalid_parameter("Invalid count"));
     }

@@ -9,12 +9,13 @@
 //! output).
 
 use super::args::Args;
+use super::control::native_signed as native;
 use super::dispatch::{Handler, RpcContext};
 use super::errors::{RpcError, RpcResult, RPC_TX_NOT_FOUND};
-use crate::jsonfmt::double;
 use crate::node::NodeState;
 use crate::primitives::address::Address;
 use crate::primitives::script;
+use crate::wallet::history::WalletTx;
 use bitcoin::blockdata::opcodes::all::OP_RETURN;
 use bitcoin::{Transaction, TxOut, Txid};
 use serde_json::{json, Map, Value};
@@ -130,19 +131,23 @@ fn amounts(
 /// A wallet transaction with what the wallet makes of it.
 struct Analysed {
     tx: Transaction,
+    txid: Txid,
     place: Option<(u32, u32)>,
     depth: u32,
+    /// When this node first saw it (its wallet history record's time).
+    received: u32,
     amounts: Amounts,
 }
 
-/// `txid` as the wallet sees it, counting watch-only addresses as the wallet's or not.
+/// The transaction of a wallet history record as the wallet sees it, counting watch-only
+/// addresses as the wallet's or not.
 fn analyse(
     ctx: &RpcContext,
     st: &NodeState,
-    txid: &Txid,
+    rec: &WalletTx,
     watch_only: bool,
 ) -> RpcResult<Option<Analysed>> {
-    let Some((tx, place)) = super::raw::find_transaction_in(ctx, st, txid)? else {
+    let Some((tx, place)) = super::raw::find_transaction_in(ctx, st, &rec.txid)? else {
         return Ok(None);
     };
     let mut spent = Vec::with_capacity(tx.input.len());
@@ -165,28 +170,22 @@ fn analyse(
     let depth = place.map_or(0, |(h, _)| st.tip_height().saturating_sub(h) + 1);
     Ok(Some(Analysed {
         tx,
+        txid: rec.txid,
         place,
         depth,
+        received: rec.time,
         amounts,
     }))
-}
-
-fn native(ctx: &RpcContext, raw: i64) -> Value {
-    let multiple = ctx.node.params.int("native-currency-multiple").max(1) as f64;
-    double(raw as f64 / multiple)
 }
 
 fn gettransaction(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     args.arity(1, 2)?;
     let text = args.str(0)?;
     let watch_only = args.opt_bool(1, false)?;
-    let not_found = || RpcError::new(RPC_TX_NOT_FOUND, "Invalid or non-wallet transaction id");
-    let txid: Txid = text.parse().map_err(|_| not_found())?;
-    if ctx.node.ledger.wallet_tx_seq(&txid)?.is_none() {
-        return Err(not_found());
-    }
+    let rec = super::wallettx::wallet_record(ctx, text)?;
     let st = ctx.node.state.read();
-    let t = analyse(ctx, &st, &txid, watch_only)?.ok_or_else(not_found)?;
+    let t = analyse(ctx, &st, &rec, watch_only)?
+        .ok_or_else(|| RpcError::new(RPC_TX_NOT_FOUND, "Invalid or non-wallet transaction id"))?;
     let a = &t.amounts;
     let mut m = Map::new();
     let top_fee = if a.from_me { a.value_out - a.debit } else { 0 };
@@ -194,7 +193,7 @@ fn gettransaction(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     if a.from_me {
         m.insert("fee".into(), native(ctx, top_fee));
     }
-    wallet_tx_fields(ctx, &st, &mut m, &t, txid)?;
+    wallet_tx_fields(&st, &mut m, &t);
     let details = details(ctx, &t).into_iter().map(Value::Object).collect();
     m.insert("details".into(), Value::Array(details));
     m.insert(
@@ -207,10 +206,7 @@ fn gettransaction(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
 fn listsinceblock(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     args.arity(0, 3)?;
     let since = args.opt_str(0)?;
-    let target = match args.get(1) {
-        None => 1,
-        Some(v) => super::args::int_of(v)?,
-    };
+    let target = args.opt_int(1, 1)?;
     if target < 1 {
         return Err(RpcError::invalid_parameter("Invalid parameter"));
     }
@@ -223,14 +219,15 @@ fn listsinceblock(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     let first_block = since.map_or(0, |h| h as u32 + 1);
     let ledger = &ctx.node.ledger;
     // Wallet records are in acceptance order, so in block order: the first one at or after
-    // `first_block` is found by halving, as MultiChain finds it.
-    let height_of = |seq: u64| -> RpcResult<Option<(u32, crate::wallet::history::WalletTx)>> {
+    // `first_block` is found by halving, as MultiChain finds it. A record's height is its
+    // transaction's place in the index (past every block while in the mempool).
+    let height_of = |seq: u64| -> RpcResult<Option<(u32, WalletTx)>> {
         let Some(rec) = ledger.wallet_tx(seq)? else {
             return Ok(None);
         };
-        let height = match super::raw::find_transaction_in(ctx, &st, &rec.txid)? {
-            Some((_, Some((h, _)))) => h,
-            _ => u32::MAX,
+        let height = match st.mempool.contains(&rec.txid) {
+            true => u32::MAX,
+            false => ledger.tx_location(&rec.txid)?.map_or(u32::MAX, |(h, _)| h),
         };
         Ok(Some((height, rec)))
     };
@@ -243,23 +240,23 @@ fn listsinceblock(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
             _ => low = mid + 1,
         }
     }
-    let mut txids = std::collections::BTreeMap::new();
+    let mut records = std::collections::BTreeMap::new();
     for seq in low..count {
         if let Some((h, rec)) = height_of(seq)? {
             let counted = watch_only || rec.mine.iter().any(|a| st.wallet.is_mine(a));
             if h >= first_block && counted {
                 // MultiChain's set of hashes: ordered as 256-bit numbers, as their hex reads.
-                txids.insert(rec.txid.to_string(), rec.txid);
+                records.insert(rec.txid.to_string(), rec);
             }
         }
     }
     let mut transactions = Vec::new();
-    for txid in txids.values() {
-        let Some(t) = analyse(ctx, &st, txid, watch_only)? else {
+    for rec in records.values() {
+        let Some(t) = analyse(ctx, &st, rec, watch_only)? else {
             continue;
         };
         for mut entry in details(ctx, &t) {
-            wallet_tx_fields(ctx, &st, &mut entry, &t, *txid)?;
+            wallet_tx_fields(&st, &mut entry, &t);
             transactions.push(Value::Object(entry));
         }
     }
@@ -272,23 +269,12 @@ fn listsinceblock(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
 }
 
 /// MultiChain's `WalletTxToJSON` for its scalable wallet.
-fn wallet_tx_fields(
-    ctx: &RpcContext,
-    st: &NodeState,
-    m: &mut Map<String, Value>,
-    t: &Analysed,
-    txid: Txid,
-) -> RpcResult<()> {
+fn wallet_tx_fields(st: &NodeState, m: &mut Map<String, Value>, t: &Analysed) {
     m.insert("confirmations".into(), json!(t.depth));
     if t.tx.is_coinbase() {
         m.insert("generated".into(), json!(true));
     }
-    let received = ctx
-        .node
-        .ledger
-        .wallet_tx_seq(&txid)?
-        .and_then(|seq| ctx.node.ledger.wallet_tx(seq).ok().flatten())
-        .map_or(0, |rec| rec.time);
+    let received = t.received;
     let mut time = received;
     if let Some((h, i)) = t.place {
         if let Some(b) = st.blocks.get(h as usize) {
@@ -299,12 +285,11 @@ fn wallet_tx_fields(
             time = time.min(b.time);
         }
     }
-    m.insert("txid".into(), json!(txid.to_string()));
+    m.insert("txid".into(), json!(t.txid.to_string()));
     m.insert("walletconflicts".into(), json!([]));
     m.insert("valid".into(), json!(true));
     m.insert("time".into(), json!(time));
     m.insert("timereceived".into(), json!(received));
-    Ok(())
 }
 
 /// MultiChain's `ListTransactions` for one transaction, every account, short form.

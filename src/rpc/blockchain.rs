@@ -32,9 +32,8 @@ pub const METHODS: [(&str, Handler); 12] = [
 fn verifychain(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     use crate::node::verify_chain::{DEFAULT_BLOCKS, DEFAULT_LEVEL};
     args.arity(0, 2)?;
-    let int = |i: usize, default: i64| args.get(i).map_or(Ok(default), super::args::int_of);
-    let level = int(0, ctx.node.options.int("checklevel", DEFAULT_LEVEL))?;
-    let blocks = int(1, ctx.node.options.int("checkblocks", DEFAULT_BLOCKS))?;
+    let level = args.opt_int(0, ctx.node.options.int("checklevel", DEFAULT_LEVEL))?;
+    let blocks = args.opt_int(1, ctx.node.options.int("checkblocks", DEFAULT_BLOCKS))?;
     Ok(json!(ctx.node.verify_blocks(level, blocks)?))
 }
 

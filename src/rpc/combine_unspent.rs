@@ -2,7 +2,7 @@
 //! each wallet address's unspent outputs into fewer (`Node::combine_unspent`), with
 //! MultiChain's defaults, checks and words. The txids made; none when nothing had enough.
 
-use super::args::{int_of, pubkeyhash_list, type_error, Args};
+use super::args::{pubkeyhash_list, type_error, Args};
 use super::dispatch::{Handler, RpcContext};
 use super::errors::{RpcError, RpcResult};
 use crate::wallet::builder::Combine;
@@ -12,15 +12,14 @@ pub const METHODS: [(&str, Handler); 1] = [("combineunspent", combineunspent)];
 
 fn combineunspent(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     args.arity(0, 6)?;
-    let int = |i: usize, default: i64| args.get(i).map_or(Ok(default), int_of);
-    let min_conf = int(1, 1)?;
-    let min_inputs = int(3, 2)?;
+    let min_conf = args.opt_int(1, 1)?;
+    let min_inputs = args.opt_int(3, 2)?;
     if !(2..=1000).contains(&min_inputs) {
         return Err(RpcError::invalid_parameter(
             "Invalid mininputs. Valid Range [2 - 1000].",
         ));
     }
-    let max_inputs = int(4, 100)?;
+    let max_inputs = args.opt_int(4, 100)?;
     if !(2..=1000).contains(&max_inputs) {
         return Err(RpcError::invalid_parameter(
             "Invalid maxinputs. Valid Range [2 - 1000].",
@@ -30,13 +29,13 @@ fn combineunspent(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
         // MultiChain's words, spelling included.
         return Err(RpcError::invalid_parameter("maxinputs below mininouts."));
     }
-    let max_txs = int(2, 100)?;
+    let max_txs = args.opt_int(2, 100)?;
     if !(1..=100).contains(&max_txs) {
         return Err(RpcError::invalid_parameter(
             "Invalid maximum-transactions. Valid Range [1 - 100].",
         ));
     }
-    let max_time = int(5, 30)?;
+    let max_time = args.opt_int(5, 30)?;
     let addresses = match args.get(0) {
         None => None,
         Some(Value::String(s)) if s == "*" => None,

@@ -29,27 +29,35 @@ pub const METHODS: [(&str, Handler); 12] = [
 
 /// Native currency as display units.
 pub fn native(ctx: &RpcContext, raw: u64) -> Value {
+    native_signed(ctx, raw as i64)
+}
+
+/// [`native`] for an amount that may be negative (what a transaction took from the wallet).
+pub fn native_signed(ctx: &RpcContext, raw: i64) -> Value {
     let multiple = ctx.node.params.int("native-currency-multiple").max(1) as f64;
     double(raw as f64 / multiple)
 }
 
-/// The outputs of the wallet's own addresses (not watch-only ones), with their native value
-/// (mempool view).
-fn own_outputs(st: &crate::node::NodeState) -> Vec<(bitcoin::OutPoint, u64)> {
+/// An unspent output of one of the wallet's own addresses: where it is, its native value, and
+/// the block holding it (`None` in the mempool).
+type OwnOutput = (bitcoin::OutPoint, u64, Option<u32>);
+
+/// The outputs of the wallet's own addresses (not watch-only ones), mempool view.
+fn own_outputs(st: &crate::node::NodeState) -> Vec<OwnOutput> {
     let view = st.view();
     st.wallet
         .addresses()
         .flat_map(|a| st.wallet.coins_of(a))
         .filter_map(|op| {
             let coin = crate::chain::StateView::coin(&view, op)?;
-            Some((*op, coin.output.value.to_sat()))
+            Some((*op, coin.output.value.to_sat(), coin.height))
         })
         .collect()
 }
 
 /// Native currency in the wallet's own addresses' outputs, locked ones included.
 fn wallet_balance(st: &crate::node::NodeState) -> u64 {
-    own_outputs(st).iter().map(|(_, value)| value).sum()
+    own_outputs(st).iter().map(|(_, value, _)| value).sum()
 }
 
 /// Native currency the wallet's own addresses are receiving from others, not yet in a block
@@ -58,7 +66,6 @@ fn wallet_balance(st: &crate::node::NodeState) -> u64 {
 fn getunconfirmedbalance(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     args.arity(0, 0)?;
     let st = ctx.node.state.read();
-    let view = st.view();
     let funded_by_wallet = |txid: &bitcoin::Txid| {
         st.mempool.get(txid).is_some_and(|e| {
             e.effects.spent.iter().any(|(_, coin)| {
@@ -70,12 +77,9 @@ fn getunconfirmedbalance(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     };
     let total: u64 = own_outputs(&st)
         .into_iter()
-        .filter(|(op, _)| !st.wallet.is_locked(op))
-        .filter(|(op, _)| {
-            crate::chain::StateView::coin(&view, op).is_some_and(|c| c.height.is_none())
-        })
-        .filter(|(op, _)| !funded_by_wallet(&op.txid))
-        .map(|(_, value)| value)
+        .filter(|(op, _, height)| height.is_none() && !st.wallet.is_locked(op))
+        .filter(|(op, _, _)| !funded_by_wallet(&op.txid))
+        .map(|(_, value, _)| value)
         .sum();
     Ok(native(ctx, total))
 }
@@ -168,9 +172,9 @@ fn getwalletinfo(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     let outputs = own_outputs(&st);
     let utxos = outputs
         .iter()
-        .filter(|(op, _)| !st.wallet.is_locked(op))
+        .filter(|(op, _, _)| !st.wallet.is_locked(op))
         .count();
-    let balance: u64 = outputs.iter().map(|(_, value)| value).sum();
+    let balance: u64 = outputs.iter().map(|(_, value, _)| value).sum();
     let mut m = Map::new();
     m.insert("walletversion".into(), json!(WALLET_VERSION));
     m.insert("balance".into(), native(ctx, balance));
@@ -264,13 +268,10 @@ fn getruntimeparams(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     m.insert("bantx".into(), text("bantx"));
     m.insert("lockblock".into(), text("lockblock"));
     m.insert("hideknownopdrops".into(), flag("hideknownopdrops", false));
-    m.insert(
-        "maxshowndata".into(),
-        json!(ctx.node.setting("maxshowndata", 16384)),
-    );
+    m.insert("maxshowndata".into(), json!(ctx.node.max_shown_data()));
     m.insert(
         "maxqueryscanitems".into(),
-        json!(ctx.node.setting("maxqueryscanitems", 5000)),
+        json!(ctx.node.setting("maxqueryscanitems")),
     );
     m.insert("v1apicompatible".into(), flag("v1apicompatible", false));
     m.insert(
@@ -279,10 +280,7 @@ fn getruntimeparams(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     );
     m.insert(
         "mineemptyrounds".into(),
-        json!(ctx.node.setting(
-            "mineemptyrounds",
-            p.decimal("mine-empty-rounds").round() as i64,
-        )),
+        json!(ctx.node.setting("mineemptyrounds")),
     );
     m.insert(
         "miningturnover".into(),

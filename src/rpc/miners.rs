@@ -98,8 +98,8 @@ fn standings(miners: Vec<Miner>, next: u32, rules: &RuleParams) -> Vec<Standing>
 /// Addresses with a global mine permission row, confirmed or waiting, in the order of
 /// MultiChain's permission database (the address's hash), with their last blocks.
 fn miners(
-    chain: &HashMap<Address, PermissionRecord>,
-    waiting: &HashMap<Address, PermissionRecord>,
+    chain: &HashMap<Address, Range>,
+    waiting: &HashMap<Address, Range>,
     blocks_by: impl Iterator<Item = (u32, Option<Address>)>,
 ) -> Vec<Miner> {
     let mut addresses: Vec<Address> = chain.keys().chain(waiting.keys()).copied().collect();
@@ -107,7 +107,7 @@ fn miners(
     addresses.dedup();
     let mut last: HashMap<Address, u32> = HashMap::default();
     for (height, miner) in blocks_by {
-        if let Some(a) = miner.filter(|a| addresses.contains(a)) {
+        if let Some(a) = miner.filter(|a| chain.contains_key(a) || waiting.contains_key(a)) {
             last.entry(a).or_insert(height);
         }
         if last.len() == addresses.len() {
@@ -117,24 +117,27 @@ fn miners(
     addresses
         .into_iter()
         .map(|a| {
-            let (start, end) = chain.get(&a).map_or((0, 0), |r| (r.start, r.end));
+            let (start, end) = chain.get(&a).copied().unwrap_or((0, 0));
             Miner {
                 address: a,
                 start,
                 end,
-                pending: waiting.get(&a).map(|r| r.start < r.end),
+                pending: waiting.get(&a).map(|(start, end)| start < end),
                 last_mined: last.get(&a).copied().unwrap_or(0),
             }
         })
         .collect()
 }
 
-/// The global mine permission rows among `rows`, by address.
+/// A permission's blocks: first, and end (excluded).
+type Range = (u32, u32);
+
+/// The global mine permission rows among `rows`: their ranges by address.
 fn mine_rows<'a>(
     rows: impl Iterator<Item = (&'a PermissionKey, &'a PermissionRecord)>,
-) -> HashMap<Address, PermissionRecord> {
+) -> HashMap<Address, Range> {
     rows.filter(|(k, _)| k.entity.is_none() && k.bit == permission::MINE)
-        .map(|(k, r)| (k.address, r.clone()))
+        .map(|(k, r)| (k.address, (r.start, r.end)))
         .collect()
 }
 
@@ -268,17 +271,9 @@ mod tests {
     fn the_last_block_of_each_miner_is_its_latest() {
         let a = Address::PubKeyHash([1; 20]);
         let b = Address::PubKeyHash([2; 20]);
-        let record = |start, end| PermissionRecord {
-            start,
-            end,
-            timestamp: 0,
-            admins: vec![],
-            seq: 0,
-        };
-        let chain: HashMap<Address, PermissionRecord> =
-            [(a, record(0, u32::MAX)), (b, record(0, u32::MAX))]
-                .into_iter()
-                .collect();
+        let chain: HashMap<Address, Range> = [(a, (0, u32::MAX)), (b, (0, u32::MAX))]
+            .into_iter()
+            .collect();
         let blocks = vec![(5, Some(a)), (4, Some(b)), (3, Some(a)), (2, None)];
         let got = miners(&chain, &HashMap::default(), blocks.into_iter());
         assert_eq!(got.iter().map(|m| m.last_mined).collect::<Vec<_>>(), [5, 4]);

@@ -86,16 +86,8 @@ fn setgenerate(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
 /// (-1 for the tip).
 fn getnetworkhashps(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     args.arity(0, 2)?;
-    let blocks = args
-        .get(0)
-        .map(super::args::int_of)
-        .transpose()?
-        .unwrap_or(120);
-    let height = args
-        .get(1)
-        .map(super::args::int_of)
-        .transpose()?
-        .unwrap_or(-1);
+    let blocks = args.opt_int(0, 120)?;
+    let height = args.opt_int(1, -1)?;
     let st = ctx.node.state.read();
     let tip = st.blocks.len() as i64 - 1;
     let height = if height < 0 || height > tip {

@@ -38,10 +38,7 @@ fn getnettotals(_: &RpcContext, args: &Args) -> RpcResult<Value> {
 /// `getaddednodeinfo dns ( "node" )`: no node has been added (`addnode` is refused).
 fn getaddednodeinfo(_: &RpcContext, args: &Args) -> RpcResult<Value> {
     args.arity(1, 2)?;
-    match &args.values[0] {
-        Value::Bool(_) => {}
-        other => return Err(super::args::type_error(other, "bool")),
-    }
+    args.opt_bool(0, false)?;
     if args.get(1).is_some() {
         args.str(1)?;
         return Err(RpcError::new(

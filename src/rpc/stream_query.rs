@@ -179,7 +179,7 @@ fn liststreamqueryitems(ctx: &RpcContext, args: &Args) -> RpcResult<String> {
             "This query may take too much time",
         ));
     }
-    let limit = ctx.node.setting("maxqueryscanitems", 5000).max(0) as u64;
+    let limit = ctx.node.setting("maxqueryscanitems").max(0) as u64;
     if wanted.len() > 1 && listed > limit {
         return Err(RpcError::new(
             RPC_NOT_SUPPORTED,

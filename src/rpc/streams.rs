@@ -173,12 +173,7 @@ fn format_name(format: u8) -> &'static str {
 
 /// An item's `data`: inline, or a reference when larger than `-maxshowndata`.
 pub fn shown_data(ctx: &RpcContext, txid: &str, vout: u32, format: u8, data: &[u8]) -> Value {
-    if data.len() as i64
-        > ctx
-            .node
-            .max_shown_data
-            .load(std::sync::atomic::Ordering::Relaxed)
-    {
+    if data.len() as i64 > ctx.node.max_shown_data() {
         return json!({"txid": txid, "vout": vout, "format": format_name(format), "size": data.len()});
     }
     data_inline(format, data)
@@ -201,11 +196,7 @@ fn write_shown_data(
     format: u8,
     data: &[u8],
 ) {
-    let inline = data.len() as i64
-        <= ctx
-            .node
-            .max_shown_data
-            .load(std::sync::atomic::Ordering::Relaxed);
+    let inline = data.len() as i64 <= ctx.node.max_shown_data();
     if inline && format != FORMAT_TEXT && format != FORMAT_JSON {
         jsonfmt::write_hex_string(out, data);
     } else {

@@ -28,13 +28,6 @@ fn invalid(msg: &str) -> RpcError {
     RpcError::invalid_parameter(msg)
 }
 
-fn int(args: &Args, i: usize, default: i64) -> RpcResult<i64> {
-    match args.get(i) {
-        None => Ok(default),
-        Some(v) => super::args::int_of(v),
-    }
-}
-
 /// The transaction and where it is.
 fn locate(ctx: &RpcContext, txid: &Txid) -> RpcResult<Option<super::raw::Located>> {
     super::raw::find_transaction(ctx, txid)
@@ -76,10 +69,9 @@ fn entry_json(
         .iter()
         .filter_map(|(id, q)| Some(super::assets::asset_qty_row(&view.entity(id)?, *q)))
         .collect();
-    let multiple = ctx.node.params.int("native-currency-multiple").max(1) as f64;
     m.insert(
         "balance".into(),
-        json!({"amount": double(rec.native as f64 / multiple), "assets": asset_rows}),
+        json!({"amount": super::control::native_signed(ctx, rec.native), "assets": asset_rows}),
     );
     m.insert("myaddresses".into(), entities::addresses(ctx, &mine));
     m.insert("addresses".into(), entities::addresses(ctx, &others));
@@ -542,8 +534,8 @@ fn window_entries(
 
 fn listwallettransactions(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     args.arity(0, 4)?;
-    let count = int(args, 0, 10)?;
-    let skip = int(args, 1, 0)?;
+    let count = args.opt_int(0, 10)?;
+    let skip = args.opt_int(1, 0)?;
     args.opt_bool(2, false)?;
     let verbose = args.opt_bool(3, false)?;
     if count < 0 {
@@ -566,8 +558,8 @@ fn single_address(ctx: &RpcContext, v: &Value) -> RpcResult<Address> {
 
 fn listaddresstransactions(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     args.arity(1, 5)?;
-    let count = int(args, 1, 10)?;
-    let skip = int(args, 2, 0)?;
+    let count = args.opt_int(1, 10)?;
+    let skip = args.opt_int(2, 0)?;
     let verbose = args.opt_bool(3, false)?;
     if count < 0 {
         return Err(invalid("Negative count"));
@@ -580,7 +572,8 @@ fn listaddresstransactions(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     window_entries(ctx, &st, count, skip, Some(&address), verbose)
 }
 
-fn wallet_record(ctx: &RpcContext, txid_text: &str) -> RpcResult<WalletTx> {
+/// The wallet history record of the transaction named, or MultiChain's -710.
+pub(super) fn wallet_record(ctx: &RpcContext, txid_text: &str) -> RpcResult<WalletTx> {
     let not_found = || RpcError::new(RPC_TX_NOT_FOUND, "Invalid or non-wallet transaction id");
     let txid: Txid = txid_text.parse().map_err(|_| not_found())?;
     let seq = ctx
