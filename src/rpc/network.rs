@@ -3,7 +3,9 @@
 
 use super::args::Args;
 use super::dispatch::{Handler, RpcContext};
-use super::errors::{RpcError, RpcResult, RPC_MISC_ERROR, RPC_NOT_SUPPORTED};
+use super::errors::{
+    RpcError, RpcResult, RPC_CLIENT_NODE_NOT_ADDED, RPC_MISC_ERROR, RPC_NOT_SUPPORTED,
+};
 use serde_json::{json, Value};
 
 pub const METHODS: [(&str, Handler); 8] = [
@@ -23,8 +25,6 @@ fn resendwallettransactions(_: &RpcContext, args: &Args) -> RpcResult<Value> {
     args.arity(0, 0)?;
     Ok(json!("Wallet transactions resent"))
 }
-
-const RPC_CLIENT_NODE_NOT_ADDED: i32 = -24;
 
 /// Bytes to and from peers (none yet), and the time in milliseconds.
 fn getnettotals(_: &RpcContext, args: &Args) -> RpcResult<Value> {

@@ -116,7 +116,6 @@ fn block_bound(
     Ok(n.min(u32::MAX as i64) as u32)
 }
 
-/// Shared by the four grant/revoke forms: `offset` is 1 for the `…from` variants.
 /// What a grant command does beside granting.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum GrantKind {
@@ -126,6 +125,8 @@ enum GrantKind {
     Revoke,
 }
 
+/// Shared by the six grant/revoke forms: the `…from` variants take the from-address first,
+/// and `grantwithdata(from)` its data after the permissions.
 fn grant_common(
     ctx: &RpcContext,
     args: &Args,

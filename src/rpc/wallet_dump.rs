@@ -4,7 +4,9 @@
 
 use super::args::Args;
 use super::dispatch::{Handler, RpcContext};
-use super::errors::{RpcError, RpcResult, RPC_INVALID_PARAMETER, RPC_WALLET_ERROR};
+use super::errors::{
+    RpcError, RpcResult, RPC_GENERAL_FILE_ERROR, RPC_INVALID_PARAMETER, RPC_WALLET_ERROR,
+};
 use crate::primitives::keys::PrivateKey;
 use crate::wallet::dump::{self, DumpHeader, KeyLine};
 use serde_json::Value;
@@ -12,8 +14,6 @@ use std::path::{Path, PathBuf};
 
 pub const METHODS: [(&str, Handler); 2] =
     [("dumpwallet", dumpwallet), ("importwallet", importwallet)];
-
-const RPC_GENERAL_FILE_ERROR: i32 = -717;
 
 /// `path` as the node would open it (relative to its working directory), made absolute.
 fn absolute(path: &str) -> PathBuf {

@@ -4,7 +4,9 @@
 
 use super::args::Args;
 use super::dispatch::{Handler, RpcContext};
-use super::errors::{RpcError, RpcResult, RPC_MISC_ERROR};
+use super::errors::{
+    RpcError, RpcResult, RPC_MISC_ERROR, RPC_WALLET_ENCRYPTION_FAILED, RPC_WALLET_WRONG_ENC_STATE,
+};
 use serde_json::Value;
 
 pub const METHODS: [(&str, Handler); 4] = [
@@ -13,9 +15,6 @@ pub const METHODS: [(&str, Handler); 4] = [
     ("walletpassphrasechange", walletpassphrasechange),
     ("encryptwallet", encryptwallet),
 ];
-
-const RPC_WALLET_WRONG_ENC_STATE: i32 = -15;
-const RPC_WALLET_ENCRYPTION_FAILED: i32 = -16;
 
 fn unencrypted(command: &str) -> RpcError {
     RpcError::new(

@@ -161,14 +161,7 @@ pub fn build_combining<V: StateView + ?Sized>(
     if chosen.len() < combine.min_inputs.max(1) {
         return Ok(None);
     }
-    let mut held: AssetAmounts = Vec::new();
-    for c in &chosen {
-        for (id, q) in &c.assets {
-            let _ = metadata::add_amount(&mut held, *id, *q);
-        }
-    }
-    let total = chosen.iter().map(|c| c.value).sum();
-    let (tx, scripts) = assemble(view, from, Spend::default(), chosen, held, total);
+    let (tx, scripts) = assemble(view, from, Spend::default(), chosen);
     sign_all(tx, &scripts, &key).map(Some)
 }
 
@@ -217,10 +210,7 @@ pub fn build_unsigned<V: StateView + ?Sized>(
                 held: &mut AssetAmounts,
                 total: &mut u64| {
         let c = pool.remove(i);
-        for (id, q) in &c.assets {
-            let _ = metadata::add_amount(held, *id, *q);
-        }
-        *total += c.value;
+        add_holdings(&c, held, total);
         chosen.push(c);
     };
     // Assets first: outputs holding the most of each needed asset.
@@ -248,20 +238,30 @@ pub fn build_unsigned<V: StateView + ?Sized>(
         }
         take(0, &mut pool, &mut chosen, &mut held, &mut total);
     }
-    Ok(assemble(view, from, spend, chosen, held, total))
+    Ok(assemble(view, from, spend, chosen))
 }
 
-/// The transaction spending `chosen` (which hold `held` and `total` native units) to pay
-/// `spend`, with the rest back to `from`: one change output, and one per restricted asset.
+/// Adds what an input holds to `held` assets and `total` native units.
+fn add_holdings(c: &Candidate, held: &mut AssetAmounts, total: &mut u64) {
+    for (id, q) in &c.assets {
+        let _ = metadata::add_amount(held, *id, *q);
+    }
+    *total += c.value;
+}
+
+/// The transaction spending `chosen` to pay `spend`, with the rest of what they hold back to
+/// `from`: one change output, and one per restricted asset.
 fn assemble<V: StateView + ?Sized>(
     view: &V,
     from: &Address,
     spend: Spend,
     chosen: Vec<Candidate>,
-    held: AssetAmounts,
-    total: u64,
 ) -> (Transaction, Vec<ScriptBuf>) {
     let needed: u64 = spend.outputs.iter().map(|o| o.value.to_sat()).sum();
+    let (mut held, mut total) = (AssetAmounts::new(), 0);
+    for c in &chosen {
+        add_holdings(c, &mut held, &mut total);
+    }
     // Whatever the inputs hold beyond what is sent goes back in the change.
     let mut change_assets: AssetAmounts = Vec::new();
     for (id, q) in &held {
