@@ -87,6 +87,16 @@ impl Args {
     }
 
     /// json_spirit `get_int` (32-bit, integer JSON only).
+    /// The row of a command table (`(name, what the handler needs)`) for the method called,
+    /// for one handler serving every command of the table.
+    pub fn row_of<T: Copy>(&self, table: &[(&str, T)]) -> RpcResult<T> {
+        table
+            .iter()
+            .find(|(name, _)| *name == self.method)
+            .map(|(_, row)| *row)
+            .ok_or_else(RpcError::method_not_found)
+    }
+
     pub fn opt_int(&self, i: usize, default: i64) -> RpcResult<i64> {
         match self.values.get(i) {
             None => Ok(default),

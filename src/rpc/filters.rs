@@ -9,25 +9,27 @@ use super::dispatch::{Handler, RpcContext};
 use super::errors::*;
 use serde_json::{json, Value};
 
-/// Commands that only name an entity of a kind: (name, fewest and most arguments, which
-/// argument is the identifier, the kind).
-const NAMING: [(&str, usize, usize, usize, &str); 9] = [
-    ("getvariablevalue", 1, 1, 0, "variable"),
-    ("setvariablevalue", 1, 2, 0, "variable"),
-    ("setvariablevaluefrom", 2, 3, 1, "variable"),
-    ("getlibrarycode", 1, 2, 0, "library"),
-    ("addlibraryupdate", 3, 3, 0, "library"),
-    ("addlibraryupdatefrom", 4, 4, 1, "library"),
-    ("getfiltercode", 1, 1, 0, "filter"),
-    ("runtxfilter", 1, 2, 0, "filter"),
-    ("runstreamfilter", 1, 3, 0, "filter"),
+/// Fewest and most arguments, which argument is the identifier, and the kind it names.
+type Naming = (usize, usize, usize, &'static str);
+
+/// Commands that only name an entity of a kind.
+const NAMING: [(&str, Naming); 9] = [
+    ("getvariablevalue", (1, 1, 0, "variable")),
+    ("setvariablevalue", (1, 2, 0, "variable")),
+    ("setvariablevaluefrom", (2, 3, 1, "variable")),
+    ("getlibrarycode", (1, 2, 0, "library")),
+    ("addlibraryupdate", (3, 3, 0, "library")),
+    ("addlibraryupdatefrom", (4, 4, 1, "library")),
+    ("getfiltercode", (1, 1, 0, "filter")),
+    ("runtxfilter", (1, 2, 0, "filter")),
+    ("runstreamfilter", (1, 3, 0, "filter")),
 ];
 
 /// Commands that run code given with them: (name, fewest and most arguments, what it does).
-const CODE_RUNS: [(&str, usize, usize, &str); 3] = [
-    ("testtxfilter", 2, 3, "Testing filter code"),
-    ("teststreamfilter", 2, 4, "Testing filter code"),
-    ("testlibrary", 0, 3, "Testing library code"),
+const CODE_RUNS: [(&str, (usize, usize, &str)); 3] = [
+    ("testtxfilter", (2, 3, "Testing filter code")),
+    ("teststreamfilter", (2, 4, "Testing filter code")),
+    ("testlibrary", (0, 3, "Testing library code")),
 ];
 
 pub fn methods() -> impl Iterator<Item = (&'static str, Handler)> {
@@ -48,11 +50,7 @@ pub fn methods() -> impl Iterator<Item = (&'static str, Handler)> {
 
 /// One handler for every command in [`NAMING`]: it finds its row by the method's name.
 fn naming(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
-    let (_, min, max, at, kind) = NAMING
-        .iter()
-        .find(|row| row.0 == args.method)
-        .copied()
-        .ok_or_else(RpcError::method_not_found)?;
+    let (min, max, at, kind) = args.row_of(&NAMING)?;
     args.arity(min, max)?;
     Err(no_such(ctx, args, at, kind))
 }
@@ -60,11 +58,7 @@ fn naming(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
 /// One handler for every command in [`CODE_RUNS`]: running code needs the JavaScript engine
 /// this node does not have yet.
 fn code_run(_: &RpcContext, args: &Args) -> RpcResult<Value> {
-    let (_, min, max, what) = CODE_RUNS
-        .iter()
-        .find(|row| row.0 == args.method)
-        .copied()
-        .ok_or_else(RpcError::method_not_found)?;
+    let (min, max, what) = args.row_of(&CODE_RUNS)?;
     args.arity(min, max)?;
     Err(RpcError::new(
         RPC_NOT_SUPPORTED,
