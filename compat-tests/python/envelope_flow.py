@@ -135,6 +135,21 @@ def run(flow, api):
         check(first["permitted"] is True and first["chainstate"] == "mining-permitted",
               "the first miner may mine: %r" % (first,))
     flow.step("listminers", listminers)
+
+    def wallet_more():
+        check("addr" in ctx, "the getnewaddress step failed; no address to use")
+        check_txid(unwrap(api.grantwithdata(ctx["addr"], "send", {"text": "调度方案01"})),
+                   "grantwithdata")
+        check(isinstance(unwrap(api.combineunspent()), list), "combineunspent is not a list")
+        check(unwrap(api.setruntimeparam("maxqueryscanitems", "4000")) is None,
+              "setruntimeparam should return null")
+        check(unwrap(api.getruntimeparams()).get("maxqueryscanitems") == 4000,
+              "maxqueryscanitems not changed")
+        unwrap(api.setruntimeparam("maxqueryscanitems", "5000"))
+        check(unwrap(api.listupgrades()) == [], "listupgrades should be empty")
+        expect_error(api.createfeed("feed1"), -702,
+                     message="This feature is only available in MultiChain Enterprise: createfeed API")
+    flow.step("wallet_more", wallet_more)
     flow.step("error_accounts_not_supported", lambda: expect_error(
         api.listtransactions(), -702,
         message="Not supported with scalable wallet - if you need listtransactions, run "
