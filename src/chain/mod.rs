@@ -7,6 +7,7 @@ pub mod error;
 pub mod metadata;
 pub mod rules;
 pub mod state;
+pub mod utxo_stats;
 pub mod verify;
 
 pub use error::{BlockReject, TxReject};

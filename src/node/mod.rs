@@ -2,6 +2,7 @@
 //! operations the RPC layer calls. Start-up builds the genesis block on a new chain.
 
 pub mod actions;
+pub mod binary_cache;
 pub mod mempool;
 pub mod miner;
 pub mod state_lock;
@@ -916,6 +917,17 @@ impl Node {
         };
         self.settings.write().insert(key, value);
         true
+    }
+
+    /// Whether blocks reward their miners with a native currency (MultiChain: an initial or
+    /// first-block reward); without one every native amount is 0.
+    pub fn has_native_currency(&self) -> bool {
+        self.params.int("initial-block-reward") > 0 || self.params.int("first-block-reward") > 0
+    }
+
+    /// The chain's binary cache (`cache/` in its directory).
+    pub fn binary_cache(&self) -> binary_cache::BinaryCache {
+        binary_cache::BinaryCache::new(&self.chain_dir)
     }
 
     /// `-maxshowndata`: item data larger than this is shown as a reference.

@@ -53,7 +53,8 @@ fn invalid(msg: &str) -> RpcError {
     RpcError::invalid_parameter(msg)
 }
 
-fn number(v: &Value) -> RpcResult<f64> {
+/// json_spirit `get_real`: a JSON number, else its type error.
+pub(super) fn number(v: &Value) -> RpcResult<f64> {
     match v {
         Value::Number(n) => Ok(n.as_f64().unwrap_or(0.0)),
         other => Err(RpcError::misc(format!(
@@ -746,9 +747,7 @@ fn getaddressbalances(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     let rows = balance_outputs(ctx, &st, Some(&list[0]), include_locked, minconf);
     let (native, assets) = sum_assets(&rows);
     let mut out = balance_rows(&st, &assets);
-    if ctx.node.params.int("initial-block-reward") > 0
-        || ctx.node.params.int("first-block-reward") > 0
-    {
+    if ctx.node.has_native_currency() {
         if let Value::Array(a) = &mut out {
             let multiple = ctx.node.params.int("native-currency-multiple").max(1) as f64;
             a.push(json!({"assetref": "", "qty": double(native as f64 / multiple), "raw": native}));

@@ -2,7 +2,7 @@
 
 use super::args::Args;
 use super::dispatch::{Handler, RpcContext};
-use super::errors::{RpcError, RpcResult, RPC_BLOCK_NOT_FOUND};
+use super::errors::{RpcError, RpcResult, RPC_BLOCK_NOT_FOUND, RPC_NOT_ALLOWED, RPC_NOT_SUPPORTED};
 use crate::jsonfmt::double;
 use serde_json::{json, Map, Value};
 use std::sync::atomic::Ordering;
@@ -12,7 +12,7 @@ pub const NODE_VERSION: i64 = 20300901;
 pub const WALLET_VERSION: i64 = 60000;
 pub const WALLET_DB_VERSION: i64 = 3;
 
-pub const METHODS: [(&str, Handler); 12] = [
+pub const METHODS: [(&str, Handler); 14] = [
     ("getinfo", getinfo),
     ("getunconfirmedbalance", getunconfirmedbalance),
     ("getchaintotals", getchaintotals),
@@ -25,7 +25,28 @@ pub const METHODS: [(&str, Handler); 12] = [
     ("resume", resume),
     ("getinitstatus", getinitstatus),
     ("clearmempool", clearmempool),
+    ("settxfee", settxfee),
+    ("debug", debug),
 ];
+
+/// MultiChain's hidden `debug "request" {details}`: refused unless the node was started with
+/// `-rpcallowdebug`, and this node has none of its debugging requests.
+fn debug(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(2, 4)?;
+    if !ctx.node.options.flag("rpcallowdebug", false) {
+        return Err(RpcError::new(RPC_NOT_ALLOWED, "API is not allowed"));
+    }
+    if !args.values[1].is_object() {
+        return Err(RpcError::invalid_parameter(
+            "Invalid request details, should be object",
+        ));
+    }
+    args.str(0)?;
+    Err(RpcError::new(
+        RPC_NOT_SUPPORTED,
+        "This node has no debugging requests",
+    ))
+}
 
 /// Native currency as display units.
 pub fn native(ctx: &RpcContext, raw: u64) -> Value {
@@ -66,22 +87,44 @@ fn wallet_balance(st: &crate::node::NodeState) -> u64 {
 fn getunconfirmedbalance(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     args.arity(0, 0)?;
     let st = ctx.node.state.read();
-    let funded_by_wallet = |txid: &bitcoin::Txid| {
-        st.mempool.get(txid).is_some_and(|e| {
-            e.effects.spent.iter().any(|(_, coin)| {
-                crate::primitives::script::parse(&coin.output.script_pubkey)
-                    .and_then(|p| p.address())
-                    .is_some_and(|a| st.wallet.is_mine(&a))
-            })
-        })
-    };
     let total: u64 = own_outputs(&st)
         .into_iter()
         .filter(|(op, _, height)| height.is_none() && !st.wallet.is_locked(op))
-        .filter(|(op, _, _)| !funded_by_wallet(&op.txid))
+        .filter(|(op, _, _)| !funded_by_wallet(&st, &op.txid))
         .map(|(_, value, _)| value)
         .sum();
     Ok(native(ctx, total))
+}
+
+/// Whether `txid` is a mempool transaction the wallet paid for (spending one of its own
+/// addresses' outputs): its unconfirmed outputs are "trusted", as MultiChain's wallet says.
+pub(super) fn funded_by_wallet(st: &crate::node::NodeState, txid: &bitcoin::Txid) -> bool {
+    st.mempool.get(txid).is_some_and(|e| {
+        e.effects.spent.iter().any(|(_, coin)| {
+            crate::primitives::script::parse(&coin.output.script_pubkey)
+                .and_then(|p| p.address())
+                .is_some_and(|a| st.wallet.is_mine(&a))
+        })
+    })
+}
+
+/// `settxfee amount`: this node's wallet pays no fees, so only 0 is taken (MultiChain's
+/// wallet pays none either on a chain without a native currency, where any other amount is
+/// "Invalid amount").
+fn settxfee(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(1, 1)?;
+    let amount = &args.values[0];
+    if super::assets::number(amount)? == 0.0 {
+        return Ok(json!(true));
+    }
+    if !ctx.node.has_native_currency() {
+        return Err(RpcError::invalid_parameter("Invalid amount"));
+    }
+    super::assets::native_amount(ctx, amount)?;
+    Err(RpcError::new(
+        RPC_NOT_SUPPORTED,
+        "Transaction fees are not supported by this node yet: its wallet pays none",
+    ))
 }
 
 fn getinfo(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {

@@ -7,10 +7,10 @@ use super::errors::{RpcError, RpcResult, RPC_MISC_ERROR};
 use super::help::HelpTexts;
 use super::serial_lane::SerialLane;
 use super::{
-    accounts, addresses, asset_txs, assets, bitcoin_wallet, blockchain, combine_unspent, control,
-    enterprise, filters, messages, miners, mining, multisig, network, permissions, raw,
-    runtime_params, stream_query, stream_summary, streams, ubjson_hex, wallet_dump, wallet_lock,
-    wallettx,
+    accounts, address_groupings, addresses, asset_txs, assets, binary_cache, bitcoin_wallet,
+    blockchain, combine_unspent, control, enterprise, explorer, filters, messages, miners, mining,
+    multisig, network, permissions, raw, runtime_params, stream_query, stream_summary, streams,
+    ubjson_hex, utxo_set, wallet_dump, wallet_lock, wallettx,
 };
 use crate::node::Node;
 use jsonrpsee::types::{ErrorObjectOwned, Params};
@@ -62,6 +62,7 @@ pub fn methods() -> Vec<(&'static str, Run)> {
     m.extend(multisig::METHODS);
     m.extend(permissions::METHODS);
     m.extend(streams::METHODS);
+    m.extend(binary_cache::METHODS);
     m.extend(stream_summary::METHODS);
     m.extend(assets::METHODS);
     m.extend(asset_txs::METHODS);
@@ -74,6 +75,9 @@ pub fn methods() -> Vec<(&'static str, Run)> {
     m.extend(wallet_dump::METHODS);
     m.extend(wallet_lock::METHODS);
     m.extend(enterprise::methods());
+    m.extend(explorer::methods());
+    m.extend(utxo_set::METHODS);
+    m.extend(address_groupings::METHODS);
     let mut all: Vec<(&'static str, Run)> =
         m.into_iter().map(|(n, h)| (n, Run::Value(h))).collect();
     all.extend(streams::TEXT_METHODS.map(|(n, h)| (n, Run::Text(h))));

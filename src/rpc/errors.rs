@@ -142,3 +142,15 @@ impl From<crate::primitives::signed_message::SignedMessageError> for RpcError {
         RpcError::new(RPC_DESERIALIZATION_ERROR, e.to_string())
     }
 }
+
+impl From<crate::node::binary_cache::CacheError> for RpcError {
+    fn from(e: crate::node::binary_cache::CacheError) -> Self {
+        use crate::node::binary_cache::CacheError;
+        let code = match e {
+            CacheError::NotFound => RPC_INVALID_PARAMETER,
+            CacheError::TooBig => RPC_NOT_SUPPORTED,
+            CacheError::NotEmpty | CacheError::Read(_) | CacheError::Write(_) => RPC_INTERNAL_ERROR,
+        };
+        RpcError::new(code, e.to_string())
+    }
+}

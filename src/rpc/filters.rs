@@ -32,6 +32,26 @@ const CODE_RUNS: [(&str, (usize, usize, &str)); 3] = [
     ("testlibrary", (0, 3, "Testing library code")),
 ];
 
+/// What a filter's code calls to see the transaction or item it is judging; over JSON-RPC
+/// MultiChain answers them all alike, whatever the arguments.
+const FILTER_CALLBACKS: [&str; 8] = [
+    "getfilterstreamitem",
+    "getfilterstream",
+    "getfiltertransaction",
+    "getfilterassetbalances",
+    "getfiltertokenbalances",
+    "getfiltertxid",
+    "getfiltertxinput",
+    "setfilterparam",
+];
+
+fn filter_callback(_: &RpcContext, _: &Args) -> RpcResult<Value> {
+    Err(RpcError::new(
+        RPC_METHOD_NOT_FOUND,
+        "This method can only be called from within a filter",
+    ))
+}
+
 pub fn methods() -> impl Iterator<Item = (&'static str, Handler)> {
     let own: [(&'static str, Handler); 8] = [
         ("listtxfilters", listtxfilters),
@@ -46,6 +66,7 @@ pub fn methods() -> impl Iterator<Item = (&'static str, Handler)> {
     own.into_iter()
         .chain(NAMING.iter().map(|row| (row.0, naming as Handler)))
         .chain(CODE_RUNS.iter().map(|row| (row.0, code_run as Handler)))
+        .chain(FILTER_CALLBACKS.map(|name| (name, filter_callback as Handler)))
 }
 
 /// One handler for every command in [`NAMING`]: it finds its row by the method's name.

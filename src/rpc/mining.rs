@@ -2,12 +2,14 @@
 
 use super::args::Args;
 use super::dispatch::{Handler, RpcContext};
-use super::errors::{RpcError, RpcResult, RPC_NOT_SUPPORTED, RPC_TYPE_ERROR};
+use super::errors::{
+    RpcError, RpcResult, RPC_DESERIALIZATION_ERROR, RPC_NOT_SUPPORTED, RPC_TYPE_ERROR,
+};
 use crate::jsonfmt::double;
 use serde_json::{json, Value};
 use std::sync::atomic::Ordering;
 
-pub const METHODS: [(&str, Handler); 9] = [
+pub const METHODS: [(&str, Handler); 11] = [
     ("getmininginfo", getmininginfo),
     ("getgenerate", getgenerate),
     ("gethashespersec", gethashespersec),
@@ -17,7 +19,46 @@ pub const METHODS: [(&str, Handler); 9] = [
     ("estimatefee", no_estimate),
     ("estimatepriority", no_estimate),
     ("setmocktime", setmocktime),
+    ("getblocktemplate", getblocktemplate),
+    ("submitblock", submitblock),
 ];
+
+/// `submitblock "hexdata" ( "jsonparametersobject" )`: connects a block made elsewhere on top
+/// of the chain. MultiChain 2.3 answers "duplicate" whether the block was connected or
+/// rejected (it marks the block as already present before processing it), and
+/// "duplicate-inconclusive" for a block it stored without connecting; so does this node, which
+/// does not keep a block that is not on its tip. Why a block was rejected goes to the log.
+fn submitblock(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
+    use crate::chain::BlockReject;
+    use crate::node::NodeError;
+    args.arity(1, 2)?;
+    let decode_failed = || RpcError::new(RPC_DESERIALIZATION_ERROR, "Block decode failed");
+    let bytes = hex::decode(args.str(0)?).map_err(|_| decode_failed())?;
+    // Bytes after the block are ignored, as MultiChain reads only what it needs.
+    let (block, _): (bitcoin::Block, usize) =
+        bitcoin::consensus::encode::deserialize_partial(&bytes).map_err(|_| decode_failed())?;
+    let hash = block.block_hash();
+    if ctx.node.state.read().blocks.iter().any(|b| b.hash == hash) {
+        return Ok(json!("duplicate"));
+    }
+    match ctx.node.submit_block(&block) {
+        Ok(()) => Ok(json!("duplicate")),
+        Err(NodeError::Block(BlockReject::NotOnTip)) => Ok(json!("duplicate-inconclusive")),
+        Err(e) => {
+            tracing::info!("submitblock: block {hash} rejected: {e}");
+            Ok(json!("duplicate"))
+        }
+    }
+}
+
+/// MultiChain 2.3 has no block templates (its miners sign their blocks themselves).
+fn getblocktemplate(_: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(0, 1)?;
+    Err(RpcError::new(
+        RPC_NOT_SUPPORTED,
+        "getblocktemplate is not supported in this version of MultiChain",
+    ))
+}
 
 /// MultiChain's answer outside regression-test mode, which this node does not have.
 fn setmocktime(_: &RpcContext, args: &Args) -> RpcResult<Value> {

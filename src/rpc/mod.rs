@@ -2,10 +2,12 @@
 //! file of thin handlers per area. Errors become MultiChain codes only here ([`errors`]).
 
 pub mod accounts;
+pub mod address_groupings;
 pub mod addresses;
 pub mod args;
 pub mod asset_txs;
 pub mod assets;
+pub mod binary_cache;
 pub mod bitcoin_wallet;
 pub mod blockchain;
 pub mod combine_unspent;
@@ -16,6 +18,7 @@ pub mod enterprise;
 pub mod entities;
 pub mod entity_options;
 pub mod errors;
+pub mod explorer;
 pub mod filters;
 pub mod help;
 pub mod idle_close;
@@ -35,6 +38,7 @@ pub mod stream_summary;
 pub mod streams;
 pub mod txjson;
 pub mod ubjson_hex;
+pub mod utxo_set;
 pub mod wallet_dump;
 pub mod wallet_lock;
 pub mod wallettx;

@@ -8,7 +8,7 @@ use super::errors::{
 };
 use serde_json::{json, Value};
 
-pub const METHODS: [(&str, Handler); 8] = [
+pub const METHODS: [(&str, Handler); 12] = [
     ("getnetworkinfo", getnetworkinfo),
     ("getpeerinfo", getpeerinfo),
     ("getconnectioncount", getconnectioncount),
@@ -17,7 +17,59 @@ pub const METHODS: [(&str, Handler); 8] = [
     ("getaddednodeinfo", getaddednodeinfo),
     ("addnode", addnode),
     ("resendwallettransactions", resendwallettransactions),
+    ("liststorednodes", liststorednodes),
+    ("getchunkqueueinfo", getchunkqueueinfo),
+    ("getchunkqueuetotals", getchunkqueuetotals),
+    ("storenode", storenode),
 ];
+
+/// `storenode "node" ( "tryconnect"|"ignore" )`: MultiChain's argument checks, then a refusal
+/// until this node can connect to peers.
+fn storenode(_: &RpcContext, args: &Args) -> RpcResult<Value> {
+    // The command is read (a string, or json_spirit's type error) only beside one node.
+    let command = match args.get(1) {
+        Some(v) if args.len() == 2 => Some(
+            v.as_str()
+                .ok_or_else(|| super::args::type_error(v, "str"))?,
+        ),
+        _ => Some("tryconnect"),
+    };
+    if args.is_empty() || args.len() > 2 || !matches!(command, Some("tryconnect" | "ignore")) {
+        return Err(RpcError::new(RPC_MISC_ERROR, super::dispatch::SHOW_HELP));
+    }
+    args.str(0)?;
+    Err(RpcError::new(
+        RPC_NOT_SUPPORTED,
+        "This node has no peer-to-peer connections yet: it cannot store a node",
+    ))
+}
+
+/// `liststorednodes ( includeOldIgnores )`: the peers this node knows of; none yet.
+fn liststorednodes(_: &RpcContext, args: &Args) -> RpcResult<Value> {
+    args.arity(0, 1)?;
+    if args.get(0).is_some_and(|v| !v.is_boolean()) {
+        return Err(RpcError::invalid_parameter(
+            "Invalid parameter value type, should be boolean",
+        ));
+    }
+    Ok(json!([]))
+}
+
+/// Off-chain chunks this node is fetching from peers: none (its off-chain items are its own,
+/// and it has no peers). MultiChain checks no arguments here.
+fn getchunkqueueinfo(_: &RpcContext, _: &Args) -> RpcResult<Value> {
+    let zeros = json!({"waiting": 0, "querying": 0, "retrieving": 0});
+    Ok(json!({"chunks": zeros, "bytes": zeros}))
+}
+
+/// Chunk deliveries since start: none, as [`getchunkqueueinfo`].
+fn getchunkqueuetotals(_: &RpcContext, _: &Args) -> RpcResult<Value> {
+    let zeros = json!({
+        "queries": 0, "responded": 0, "unresponded": 0, "requests": 0,
+        "delivered": 0, "undelivered": 0, "baddelivered": 0
+    });
+    Ok(json!({"chunks": zeros, "bytes": zeros}))
+}
 
 /// Sends the wallet's unconfirmed transactions to the peers again: with none connected there
 /// is no one to send them to, and MultiChain's answer is the same either way.

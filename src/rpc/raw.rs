@@ -241,7 +241,7 @@ fn data_output(ctx: &RpcContext, st: &NodeState, v: &Value, kinds: DataKinds) ->
     };
     let obj = match v {
         Value::String(_) => {
-            let (_, data) = parse_data(v)?;
+            let (_, data) = parse_data(ctx, v)?;
             return Ok(out(script::null_data(&[], Some(&data))));
         }
         Value::Object(o) => o,
@@ -251,7 +251,7 @@ fn data_output(ctx: &RpcContext, st: &NodeState, v: &Value, kinds: DataKinds) ->
             ))
         }
     };
-    let keywords: Vec<&str> = ["create", "update", "for", "json", "text"]
+    let keywords: Vec<&str> = ["create", "update", "for", "json", "text", "cache"]
         .into_iter()
         .filter(|k| obj.contains_key(*k))
         .collect();
@@ -261,11 +261,11 @@ fn data_output(ctx: &RpcContext, st: &NodeState, v: &Value, kinds: DataKinds) ->
         ));
     }
     match keywords.first().copied() {
-        Some("json") | Some("text") => {
+        Some("json") | Some("text") | Some("cache") => {
             if obj.len() != 1 {
                 return Err(invalid("data object should have single key - json or text"));
             }
-            let (format, data) = parse_data(v)?;
+            let (format, data) = parse_data(ctx, v)?;
             Ok(out(script::null_data(
                 &[Element::Format(format).encode()],
                 Some(&data),
@@ -278,7 +278,7 @@ fn data_output(ctx: &RpcContext, st: &NodeState, v: &Value, kinds: DataKinds) ->
                 })?,
                 _ => return Err(invalid("Invalid stream identifier")),
             };
-            Ok(item_output(stream.short_id(), &item_object(obj)?))
+            Ok(item_output(stream.short_id(), &item_object(ctx, obj)?))
         }
         Some("create") if kinds.entities => {
             let details = match obj.get("create").and_then(Value::as_str) {
@@ -325,10 +325,7 @@ fn data_output(ctx: &RpcContext, st: &NodeState, v: &Value, kinds: DataKinds) ->
             RPC_NOT_ALLOWED,
             "Keyword not allowed in this API",
         )),
-        None => {
-            let _ = ctx;
-            Err(invalid("Unrecognized parameter format"))
-        }
+        None => Err(invalid("Unrecognized parameter format")),
     }
 }
 

@@ -586,8 +586,9 @@ fn unsubscribe(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
 // ----------------------------------------------------------------------------------------
 // publish
 
-/// Parses item data (`ParseRawFormattedData`): hex, `{"text"}`, `{"json"}`.
-pub fn parse_data(v: &Value) -> RpcResult<(u8, Vec<u8>)> {
+/// Parses item data (`ParseRawFormattedData`): hex, `{"text"}`, `{"json"}`, or `{"cache"}`
+/// (a binary cache item's bytes, as raw data).
+pub fn parse_data(ctx: &RpcContext, v: &Value) -> RpcResult<(u8, Vec<u8>)> {
     let not_data = || invalid("data should be hexadecimal string or recognized object");
     match v {
         Value::String(s) => {
@@ -611,7 +612,14 @@ pub fn parse_data(v: &Value) -> RpcResult<(u8, Vec<u8>)> {
                 "json" => ubjson::encode(val).map(|b| (FORMAT_JSON, b)).map_err(|_| {
                     invalid("Couldn't transfer JSON object to internal UBJSON format")
                 }),
-                "cache" | "chunks" => Err(RpcError::new(
+                "cache" => {
+                    let id = val.as_str().ok_or_else(|| {
+                        invalid("cache identifier in data object should be string")
+                    })?;
+                    let max = ctx.node.rules.max_op_return_size as u64;
+                    Ok((FORMAT_RAW, ctx.node.binary_cache().read(id, max)?))
+                }
+                "chunks" => Err(RpcError::new(
                     RPC_NOT_SUPPORTED,
                     format!("Item data type {k} is not supported by this node yet"),
                 )),
@@ -682,7 +690,7 @@ fn publish_common(
         publish_options(args.get(off + 3))?;
         Ok(keys)
     });
-    let data = parse_data(&args.values[off + 2]);
+    let data = parse_data(ctx, &args.values[off + 2]);
     // One lock for checking and publishing: under load every extra acquisition waits.
     let txid = ctx.node.publish_with(from, |st| -> RpcResult<_> {
         let stream = stream_param(st, &args.values[off])?;
@@ -833,7 +841,7 @@ fn publishmulti_common(
                 }
             })?;
         }
-        specs.push((stream, item_object(obj)?));
+        specs.push((stream, item_object(ctx, obj)?));
     }
     for (stream, _) in &specs {
         check_publishable(stream)?;
@@ -845,7 +853,7 @@ fn publishmulti_common(
 /// The keys and data of an item object (`publishmulti` items, `{"for": …}` raw data), as
 /// MultiChain reads them: `key` or `keys`, `data`, `options`; unlike `publish`, a key may be
 /// `*`.
-pub fn item_object(obj: &Map<String, Value>) -> RpcResult<ItemSpec> {
+pub fn item_object(ctx: &RpcContext, obj: &Map<String, Value>) -> RpcResult<ItemSpec> {
     let mut keys: Option<Vec<Value>> = None;
     let mut data: Option<(u8, Vec<u8>)> = None;
     for (k, v) in obj {
@@ -866,7 +874,7 @@ pub fn item_object(obj: &Map<String, Value>) -> RpcResult<ItemSpec> {
                 Value::Array(a) => keys = Some(a.clone()),
                 _ => return Err(invalid("Invalid keys - should be array")),
             },
-            "data" => data = Some(parse_data(v)?),
+            "data" => data = Some(parse_data(ctx, v)?),
             other => return Err(invalid(&format!("Invalid field: {other}"))),
         }
     }
@@ -1145,24 +1153,54 @@ fn liststreamblockitems(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
 
 fn gettxoutdata(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     args.arity(2, 4)?;
-    let txid_text = args.str(0)?;
-    if args.values[1].is_string() {
+    let slice = output_slice(ctx, args, 0)?;
+    let OutputSlice { format, data, .. } = &slice;
+    if *format != FORMAT_RAW {
+        if slice.start != 0 {
+            return Err(invalid("Invalid start, must be 0 for text and JSON data"));
+        }
+        if slice.count != data.len() {
+            return Err(invalid("Invalid count, must include all text or JSON data"));
+        }
+        return Ok(data_inline(*format, data));
+    }
+    if slice.count > 64 * 1024 * 1024 {
+        return Err(invalid("Invalid count, must be below 64MB"));
+    }
+    Ok(json!(hex::encode(slice.bytes())))
+}
+
+/// An output's data and the part of it asked for (`gettxoutdata`, `txouttobinarycache`).
+pub(super) struct OutputSlice {
+    pub format: u8,
+    pub data: Vec<u8>,
+    pub start: usize,
+    pub count: usize,
+}
+
+impl OutputSlice {
+    pub fn bytes(&self) -> &[u8] {
+        &self.data[self.start..self.start + self.count]
+    }
+}
+
+/// Reads `txid vout ( count start )` from `args[first..]` and finds that output's data,
+/// with MultiChain's checks in its order; a negative start counts from the end.
+pub(super) fn output_slice(ctx: &RpcContext, args: &Args, first: usize) -> RpcResult<OutputSlice> {
+    let txid_text = args.str(first)?;
+    if args.values[first + 1].is_string() {
         return Err(invalid("Invalid data reference"));
     }
-    let vout = super::args::int_of(&args.values[1])?;
-    let txid: bitcoin::Txid = txid_text.parse().map_err(|_| {
+    let vout = super::args::int_of(&args.values[first + 1])?;
+    let not_found = || {
         RpcError::new(
             RPC_TX_NOT_FOUND,
             "No information available about transaction",
         )
-    })?;
+    };
+    let txid: bitcoin::Txid = txid_text.parse().map_err(|_| not_found())?;
     let tx = super::raw::find_transaction(ctx, &txid)?
-        .ok_or_else(|| {
-            RpcError::new(
-                RPC_TX_NOT_FOUND,
-                "No information available about transaction",
-            )
-        })?
+        .ok_or_else(not_found)?
         .0;
     if vout < 0 || vout as usize >= tx.output.len() {
         return Err(RpcError::new(RPC_OUTPUT_NOT_FOUND, "Invalid vout"));
@@ -1170,14 +1208,14 @@ fn gettxoutdata(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     let (format, data) = output_data(&tx.output[vout as usize].script_pubkey)
         .ok_or_else(|| RpcError::new(RPC_OUTPUT_NOT_DATA, "Output without metadata"))?;
     let size = data.len() as i64;
-    let count = match args.get(2) {
+    let count = match args.get(first + 2) {
         None => size,
         Some(v) => match v.as_i64() {
             Some(c) if c >= 0 && (v.is_i64() || v.is_u64()) => c,
             _ => return Err(invalid("Invalid count")),
         },
     };
-    let mut start = match args.get(3) {
+    let mut start = match args.get(first + 3) {
         None => 0,
         Some(v) => match v.as_i64() {
             Some(s) if v.is_i64() || v.is_u64() => s,
@@ -1189,21 +1227,12 @@ fn gettxoutdata(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     }
     start = start.min(size);
     let count = count.min(size - start);
-    if format != FORMAT_RAW {
-        if start != 0 {
-            return Err(invalid("Invalid start, must be 0 for text and JSON data"));
-        }
-        if count != size {
-            return Err(invalid("Invalid count, must include all text or JSON data"));
-        }
-        return Ok(data_inline(format, &data));
-    }
-    if count > 64 * 1024 * 1024 {
-        return Err(invalid("Invalid count, must be below 64MB"));
-    }
-    Ok(json!(hex::encode(
-        &data[start as usize..(start + count) as usize]
-    )))
+    Ok(OutputSlice {
+        format,
+        data,
+        start: start as usize,
+        count: count as usize,
+    })
 }
 
 /// The data an output carries: (format, bytes) of an OP_RETURN payload.

@@ -96,6 +96,34 @@ impl TestNode {
         n
     }
 
+    /// A second node of `other`'s chain: its params.dat and multichain.conf copied (with
+    /// `conf_lines` added, e.g. `gen=0`), so it builds the same genesis block; then started.
+    pub fn copy_of(other: &TestNode, conf_lines: &[&str]) -> TestNode {
+        let dir = tempfile::tempdir().unwrap();
+        let (from, to) = (other.dir.path().join(&other.chain), dir.path().join(&other.chain));
+        std::fs::create_dir_all(&to).unwrap();
+        std::fs::copy(from.join("params.dat"), to.join("params.dat")).unwrap();
+        let mut conf = std::fs::read_to_string(from.join("multichain.conf")).unwrap();
+        for line in conf_lines {
+            conf.push_str(&format!("\n{line}\n"));
+        }
+        std::fs::write(to.join("multichain.conf"), conf).unwrap();
+        let mut n = TestNode {
+            dir,
+            chain: other.chain.clone(),
+            rpc_port: free_port(),
+            p2p_port: free_port(),
+            start_output: CliOut {
+                stdout: String::new(),
+                stderr: String::new(),
+                code: 0,
+            },
+            running: false,
+        };
+        n.start();
+        n
+    }
+
     pub fn util_in(dir: &Path, chain: &str, params: &[&str]) -> CliOut {
         let mut cmd = Command::new(UTIL);
         cmd.arg("create")
