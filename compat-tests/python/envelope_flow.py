@@ -248,6 +248,21 @@ def run(flow, api):
               "a published item is one send entry: %r" % (tx.get("details"),))
     flow.step("wallet_gettransaction", wallet_gettransaction)
 
+    def stream_publish_binary_cache():
+        cache = unwrap(api.createbinarycache())
+        check(isinstance(cache, str) and cache, "createbinarycache: %r" % (cache,))
+        check(unwrap(api.appendbinarycache(cache, HEX_DATA[:10])) == 5, "first part")
+        check(unwrap(api.appendbinarycache(cache, HEX_DATA[10:])) == len(HEX_DATA) // 2,
+              "second part")
+        txid = check_txid(unwrap(api.publish(stream, "cached", {"cache": cache})),
+                          "publish from the cache")
+        item = unwrap(api.getstreamitem(stream, txid))
+        check(item.get("data") == HEX_DATA, "the cached item: %r" % (item,))
+        check(unwrap(api.deletebinarycache(cache)) is None, "deletebinarycache")
+        expect_error(api.appendbinarycache(cache, "00"), -8,
+                     message="Binary cache item with this identifier not found")
+    flow.step("stream_publish_binary_cache", stream_publish_binary_cache)
+
     # Two refusals, as in the golden session (34, 35): an unknown stream, data that is not hex.
     flow.step("stream_error_unknown_stream", lambda: expect_error(
         api.publish("no-such-stream", "key1", "00"), -708,
