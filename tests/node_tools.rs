@@ -32,20 +32,45 @@ fn binary_cache_items_are_filled_published_and_deleted() {
     let id = call(&node, "createbinarycache", json!([]));
     let id = id.as_str().unwrap().to_string();
     assert!(cache_file(&node, &id).is_file());
-    assert_eq!(call(&node, "appendbinarycache", json!([id, "0102"])), json!(2));
+    assert_eq!(
+        call(&node, "appendbinarycache", json!([id, "0102"])),
+        json!(2)
+    );
     assert_eq!(call(&node, "appendbinarycache", json!([id, ""])), json!(2));
-    assert_eq!(call(&node, "appendbinarycache", json!([id, "FF"])), json!(3));
+    assert_eq!(
+        call(&node, "appendbinarycache", json!([id, "FF"])),
+        json!(3)
+    );
     assert_eq!(std::fs::read(cache_file(&node, &id)).unwrap(), [1, 2, 0xff]);
-    let not_found = (-8, "Binary cache item with this identifier not found".to_string());
+    let not_found = (
+        -8,
+        "Binary cache item with this identifier not found".to_string(),
+    );
     for (params, error) in [
-        (json!([id, "0g"]), (-8, "data should be hexadecimal string".to_string())),
-        (json!([id, "012"]), (-8, "data should be hexadecimal string".to_string())),
-        (json!([id, 12]), (-8, "data should be hexadecimal string".to_string())),
-        (json!([5, "00"]), (-8, "cache identifier should be string".to_string())),
+        (
+            json!([id, "0g"]),
+            (-8, "data should be hexadecimal string".to_string()),
+        ),
+        (
+            json!([id, "012"]),
+            (-8, "data should be hexadecimal string".to_string()),
+        ),
+        (
+            json!([id, 12]),
+            (-8, "data should be hexadecimal string".to_string()),
+        ),
+        (
+            json!([5, "00"]),
+            (-8, "cache identifier should be string".to_string()),
+        ),
         (json!(["nope", "00"]), not_found.clone()),
         (json!(["../params.dat", "00"]), not_found.clone()),
     ] {
-        assert_eq!(call_err(&node, "appendbinarycache", params.clone()), error, "{params}");
+        assert_eq!(
+            call_err(&node, "appendbinarycache", params.clone()),
+            error,
+            "{params}"
+        );
     }
     let (code, _) = call_err(&node, "appendbinarycache", json!([id]));
     assert_eq!(code, -1);
@@ -73,7 +98,13 @@ fn binary_cache_items_are_filled_published_and_deleted() {
     let vout = data_vout(&node, raw);
     assert_eq!(call(&node, "gettxoutdata", json!([raw, vout])), "0102ff");
     for (data, error) in [
-        (json!({"cache": 5}), (-8, "cache identifier in data object should be string".to_string())),
+        (
+            json!({"cache": 5}),
+            (
+                -8,
+                "cache identifier in data object should be string".to_string(),
+            ),
+        ),
         (json!({"cache": "nope"}), not_found.clone()),
     ] {
         assert_eq!(call_err(&node, "publish", json!(["s", "k", data])), error);
@@ -89,7 +120,10 @@ fn binary_cache_items_are_filled_published_and_deleted() {
     // txouttobinarycache: part of an output's data into an empty item, once.
     let copy = call(&node, "createbinarycache", json!([]));
     let copy = copy.as_str().unwrap();
-    assert_eq!(call(&node, "txouttobinarycache", json!([copy, txid, 0, 2, 1])), json!(2));
+    assert_eq!(
+        call(&node, "txouttobinarycache", json!([copy, txid, 0, 2, 1])),
+        json!(2)
+    );
     assert_eq!(std::fs::read(cache_file(&node, copy)).unwrap(), [2, 0xff]);
     assert_eq!(
         call_err(&node, "txouttobinarycache", json!([copy, txid, 0])),
@@ -99,7 +133,10 @@ fn binary_cache_items_are_filled_published_and_deleted() {
     let empty = call(&node, "createbinarycache", json!([]));
     assert_eq!(
         call_err(&node, "txouttobinarycache", json!([empty, text, 0])),
-        (-702, "This API is not supported for text and JSON data".to_string())
+        (
+            -702,
+            "This API is not supported for text and JSON data".to_string()
+        )
     );
     assert_eq!(
         call_err(&node, "txouttobinarycache", json!([empty, txid, 5])).0,
@@ -129,20 +166,28 @@ fn utxo_statistics_groupings_fees_and_refusals() {
     node.wait_mined();
     let before = call(&node, "gettxoutsetinfo", json!([]));
     assert_eq!(before["height"], call(&node, "getblockcount", json!([])));
-    assert_eq!(before["bestblock"], call(&node, "getbestblockhash", json!([])));
+    assert_eq!(
+        before["bestblock"],
+        call(&node, "getbestblockhash", json!([]))
+    );
     // Every output of this single node's chain is its wallet's (the genesis one aside).
     let unspent = call(&node, "listunspent", json!([1]));
     let unspent = unspent.as_array().unwrap();
     assert_eq!(before["txouts"], json!(unspent.len()));
-    let txids: std::collections::BTreeSet<_> =
-        unspent.iter().map(|u| u["txid"].as_str().unwrap()).collect();
+    let txids: std::collections::BTreeSet<_> = unspent
+        .iter()
+        .map(|u| u["txid"].as_str().unwrap())
+        .collect();
     assert_eq!(before["transactions"], json!(txids.len()));
     assert!(before["bytes_serialized"].as_u64().unwrap() > 32 * txids.len() as u64);
     assert_eq!(before["total_amount"], json!(0));
     let hash = before["hash_serialized"].as_str().unwrap();
     assert!(is_txid(hash));
     // The same set gives the same hash; a block more, another.
-    assert_eq!(call(&node, "gettxoutsetinfo", json!([]))["hash_serialized"], hash);
+    assert_eq!(
+        call(&node, "gettxoutsetinfo", json!([]))["hash_serialized"],
+        hash
+    );
     call(&node, "publish", json!(["s", "k", "01"]));
     node.wait_mined();
     let after = call(&node, "gettxoutsetinfo", json!([]));
@@ -154,7 +199,10 @@ fn utxo_statistics_groupings_fees_and_refusals() {
     let groups = call(&node, "listaddressgroupings", json!([]));
     let admin = call(&node, "getaddresses", json!([]))[0].clone();
     assert!(
-        groups.as_array().unwrap().contains(&json!([[admin, 0, ""]])),
+        groups
+            .as_array()
+            .unwrap()
+            .contains(&json!([[admin, 0, ""]])),
         "{groups}"
     );
 
@@ -192,7 +240,10 @@ fn utxo_statistics_groupings_fees_and_refusals() {
     }
     let (code, message) = call_err(&node, "explorerlisttransactions", json!([]));
     assert_eq!(code, -702);
-    assert!(message.starts_with("Explorer APIs are not enabled."), "{message}");
+    assert!(
+        message.starts_with("Explorer APIs are not enabled."),
+        "{message}"
+    );
     assert_eq!(
         call_err(&node, "explorerlistredeemtransactions", json!(["x"])).0,
         -1
@@ -242,14 +293,20 @@ fn submitblock_connects_blocks_made_elsewhere() {
     }
     assert_eq!(call_err(&other, "submitblock", json!([])).0, -1);
     for h in 1..=2 {
-        assert_eq!(call(&other, "submitblock", json!([block_hex(h)])), "duplicate");
+        assert_eq!(
+            call(&other, "submitblock", json!([block_hex(h)])),
+            "duplicate"
+        );
         assert_eq!(call(&other, "getblockcount", json!([])), json!(h));
         assert_eq!(
             call(&other, "getblockhash", json!([h])),
             call(&miner, "getblockhash", json!([h]))
         );
     }
-    assert_eq!(call(&other, "submitblock", json!([block_hex(2)])), "duplicate");
+    assert_eq!(
+        call(&other, "submitblock", json!([block_hex(2)])),
+        "duplicate"
+    );
     assert_eq!(
         call(&other, "submitblock", json!([block_hex(4)])),
         "duplicate-inconclusive"
@@ -257,12 +314,19 @@ fn submitblock_connects_blocks_made_elsewhere() {
     // A block whose transactions do not match its header: rejected, still "duplicate".
     let mut tampered = block_hex(3);
     let last = tampered.len() - 2;
-    let flipped = if &tampered[last..] == "00" { "01" } else { "00" };
+    let flipped = if &tampered[last..] == "00" {
+        "01"
+    } else {
+        "00"
+    };
     tampered.replace_range(last.., flipped);
     assert_eq!(call(&other, "submitblock", json!([tampered])), "duplicate");
     assert_eq!(call(&other, "getblockcount", json!([])), json!(2));
     for h in 3..=4 {
-        assert_eq!(call(&other, "submitblock", json!([block_hex(h)])), "duplicate");
+        assert_eq!(
+            call(&other, "submitblock", json!([block_hex(h)])),
+            "duplicate"
+        );
     }
     assert_eq!(call(&other, "getblockcount", json!([])), json!(4));
     // The stream the miner created is on the other node now.

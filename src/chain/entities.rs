@@ -12,6 +12,15 @@ pub fn short_id(txid: &Txid) -> [u8; 16] {
     txid.to_byte_array()[16..32].try_into().unwrap()
 }
 
+/// A token's 16-byte reference: bytes 16..32 of SHA-256d(its asset's issue txid, internal
+/// order ‖ the token's id). Quantity rows carry it where a fungible asset's short id goes.
+pub fn token_ref(asset_txid: &Txid, token: &[u8]) -> [u8; 16] {
+    let mut data = asset_txid.to_byte_array().to_vec();
+    data.extend_from_slice(token);
+    let hash = bitcoin::hashes::sha256d::Hash::hash(&data).to_byte_array();
+    hash[16..32].try_into().unwrap()
+}
+
 /// Where an entity's creation transaction sits: block height and byte offset in the block.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Position {
@@ -25,6 +34,14 @@ pub struct AssetIssue {
     pub raw: i64,
     pub details: Details,
     pub issuers: Vec<Address>,
+}
+
+impl AssetIssue {
+    /// The id of the token this issue created (an issue of a non-fungible asset: its details
+    /// are the token's).
+    pub fn token(&self) -> Option<&[u8]> {
+        self.details.get(entity::FIELD_TOKEN_ID)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,6 +103,18 @@ impl Entity {
     /// Assets: follow-on issues allowed by the issue itself (what a decoded issue shows).
     pub fn open(&self) -> bool {
         self.follow_on_mode() & (entity::FOLLOW_ONS_ALLOWED | entity::FOLLOW_ONS_WITH_APPROVAL) != 0
+    }
+
+    /// Assets: issued as tokens, each with an id of its own (`fungible: false`).
+    pub fn non_fungible(&self) -> bool {
+        self.follow_on_mode() & entity::FOLLOW_ONS_NON_FUNGIBLE != 0
+    }
+
+    /// Non-fungible assets: each token issued, with its reference, oldest first.
+    pub fn tokens(&self) -> impl Iterator<Item = (&AssetIssue, [u8; 16])> + '_ {
+        self.issues
+            .iter()
+            .filter_map(move |i| Some((i, token_ref(&self.txid, i.token()?))))
     }
 
     /// Assets: its admins may open it later (`canopen`).

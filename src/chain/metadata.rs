@@ -21,6 +21,8 @@ pub enum OutputKind {
         follow_ons: AssetAmounts,
         /// Grants, global (None) or for an entity.
         grants: Vec<(Option<[u8; 16]>, PermissionGrant)>,
+        /// A new token's units (`spkt`, with its details in `spkl`).
+        token_issue: Option<TokenIssue>,
     },
     NewEntity {
         kind: u8,
@@ -48,6 +50,67 @@ pub enum OutputKind {
     Other,
 }
 
+/// Units of a new token in one output: its reference, quantity, and details (its id, its
+/// asset's issue txid, and JSON details if any).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenIssue {
+    pub token: [u8; 16],
+    pub qty: i64,
+    pub details: Details,
+    pub token_id: Vec<u8>,
+    pub asset_txid: bitcoin::Txid,
+}
+
+fn bad_token(reason: &str) -> TxReject {
+    TxReject::invalid(format!("Token issuance script rejected - {reason}"))
+}
+
+/// A token issue from an output's `spkt` rows and `spkl` details (MultiChain's checks of
+/// their form, in its order); None without rows.
+fn token_issue(
+    rows: &[([u8; 16], i64)],
+    inline: &[Vec<u8>],
+) -> Result<Option<TokenIssue>, TxReject> {
+    if inline.len() > 1 {
+        return Err(bad_token("multiple inline details"));
+    }
+    let details = match inline.first() {
+        Some(d) => Some(Details::decode(d).ok_or_else(|| bad_token("error in script"))?),
+        None => None,
+    };
+    let Some((token, _)) = rows.first() else {
+        return Ok(None);
+    };
+    let details = details.ok_or_else(|| bad_token("missing inline details"))?;
+    if rows.iter().any(|(t, _)| t != token) {
+        return Err(bad_token("multiple token scripts"));
+    }
+    let qty = rows
+        .iter()
+        .try_fold(0i64, |sum, (_, q)| sum.checked_add(*q))
+        .ok_or_else(|| bad_token("error in token script"))?;
+    let token_id = details
+        .get(crate::primitives::entity::FIELD_TOKEN_ID)
+        .ok_or_else(|| bad_token("missing token identifier"))?
+        .to_vec();
+    if token_id.is_empty() {
+        return Err(bad_token("empty token identifier"));
+    }
+    let parent = details
+        .get(crate::primitives::entity::FIELD_PARENT_ENTITY)
+        .ok_or_else(|| bad_token("missing asset txid"))?;
+    let asset_txid: [u8; 32] = parent
+        .try_into()
+        .map_err(|_| bad_token("wrong asset txid size"))?;
+    Ok(Some(TokenIssue {
+        token: *token,
+        qty,
+        details,
+        token_id,
+        asset_txid: bitcoin::hashes::Hash::from_byte_array(asset_txid),
+    }))
+}
+
 fn bad(reason: &str) -> TxReject {
     TxReject::invalid(format!("Metadata script rejected - {reason}"))
 }
@@ -70,18 +133,22 @@ pub fn classify(parsed: &ParsedScript) -> Result<OutputKind, TxReject> {
                 genesis: None,
                 follow_ons: Vec::new(),
                 grants: Vec::new(),
+                token_issue: None,
             };
             let OutputKind::Payment {
                 assets,
                 genesis,
                 follow_ons,
                 grants,
+                token_issue: issue,
                 ..
             } = &mut out
             else {
                 unreachable!()
             };
             let mut entity: Option<[u8; 16]> = None;
+            let mut token_rows = Vec::new();
+            let mut inline = Vec::new();
             for e in elements {
                 match e {
                     Element::Entity(id) => {
@@ -100,6 +167,8 @@ pub fn classify(parsed: &ParsedScript) -> Result<OutputKind, TxReject> {
                             return Err(bad("too many new entities"));
                         }
                     }
+                    Element::TokenIssue(rows) => token_rows.extend(rows),
+                    Element::InlineDetails(d) => inline.push(d),
                     _ => return Err(bad("wrong element in output with destination")),
                 }
             }
@@ -108,6 +177,7 @@ pub fn classify(parsed: &ParsedScript) -> Result<OutputKind, TxReject> {
                     "Script rejected - incomplete entity script",
                 ));
             }
+            *issue = token_issue(&token_rows, &inline)?;
             Ok(out)
         }
         Destination::Other => {
@@ -187,8 +257,8 @@ fn check_item_data(format: u8, data: &[u8]) -> Result<(), TxReject> {
     }
 }
 
-/// Asset quantities an unspent output holds (transfers, follow-ons, and the genesis quantity
-/// of the asset its own transaction created).
+/// Asset quantities an unspent output holds (transfers, follow-ons, a new token's units, and
+/// the genesis quantity of the asset its own transaction created).
 pub fn coin_assets(outpoint: &OutPoint, script: &Script) -> AssetAmounts {
     let Some(parsed) = script::parse(script) else {
         return Vec::new();
@@ -197,6 +267,7 @@ pub fn coin_assets(outpoint: &OutPoint, script: &Script) -> AssetAmounts {
         assets,
         genesis,
         follow_ons,
+        token_issue,
         ..
     }) = classify(&parsed)
     else {
@@ -204,6 +275,7 @@ pub fn coin_assets(outpoint: &OutPoint, script: &Script) -> AssetAmounts {
     };
     let mut all = assets;
     all.extend(follow_ons);
+    all.extend(token_issue.map(|t| (t.token, t.qty)));
     if let Some(g) = genesis {
         all.push((super::entities::short_id(&outpoint.txid), g));
     }

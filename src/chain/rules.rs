@@ -363,6 +363,7 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
                 }
             }
         }
+        self.check_token_issue(kinds, new_entity.as_ref())?;
         self.check_assets(kinds, new_entity.as_ref())?;
         for (vout, kind) in kinds.iter().enumerate() {
             match kind {
@@ -452,6 +453,24 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
                 TxReject::invalid("Asset issue rejected - no or invalid genesis quantity")
             })?;
             genesis_within_limits(&e, kinds)?;
+            if e.non_fungible() {
+                if e.multiple() != 1 {
+                    return Err(TxReject::invalid(
+                        "Asset issue script rejected - multiple should be 1 for non-fungible tokens asset",
+                    ));
+                }
+                if !e.open() && !e.can_open() {
+                    return Err(TxReject::invalid(
+                        "Asset issue script rejected - follow-ons or asset reopening should be allowed",
+                    ));
+                }
+                // Its units are tokens, each issued later under its own id.
+                if raw != 0 {
+                    return Err(TxReject::invalid(
+                        "Token issuance script rejected - not allowed in asset genesis transaction",
+                    ));
+                }
+            }
             if e.closes_but_never_opens() {
                 return Err(TxReject::invalid(
                     "Asset issue script rejected - follow-ons or asset reopening should be allowed",
@@ -559,13 +578,20 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
                 assets,
                 genesis,
                 follow_ons: f,
+                token_issue,
                 ..
             } = kind
             {
                 // ... and only to holders of their per-asset receive permission.
-                if !assets.is_empty() || !f.is_empty() {
+                if !assets.is_empty() || !f.is_empty() || token_issue.is_some() {
                     let mut carried = assets.clone();
                     carried.extend(f.iter().copied());
+                    // A new token is not known by its reference yet: its asset stands for it.
+                    carried.extend(
+                        token_issue
+                            .iter()
+                            .map(|t| (entities::short_id(&t.asset_txid), t.qty)),
+                    );
                     self.check_asset_permissions(&carried, address, permission::RECEIVE)?;
                 }
                 for (id, q) in assets {
@@ -604,13 +630,14 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
             if inp != out {
                 return Err(mismatch());
             }
-            match self.entity(id) {
-                Some(e) if e.is_asset() => {}
-                _ => {
-                    return Err(TxReject::invalid(
-                        "Asset transfer script rejected - asset not found",
-                    ))
-                }
+            let known = match self.entity(id) {
+                Some(e) => e.is_asset(),
+                None => self.view.token_asset(id).is_some(),
+            };
+            if !known {
+                return Err(TxReject::invalid(
+                    "Asset transfer script rejected - asset not found",
+                ));
             }
         }
         for (id, q) in follow_ons {
@@ -637,20 +664,12 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
                     "Asset follow-on script rejected - above asset issuance limit",
                 ));
             }
-            let anyone = asset.anyone_can_issue_more();
-            let issuers: Vec<Address> = self
-                .signers_of_all()
-                .iter()
-                .filter(|a| {
-                    anyone
-                        || (self.entity_perm(&id, a, permission::ISSUE)
-                            && self.global(a, permission::ISSUE))
-                })
-                .copied()
-                .collect();
-            if issuers.is_empty() {
-                return Err(TxReject::invalid("Inputs don't belong to valid issuer"));
+            if q > 0 && asset.non_fungible() {
+                return Err(TxReject::invalid(
+                    "Asset follow-on script rejected - not allowed for NFT assets",
+                ));
             }
+            let issuers = self.issuers(&id, &asset)?;
             let previous = asset.clone();
             asset.issues.push(AssetIssue {
                 txid: self.txid,
@@ -663,6 +682,102 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
         Ok(())
     }
 
+    /// The signers counted as issuing more of an asset: those signing all of the transaction
+    /// and holding its issue permission (and the global one), or every such signer of an
+    /// asset anyone may issue more of.
+    fn issuers(&self, id: &[u8; 16], asset: &Entity) -> Result<Vec<Address>, TxReject> {
+        let anyone = asset.anyone_can_issue_more();
+        let issuers: Vec<Address> = self
+            .signers_of_all()
+            .iter()
+            .filter(|a| {
+                anyone
+                    || (self.entity_perm(id, a, permission::ISSUE)
+                        && self.global(a, permission::ISSUE))
+            })
+            .copied()
+            .collect();
+        if issuers.is_empty() {
+            return Err(TxReject::invalid("Inputs don't belong to valid issuer"));
+        }
+        Ok(issuers)
+    }
+
+    /// A new token of a non-fungible asset (MultiChain's checks in its order): the asset
+    /// exists, takes tokens and is open, the reference is the id's, the quantity is within the
+    /// limits, an issuer signed, and the id is new. The issue is recorded as one of the
+    /// asset's, keyed by this transaction, so a transaction issues at most one token and no
+    /// other follow-on beside it.
+    fn check_token_issue(
+        &mut self,
+        kinds: &[OutputKind],
+        new_entity: Option<&Entity>,
+    ) -> Result<(), TxReject> {
+        let mut issues = kinds.iter().filter_map(|k| match k {
+            OutputKind::Payment {
+                token_issue: Some(t),
+                ..
+            } => Some(t),
+            _ => None,
+        });
+        let Some(token) = issues.next() else {
+            return Ok(());
+        };
+        let exists = || {
+            TxReject::invalid(
+                "Token issue script rejected - entity with this name/asset-ref/txid already exists",
+            )
+        };
+        let other_issue = kinds.iter().any(|k| match k {
+            OutputKind::Payment { follow_ons, .. } => !follow_ons.is_empty(),
+            OutputKind::Update { .. } => true,
+            _ => false,
+        });
+        if issues.next().is_some() || other_issue || new_entity.is_some_and(|e| e.is_asset()) {
+            return Err(exists());
+        }
+        let bad =
+            |reason: &str| TxReject::invalid(format!("Token issuance script rejected - {reason}"));
+        let id = entities::short_id(&token.asset_txid);
+        let mut asset = self
+            .entity(&id)
+            .filter(|e| e.is_asset() && e.txid == token.asset_txid)
+            .ok_or_else(|| bad("asset not found"))?;
+        if !asset.non_fungible() {
+            return Err(bad("not allowed for this asset"));
+        }
+        let switch = permission::details_address(permission::DETAILS_ASSET_OPEN);
+        if !asset.follow_ons_allowed(self.entity_perm(&id, &switch, permission::DETAILS)) {
+            return Err(bad("followons not allowed for this asset"));
+        }
+        if entities::token_ref(&asset.txid, &token.token_id) != token.token {
+            return Err(bad("token hash mismatch"));
+        }
+        let total = asset
+            .issued_raw()
+            .checked_add(token.qty)
+            .filter(|t| *t >= 0 && token.qty >= 0)
+            .ok_or_else(|| bad("exceeds maximal value for asset"))?;
+        let over_total = asset.total_limit().is_some_and(|limit| total > limit);
+        let over_issue = asset.issue_limit().is_some_and(|limit| token.qty > limit);
+        if over_total || over_issue {
+            return Err(bad("above total asset issuance limit"));
+        }
+        let issuers = self.issuers(&id, &asset)?;
+        if self.view.token_asset(&token.token).is_some() {
+            return Err(exists());
+        }
+        let previous = asset.clone();
+        asset.issues.push(AssetIssue {
+            txid: self.txid,
+            raw: token.qty,
+            details: token.details.clone(),
+            issuers,
+        });
+        self.effects.entities.push((id, Some(previous), asset));
+        Ok(())
+    }
+
     /// Per-asset send (of an input, with the permissions before this transaction, as
     /// MultiChain reads inputs first) or receive (of an output, this transaction's grants
     /// counted) of restricted assets: see `entities::asset_permission_refusal`.
@@ -672,6 +787,12 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
         address: &Address,
         bit: u32,
     ) -> Result<(), TxReject> {
+        // A token is restricted as its asset is, and moves under that asset's permissions.
+        let amounts: AssetAmounts = amounts
+            .iter()
+            .map(|(id, q)| (self.view.token_asset(id).unwrap_or(*id), *q))
+            .collect();
+        let amounts = &amounts;
         let restrictions = |id: &[u8; 16]| {
             self.entity(id)
                 .filter(|e| e.is_asset())

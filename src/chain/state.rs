@@ -74,6 +74,25 @@ pub trait StateView {
     /// The entity holding a name (case-insensitive).
     fn entity_by_name(&self, name: &str) -> Option<[u8; 16]>;
     fn next_entity_seq(&self) -> u64;
+    /// The non-fungible asset a token (by its reference) belongs to.
+    fn token_asset(&self, token: &[u8; 16]) -> Option<[u8; 16]>;
+}
+
+/// The tokens `new` has that `previous` (the same asset before a change) had not: only an
+/// issue added since can have made one.
+fn new_tokens<'a>(
+    previous: Option<&Entity>,
+    new: &'a Entity,
+) -> impl Iterator<Item = [u8; 16]> + 'a {
+    let known = previous.map_or(0, |p| p.issues.len());
+    let issues = if new.is_asset() && new.non_fungible() {
+        &new.issues[known.min(new.issues.len())..]
+    } else {
+        &[]
+    };
+    issues
+        .iter()
+        .filter_map(|i| Some(super::entities::token_ref(&new.txid, i.token()?)))
 }
 
 /// Confirmed state at the chain tip.
@@ -85,6 +104,8 @@ pub struct ChainState {
     pub entities: HashMap<[u8; 16], Entity>,
     pub names: UserKeyedMap<String, [u8; 16]>,
     pub next_entity_seq: u64,
+    /// Token reference → its non-fungible asset.
+    pub tokens: HashMap<[u8; 16], [u8; 16]>,
 }
 
 impl StateView for ChainState {
@@ -108,6 +129,10 @@ impl StateView for ChainState {
         self.names.get(&name_key(name)).copied()
     }
 
+    fn token_asset(&self, token: &[u8; 16]) -> Option<[u8; 16]> {
+        self.tokens.get(token).copied()
+    }
+
     fn next_entity_seq(&self) -> u64 {
         self.next_entity_seq
     }
@@ -123,6 +148,7 @@ pub struct Delta {
     pub entities: HashMap<[u8; 16], Entity>,
     pub names: UserKeyedMap<String, [u8; 16]>,
     pub next_entity_seq: Option<u64>,
+    pub tokens: HashMap<[u8; 16], [u8; 16]>,
 }
 
 /// What one transaction does to the state (also what is needed to undo it).
@@ -171,7 +197,10 @@ impl Delta {
             self.next_seq = Some(next);
             self.permissions.insert(*key, new.clone());
         }
-        for (id, _, e) in &effects.entities {
+        for (id, previous, e) in &effects.entities {
+            for token in new_tokens(previous.as_ref(), e) {
+                self.tokens.insert(token, *id);
+            }
             let next = self.next_entity_seq.unwrap_or(0).max(e.seq + 1);
             self.next_entity_seq = Some(next);
             let name = e.name();
@@ -239,9 +268,26 @@ impl<B: StateView + ?Sized> StateView for Overlay<'_, B> {
             .unwrap_or(0)
             .max(self.base.next_entity_seq())
     }
+
+    fn token_asset(&self, token: &[u8; 16]) -> Option<[u8; 16]> {
+        self.delta
+            .tokens
+            .get(token)
+            .copied()
+            .or_else(|| self.base.token_asset(token))
+    }
 }
 
 impl ChainState {
+    /// Indexes the tokens of the assets loaded (at start-up).
+    pub fn index_tokens(&mut self) {
+        for (id, e) in &self.entities {
+            for token in new_tokens(None, e) {
+                self.tokens.insert(token, *id);
+            }
+        }
+    }
+
     /// Makes the delta's changes permanent.
     pub fn absorb(&mut self, delta: &Delta) {
         for (op, c) in &delta.coins {
@@ -270,6 +316,7 @@ impl ChainState {
         for (n, id) in &delta.names {
             self.names.insert(n.clone(), *id);
         }
+        self.tokens.extend(&delta.tokens);
         if let Some(n) = delta.next_entity_seq {
             self.next_entity_seq = self.next_entity_seq.max(n);
         }

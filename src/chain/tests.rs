@@ -382,3 +382,160 @@ fn diversity_spacing_is_worked_in_millionths_as_multichain_does() {
     assert!(rules.barred_by_diversity(102, 100, 4));
     assert!(!rules.barred_by_diversity(103, 100, 4));
 }
+
+/// A transaction spending `prev` (an output of `key`'s) into `outputs`, signed.
+fn spending(key: &PrivateKey, prev: OutPoint, spk: &ScriptBuf, outputs: Vec<TxOut>) -> Transaction {
+    let mut tx = Transaction {
+        version: Version::ONE,
+        lock_time: LockTime::ZERO,
+        input: vec![TxIn {
+            previous_output: prev,
+            script_sig: ScriptBuf::new(),
+            sequence: Sequence::MAX,
+            witness: Witness::new(),
+        }],
+        output: outputs,
+    };
+    sign_input(&mut tx, 0, spk, key).unwrap();
+    tx
+}
+
+fn paying(to: &Address, elements: &[Vec<u8>]) -> TxOut {
+    TxOut {
+        value: Amount::ZERO,
+        script_pubkey: script::pay_to(to, elements),
+    }
+}
+
+/// Tokens of a non-fungible asset: none at its issue, each new one under the reference its
+/// id gives, once, by an issuer; then conserved one by one; no plain follow-ons.
+#[test]
+fn tokens_are_issued_once_under_their_reference_and_conserved() {
+    use crate::primitives::entity::{self as ent, Details};
+    use crate::primitives::script::Element;
+    let mut f = Fixture::new();
+    let admin = f.admin;
+    let me = admin.address();
+    let (op, spk) = f.coin_for(&admin);
+    let (op2, spk2) = f.coin_for(&admin);
+    let ctx = TxContext {
+        rules: &f.rules,
+        height: 1,
+        time: 0,
+        verify_signatures: true,
+    };
+    let mut details = Details::default();
+    details.set(ent::FIELD_NAME, b"nft".to_vec());
+    details.set(ent::FIELD_ASSET_MULTIPLE, 1i32.to_le_bytes().to_vec());
+    let mode = ent::FOLLOW_ONS_ALLOWED | ent::FOLLOW_ONS_NON_FUNGIBLE;
+    details.set(ent::FIELD_FOLLOW_ONS, vec![mode as u8]);
+    let genesis = |raw: i64| {
+        spending(
+            &admin,
+            op,
+            &spk,
+            vec![
+                paying(&me, &[Element::Genesis(raw).encode()]),
+                crate::node::actions::creation_output(ent::KIND_ASSET, &details),
+            ],
+        )
+    };
+    assert_eq!(
+        check_transaction(&f.state, &ctx, &genesis(5)).unwrap_err(),
+        TxReject::invalid(
+            "Token issuance script rejected - not allowed in asset genesis transaction"
+        )
+    );
+    let issue = genesis(0);
+    let asset_txid = issue.compute_txid();
+    let mut delta = Delta::default();
+    delta.apply(&check_transaction(&f.state, &ctx, &issue).unwrap().effects);
+
+    let token_output = |token: &[u8], reference: [u8; 16], qty: i64| {
+        let mut d = Details::default();
+        d.set(ent::FIELD_TOKEN_ID, token.to_vec());
+        d.set(
+            ent::FIELD_PARENT_ENTITY,
+            asset_txid.to_byte_array().to_vec(),
+        );
+        paying(
+            &me,
+            &[
+                Element::TokenIssue(vec![(reference, qty)]).encode(),
+                Element::InlineDetails(d.encode()).encode(),
+            ],
+        )
+    };
+    let tok1 = super::entities::token_ref(&asset_txid, b"tok1");
+    let genesis_out = OutPoint {
+        txid: asset_txid,
+        vout: 0,
+    };
+    let genesis_spk = issue.output[0].script_pubkey.clone();
+    let issuing = |out: TxOut| spending(&admin, genesis_out, &genesis_spk, vec![out]);
+    let check = |delta: &Delta, tx: &Transaction| {
+        let view = Overlay {
+            base: &f.state,
+            delta,
+        };
+        check_transaction(&view, &ctx, tx)
+    };
+    assert_eq!(
+        check(&delta, &issuing(token_output(b"tok1", [7; 16], 5))).unwrap_err(),
+        TxReject::invalid("Token issuance script rejected - token hash mismatch")
+    );
+    let token_tx = issuing(token_output(b"tok1", tok1, 5));
+    let checked = check(&delta, &token_tx).unwrap();
+    delta.apply(&checked.effects);
+    assert_eq!(
+        delta.tokens.get(&tok1),
+        Some(&super::entities::short_id(&asset_txid))
+    );
+
+    // The same id again, from another coin of the admin: refused.
+    let again = spending(&admin, op2, &spk2, vec![token_output(b"tok1", tok1, 1)]);
+    assert_eq!(
+        check(&delta, &again).unwrap_err(),
+        TxReject::invalid(
+            "Token issue script rejected - entity with this name/asset-ref/txid already exists"
+        )
+    );
+    // A plain follow-on of the asset: refused.
+    let asset_id = super::entities::short_id(&asset_txid);
+    let follow_on = spending(
+        &admin,
+        op2,
+        &spk2,
+        vec![paying(
+            &me,
+            &[Element::FollowOn(vec![(asset_id, 1)]).encode()],
+        )],
+    );
+    assert_eq!(
+        check(&delta, &follow_on).unwrap_err(),
+        TxReject::invalid("Asset follow-on script rejected - not allowed for NFT assets")
+    );
+
+    // The token's units move as a whole, and only as many as there are.
+    let held = OutPoint {
+        txid: token_tx.compute_txid(),
+        vout: 0,
+    };
+    let held_spk = token_tx.output[0].script_pubkey.clone();
+    let moving = |qty: i64| {
+        spending(
+            &admin,
+            held,
+            &held_spk,
+            vec![paying(
+                &me,
+                &[Element::Quantities(vec![(tok1, qty)]).encode()],
+            )],
+        )
+    };
+    assert!(check(&delta, &moving(5)).is_ok());
+    assert_eq!(
+        check(&delta, &moving(6)).unwrap_err(),
+        TxReject::invalid("Asset transfer script rejected - mismatch in input/output quantities")
+    );
+}

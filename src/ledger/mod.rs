@@ -496,6 +496,7 @@ impl Ledger {
             }
             state.entities.insert(e.short_id(), e);
         }
+        state.index_tokens();
         let mut stream_stats = HashMap::new();
         for item in self.scan::<StreamStatsTable>() {
             let (k, v) = item?;

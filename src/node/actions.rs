@@ -10,6 +10,7 @@ use crate::primitives::entity::{self, Details};
 use crate::primitives::permission;
 use crate::primitives::script::{self, Element, PermissionGrant};
 use crate::wallet::builder::{build_combining, build_from, BuildError, Combine, Spend};
+use bitcoin::hashes::Hash;
 use bitcoin::{Amount, Transaction, TxOut, Txid};
 
 /// Why the wallet may not act, in MultiChain's words (mapped to -704/-701/-709 at the RPC edge).
@@ -447,6 +448,65 @@ impl Node {
                 ),
             });
         }
+        self.build_and_accept(
+            st,
+            &sender,
+            Spend {
+                outputs,
+                assets: Vec::new(),
+            },
+        )
+    }
+
+    /// Issues `qty` units of a new token `token_id` of a non-fungible asset to `to`
+    /// (`issuetoken`, `issuetokenfrom`): the units (`spkt`) and the token's details (`spkl`:
+    /// its id, JSON details if any, its asset's issue txid) in one output.
+    #[allow(clippy::too_many_arguments)]
+    pub fn issue_token(
+        &self,
+        from: Option<Address>,
+        to: &Address,
+        asset: &Entity,
+        token_id: &[u8],
+        qty: i64,
+        native: u64,
+        json_details: Option<Vec<u8>>,
+    ) -> Result<Txid, NodeError> {
+        let st = self.state.write();
+        let id = asset.short_id();
+        let token = crate::chain::entities::token_ref(&asset.txid, token_id);
+        if st.view().token_asset(&token).is_some() {
+            return Err(Refusal::NotAllowed(
+                "Token with this ID already exists in this asset".into(),
+            )
+            .into());
+        }
+        let needs: &[Need] = if asset.anyone_can_issue_more() {
+            &[]
+        } else {
+            &[
+                Need::Global(permission::ISSUE),
+                Need::Entity(id, permission::ISSUE),
+            ]
+        };
+        let sender = self.choose_sender(&st, from, needs, "issue permission for this asset")?;
+        let mut details = Details::default();
+        details.set(entity::FIELD_TOKEN_ID, token_id.to_vec());
+        if let Some(d) = json_details {
+            details.set(entity::FIELD_JSON_DETAILS, d);
+        }
+        details.set(
+            entity::FIELD_PARENT_ENTITY,
+            asset.txid.to_byte_array().to_vec(),
+        );
+        let elements = [
+            Element::TokenIssue(vec![(token, qty)]).encode(),
+            Element::InlineDetails(details.encode()).encode(),
+        ];
+        let outputs = vec![TxOut {
+            value: Amount::from_sat(native),
+            script_pubkey: script::pay_to(to, &elements),
+        }];
         self.build_and_accept(
             st,
             &sender,

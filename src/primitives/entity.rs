@@ -13,6 +13,9 @@ pub const FIELD_ANYONE_CAN_WRITE: u8 = 0x04;
 pub const FIELD_JSON_DETAILS: u8 = 0x05;
 pub const FIELD_PERMISSIONS: u8 = 0x06;
 pub const FIELD_RESTRICTIONS: u8 = 0x07;
+/// A token's id (MultiChain's "update name"), and the issue txid of its asset (32 bytes).
+pub const FIELD_TOKEN_ID: u8 = 0x0a;
+pub const FIELD_PARENT_ENTITY: u8 = 0x0b;
 pub const FIELD_ASSET_MULTIPLE: u8 = 0x41;
 /// Most raw units an asset may ever have issued, and in one issue (int64 LE).
 pub const FIELD_ASSET_TOTAL_LIMIT: u8 = 0x49;
@@ -22,6 +25,8 @@ pub const FIELD_ASSET_ISSUE_LIMIT: u8 = 0x4a;
 pub const FOLLOW_ONS_ALLOWED: u32 = 0x01;
 pub const FOLLOW_ONS_ANYONE_CAN_ISSUE: u32 = 0x02;
 pub const FOLLOW_ONS_WITH_APPROVAL: u32 = 0x04;
+/// Its units are tokens, each issued under an id of its own (`fungible: false`).
+pub const FOLLOW_ONS_NON_FUNGIBLE: u32 = 0x08;
 /// Its admins may close it, or open it, later (`update`).
 pub const FOLLOW_ONS_CAN_CLOSE: u32 = 0x10;
 pub const FOLLOW_ONS_CAN_OPEN: u32 = 0x20;

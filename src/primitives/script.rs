@@ -21,6 +21,9 @@ pub const PREFIX_UPDATE: u8 = b'u';
 pub const PREFIX_QUANTITIES: u8 = b'q';
 pub const PREFIX_FOLLOW_ON: u8 = b'o';
 pub const PREFIX_GENESIS: u8 = b'g';
+/// Units of a new token of a non-fungible asset (`spkt`), with its details (`spkl`).
+pub const PREFIX_TOKEN_ISSUE: u8 = b't';
+pub const PREFIX_INLINE_DETAILS: u8 = b'l';
 
 /// Item data formats (`spkf`).
 pub const FORMAT_RAW: u8 = 0x00;
@@ -49,6 +52,10 @@ pub enum Element {
     FollowOn(Vec<([u8; 16], i64)>),
     /// Raw quantity of a new asset issued to this output.
     Genesis(i64),
+    /// Units of a new token: (token reference, quantity) rows.
+    TokenIssue(Vec<([u8; 16], i64)>),
+    /// Details in the output itself (a new token's: its id, details and asset).
+    InlineDetails(Vec<u8>),
     /// Anything not starting with "spk".
     Unknown(Vec<u8>),
 }
@@ -92,6 +99,8 @@ impl Element {
             PREFIX_QUANTITIES => Element::Quantities(quantities(body)?),
             PREFIX_FOLLOW_ON => Element::FollowOn(quantities(body)?),
             PREFIX_GENESIS => Element::Genesis(i64::from_le_bytes(body.try_into().ok()?)),
+            PREFIX_TOKEN_ISSUE => Element::TokenIssue(quantities(body)?),
+            PREFIX_INLINE_DETAILS => Element::InlineDetails(body.to_vec()),
             _ => Element::Unknown(e.to_vec()),
         })
     }
@@ -139,6 +148,14 @@ impl Element {
             Element::Genesis(n) => {
                 out.push(PREFIX_GENESIS);
                 out.extend_from_slice(&n.to_le_bytes());
+            }
+            Element::TokenIssue(q) => {
+                out.push(PREFIX_TOKEN_ISSUE);
+                qty(&mut out, q);
+            }
+            Element::InlineDetails(d) => {
+                out.push(PREFIX_INLINE_DETAILS);
+                out.extend_from_slice(d);
             }
             Element::Unknown(b) => return b.clone(),
         }

@@ -78,14 +78,14 @@ pub fn native_amount(ctx: &RpcContext, v: &Value) -> RpcResult<u64> {
     Ok(raw as u64)
 }
 
-fn opt_native(ctx: &RpcContext, v: Option<&Value>) -> RpcResult<u64> {
+pub(super) fn opt_native(ctx: &RpcContext, v: Option<&Value>) -> RpcResult<u64> {
     match v {
         None | Some(Value::Null) => Ok(ctx.node.params.int("minimum-per-output").max(0) as u64),
         Some(v) => native_amount(ctx, v),
     }
 }
 
-fn to_address(ctx: &RpcContext, v: &Value) -> RpcResult<Address> {
+pub(super) fn to_address(ctx: &RpcContext, v: &Value) -> RpcResult<Address> {
     let s = v
         .as_str()
         .ok_or_else(|| RpcError::misc(format!("value is type {}, expected str", type_name(v))))?;
@@ -95,7 +95,7 @@ fn to_address(ctx: &RpcContext, v: &Value) -> RpcResult<Address> {
         .map_err(|_| RpcError::new(RPC_INVALID_ADDRESS_OR_KEY, "Invalid address"))
 }
 
-fn check_can_receive(ctx: &RpcContext, st: &NodeState, a: &Address) -> RpcResult<()> {
+pub(super) fn check_can_receive(ctx: &RpcContext, st: &NodeState, a: &Address) -> RpcResult<()> {
     if !st.has_permission(&ctx.node, a, permission::RECEIVE) {
         return Err(RpcError::new(
             RPC_INSUFFICIENT_PERMISSIONS,
@@ -128,7 +128,7 @@ pub(super) fn follow_ons_allowed(st: &NodeState, e: &Entity) -> bool {
 fn growth_fields(m: &mut Map<String, Value>, e: &Entity, open: bool) {
     m.insert("open".into(), json!(open));
     m.insert("restrict".into(), asset_restrict(e));
-    m.insert("fungible".into(), json!(true));
+    m.insert("fungible".into(), json!(!e.non_fungible()));
     m.insert("canopen".into(), json!(e.can_open()));
     m.insert("canclose".into(), json!(e.can_close()));
     // MultiChain multiplies by the units rather than dividing by the multiple.
@@ -212,11 +212,27 @@ fn issue_json(ctx: &RpcContext, e: &Entity, i: &AssetIssue, verbose: bool) -> Va
     m.insert("txid".into(), json!(i.txid.to_string()));
     m.insert("qty".into(), qty(e, i.raw));
     m.insert("raw".into(), json!(i.raw));
+    if e.non_fungible() {
+        let token = i.token().map(|t| String::from_utf8_lossy(t).into_owned());
+        m.insert("token".into(), json!(token));
+    }
     if verbose {
         m.insert("details".into(), i.details.json());
         m.insert("issuers".into(), entities::addresses(ctx, &i.issuers));
     }
     Value::Object(m)
+}
+
+/// `{"name"?, "assetref", "token"?, "qty"}`: an amount of an asset, or of one of its tokens.
+pub(super) fn amount_row<V: StateView + ?Sized>(
+    view: &V,
+    id: &[u8; 16],
+    raw: i64,
+) -> Option<Value> {
+    let (e, token) = entities::amount_asset(view, id)?;
+    let mut m = entities::amount_ident(&e, token.as_deref(), false);
+    m.insert("qty".into(), qty(&e, raw));
+    Some(Value::Object(m))
 }
 
 /// `{"name","assetref","qty"}` rows for amounts.
@@ -362,12 +378,10 @@ fn issue_common(ctx: &RpcContext, args: &Args, from: Option<Option<Address>>) ->
                     }
                     "restrict" => {}
                     "fungible" => {
-                        if v.as_bool() != Some(true) {
-                            return Err(RpcError::new(
-                                RPC_NOT_SUPPORTED,
-                                "Non-fungible assets are not supported by this node yet",
-                            ));
-                        }
+                        let fungible = v.as_bool().ok_or_else(|| {
+                            invalid("Invalid value for 'fungible' field, should be boolean")
+                        })?;
+                        growth.non_fungible = !fungible;
                     }
                     "canopen" | "canclose" => {
                         let b = v.as_bool().ok_or_else(|| {
@@ -411,6 +425,16 @@ fn issue_common(ctx: &RpcContext, args: &Args, from: Option<Option<Address>>) ->
         details.set(ent::FIELD_NAME, name.as_bytes().to_vec());
     }
     growth.check()?;
+    if growth.non_fungible {
+        growth.check_multiple(multiple)?;
+        if raw != 0 {
+            // MultiChain's words, trailing space included.
+            return Err(RpcError::new(
+                RPC_NOT_SUPPORTED,
+                "Quantity should be 0 for non-fungible token asset ",
+            ));
+        }
+    }
     for (limit, which) in [
         (growth.total_limit, "totallimit"),
         (growth.issue_limit, "issuelimit"),
@@ -496,6 +520,18 @@ fn issuemore_common(
     let raw = (q * asset.multiple() as f64 + 0.499999) as i64;
     if raw < 0 {
         return Err(invalid("Invalid asset quantity"));
+    }
+    // A non-fungible asset grows by tokens (`issuetoken`); here only its details change.
+    if asset.non_fungible() {
+        if raw != 0 {
+            return Err(RpcError::new(
+                RPC_NOT_SUPPORTED,
+                "Invalid quantity, must be 0 if adding custom fields to non-fungible assets",
+            ));
+        }
+        if args.get(off + 4).is_none() {
+            return Err(invalid("Custom fields required for non-fungible assets"));
+        }
     }
     {
         let st = ctx.node.state.read();
@@ -679,6 +715,48 @@ fn balance_outputs(
     include_locked: bool,
     minconf: i64,
 ) -> Vec<WalletOutput> {
+    let mut rows = counted_outputs(ctx, st, address, include_locked, minconf);
+    // Balances count a non-fungible asset's tokens as units of the asset, as MultiChain's do.
+    let view = st.view();
+    for row in &mut rows {
+        if row
+            .assets
+            .iter()
+            .any(|(id, _)| view.token_asset(id).is_some())
+        {
+            let mut by_asset: AssetAmounts = Vec::new();
+            for (id, q) in &row.assets {
+                let asset = view.token_asset(id).unwrap_or(*id);
+                metadata::add_amount(&mut by_asset, asset, *q);
+            }
+            row.assets = by_asset;
+        }
+    }
+    rows
+}
+
+/// Each counted wallet output's address and what it holds, tokens one by one
+/// (`gettokenbalances`).
+pub(super) fn counted_holdings(
+    ctx: &RpcContext,
+    st: &NodeState,
+    include_locked: bool,
+    minconf: i64,
+) -> Vec<(Address, AssetAmounts)> {
+    counted_outputs(ctx, st, None, include_locked, minconf)
+        .into_iter()
+        .map(|row| (row.address, row.assets))
+        .collect()
+}
+
+/// [`wallet_outputs`] that a balance with `minconf` counts.
+fn counted_outputs(
+    ctx: &RpcContext,
+    st: &NodeState,
+    address: Option<&Address>,
+    include_locked: bool,
+    minconf: i64,
+) -> Vec<WalletOutput> {
     let mut trusted: std::collections::HashMap<bitcoin::Txid, bool> = Default::default();
     let mut rows = wallet_outputs(st, address, include_locked);
     rows.retain(|row| {
@@ -719,7 +797,7 @@ fn spends_only_wallet_outputs(ctx: &RpcContext, st: &NodeState, txid: &bitcoin::
 }
 
 /// The `minconf` argument at `i` (default 1).
-fn minconf_param(args: &Args, i: usize) -> RpcResult<i64> {
+pub(super) fn minconf_param(args: &Args, i: usize) -> RpcResult<i64> {
     args.get(i).map_or(Ok(1), super::args::int_of)
 }
 
@@ -787,7 +865,11 @@ fn getassetbalances(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
 
 /// getmultibalances' addresses, with MultiChain's messages: an array is read item by item
 /// (its own wording), a comma-separated string like other address lists.
-fn multibalance_addresses(ctx: &RpcContext, st: &NodeState, v: &Value) -> RpcResult<Vec<Address>> {
+pub(super) fn multibalance_addresses(
+    ctx: &RpcContext,
+    st: &NodeState,
+    v: &Value,
+) -> RpcResult<Vec<Address>> {
     let in_wallet = |a: &Address| st.wallet.is_mine(a) || st.wallet.is_watch_only(a);
     let Value::Array(items) = v else {
         let list = address_list(v, &ctx.node.format)?;
@@ -963,11 +1045,26 @@ pub fn amounts_param(
                     native += native_amount(ctx, val)?;
                     continue;
                 }
-                if val.is_object() {
-                    return Err(invalid(&format!("Invalid object: {k}")));
+                if val.is_object() || val.is_array() {
+                    let e = issue_transaction_param(st, &json!(k))?;
+                    if !e.non_fungible() && val.is_object() {
+                        return Err(invalid(&format!("Invalid object: {k}")));
+                    }
+                    if e.non_fungible() {
+                        for (token, q) in super::tokens::token_amounts(st, &e, val)? {
+                            metadata::add_amount(&mut assets, token, q)
+                                .ok_or_else(|| invalid("Invalid asset quantity"))?;
+                        }
+                        continue;
+                    }
                 }
                 let q = number(val)?;
                 let e = issue_transaction_param(st, &json!(k))?;
+                if e.non_fungible() {
+                    return Err(invalid(
+                        "Invalid token quantity, should be object or array of objects",
+                    ));
+                }
                 let raw = (q * e.multiple() as f64 + 0.499999) as i64;
                 if raw < 0 {
                     return Err(invalid("Negative asset quantity"));
@@ -1008,6 +1105,13 @@ fn sendasset_common(
         Value::String(s) if s.is_empty() => return Err(invalid("Invalid asset reference")),
         v => asset_param(&st, v)?,
     };
+    if asset.non_fungible() {
+        // MultiChain's words, its spelling included.
+        return Err(RpcError::new(
+            RPC_NOT_SUPPORTED,
+            "This API is not supported for nun-fungible assets",
+        ));
+    }
     let q = number(&args.values[off + 2])?;
     let raw = (q * asset.multiple() as f64 + 0.499999) as i64;
     if raw < 0 {
@@ -1087,7 +1191,7 @@ fn asset_rows_full(st: &NodeState, amounts: &AssetAmounts) -> Vec<Value> {
     let view = st.view();
     amounts
         .iter()
-        .filter_map(|(id, q)| Some(asset_qty_row(&view.entity(id)?, *q)))
+        .filter_map(|(id, q)| amount_row(&view, id, *q))
         .collect()
 }
 
@@ -1288,8 +1392,8 @@ fn gettxout(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
         let rows: Vec<Value> = assets
             .iter()
             .filter_map(|(id, q)| {
-                let e = view.entity(id)?;
-                let mut r = entities::asset_ident(&e, true);
+                let (e, token) = entities::amount_asset(&view, id)?;
+                let mut r = entities::amount_ident(&e, token.as_deref(), true);
                 r.insert("qty".into(), qty(&e, *q));
                 r.insert("raw".into(), json!(q));
                 if e.txid == txid {

@@ -10,7 +10,7 @@ use super::{
     accounts, address_groupings, addresses, asset_txs, assets, binary_cache, bitcoin_wallet,
     blockchain, combine_unspent, control, enterprise, explorer, filters, messages, miners, mining,
     multisig, network, permissions, raw, runtime_params, stream_query, stream_summary, streams,
-    ubjson_hex, utxo_set, wallet_dump, wallet_lock, wallettx,
+    tokens, ubjson_hex, utxo_set, wallet_dump, wallet_lock, wallettx,
 };
 use crate::node::Node;
 use jsonrpsee::types::{ErrorObjectOwned, Params};
@@ -77,6 +77,7 @@ pub fn methods() -> Vec<(&'static str, Run)> {
     m.extend(enterprise::methods());
     m.extend(explorer::methods());
     m.extend(utxo_set::METHODS);
+    m.extend(tokens::METHODS);
     m.extend(address_groupings::METHODS);
     let mut all: Vec<(&'static str, Run)> =
         m.into_iter().map(|(n, h)| (n, Run::Value(h))).collect();

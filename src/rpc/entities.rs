@@ -156,6 +156,33 @@ pub fn asset_ident(e: &Entity, with_issuetxid: bool) -> Map<String, Value> {
     m
 }
 
+/// The asset an amount of `id` is of: the asset itself, or for a token (by its reference) its
+/// non-fungible asset and the token's id.
+pub fn amount_asset<V: StateView + ?Sized>(
+    view: &V,
+    id: &[u8; 16],
+) -> Option<(Entity, Option<String>)> {
+    if let Some(e) = view.entity(id).filter(|e| e.is_asset()) {
+        return Some((e, None));
+    }
+    let asset = view.entity(&view.token_asset(id)?)?;
+    let token = asset
+        .tokens()
+        .find(|(_, r)| r == id)
+        .and_then(|(issue, _)| issue.token())
+        .map(|t| String::from_utf8_lossy(t).into_owned());
+    Some((asset, token))
+}
+
+/// [`asset_ident`], with `"token"` after the reference for an amount of a token.
+pub fn amount_ident(e: &Entity, token: Option<&str>, with_issuetxid: bool) -> Map<String, Value> {
+    let mut m = asset_ident(e, with_issuetxid);
+    if let Some(t) = token {
+        m.insert("token".into(), json!(t));
+    }
+    m
+}
+
 /// Every asset or stream, confirmed or pending, in creation order.
 pub fn all_of(st: &NodeState, kind: Kind) -> Vec<Entity> {
     let view = st.view();

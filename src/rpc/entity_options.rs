@@ -117,6 +117,8 @@ pub struct AssetGrowth {
     pub can_open: bool,
     pub can_close: bool,
     pub anyone_can_issue: bool,
+    /// Issued as tokens, each under an id of its own (`fungible: false`).
+    pub non_fungible: bool,
     pub total_limit: Option<f64>,
     pub issue_limit: Option<f64>,
 }
@@ -183,6 +185,23 @@ impl AssetGrowth {
                 "Issued asset must either be open now, or possible to open later (canopen parameter)",
             ));
         }
+        if never_open && self.non_fungible {
+            return Err(RpcError::new(
+                RPC_NOT_SUPPORTED,
+                "Asset cannot have non-fungible tokens if follow-ons are not allowed or cannot be allowed",
+            ));
+        }
+        Ok(())
+    }
+
+    /// A non-fungible asset's units are its tokens' units: one raw unit each.
+    pub fn check_multiple(&self, multiple: i64) -> RpcResult<()> {
+        if self.non_fungible && multiple != 1 {
+            return Err(RpcError::new(
+                RPC_NOT_ALLOWED,
+                "Non-fungible token asset should have multiple 1",
+            ));
+        }
         Ok(())
     }
 
@@ -194,6 +213,9 @@ impl AssetGrowth {
         }
         if self.anyone_can_issue {
             mode |= ent::FOLLOW_ONS_ANYONE_CAN_ISSUE;
+        }
+        if self.non_fungible {
+            mode |= ent::FOLLOW_ONS_NON_FUNGIBLE;
         }
         if self.can_close {
             mode |= ent::FOLLOW_ONS_CAN_CLOSE;

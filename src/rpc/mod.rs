@@ -36,6 +36,7 @@ pub mod server;
 pub mod stream_query;
 pub mod stream_summary;
 pub mod streams;
+pub mod tokens;
 pub mod txjson;
 pub mod ubjson_hex;
 pub mod utxo_set;

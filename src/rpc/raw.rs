@@ -441,7 +441,9 @@ fn create_asset_details(obj: &Map<String, Value>) -> RpcResult<Details> {
                 let bits = parse_asset_restrict(v).ok_or_else(|| invalid("Invalid restrict"))?;
                 d.set(ent::FIELD_PERMISSIONS, vec![bits]);
             }
-            "fungible" if v.as_bool() == Some(true) => {}
+            "fungible" => {
+                growth.non_fungible = !v.as_bool().ok_or_else(|| invalid("Invalid fungible"))?;
+            }
             "details" => d.set(ent::FIELD_JSON_DETAILS, custom_fields(v)?),
             "canopen" | "canclose" => {
                 let b = v
@@ -449,17 +451,12 @@ fn create_asset_details(obj: &Map<String, Value>) -> RpcResult<Details> {
                     .ok_or_else(|| invalid(&format!("Invalid {k}")))?;
                 growth.set_switchable(k, b);
             }
-            "fungible" => {
-                return Err(RpcError::new(
-                    RPC_NOT_SUPPORTED,
-                    format!("Asset field {k} is not supported by this node yet"),
-                ))
-            }
             other => return Err(invalid(&format!("Invalid field: {other}"))),
         }
     }
     growth.write_limits(multiple, &mut d)?;
     growth.check()?;
+    growth.check_multiple(multiple)?;
     growth.write_follow_ons(&mut d);
     Ok(d)
 }
@@ -620,7 +617,10 @@ fn address_outputs(
                                     format!("Output field {k} is not supported by this node yet"),
                                 ))
                             }
-                            (_, Value::Object(_)) => {
+                            // An object naming a token and no asset is an amount of it.
+                            (_, Value::Object(o))
+                                if !o.contains_key("token") || o.contains_key("asset") =>
+                            {
                                 return Err(invalid(&format!("Invalid object: {k}")))
                             }
                             _ => {
@@ -1483,7 +1483,7 @@ fn rows(st: &NodeState, amounts: &AssetAmounts) -> Value {
     Value::Array(
         amounts
             .iter()
-            .filter_map(|(id, q)| Some(super::assets::asset_qty_row(&view.entity(id)?, *q)))
+            .filter_map(|(id, q)| super::assets::amount_row(&view, id, *q))
             .collect(),
     )
 }

@@ -202,9 +202,9 @@ pub fn asset_row(
     raw: i64,
     kind: &str,
 ) -> Option<Value> {
-    match st.view().entity(id) {
-        Some(e) => {
-            let mut m = super::entities::asset_ident(&e, true);
+    match super::entities::amount_asset(&st.view(), id) {
+        Some((e, token)) => {
+            let mut m = super::entities::amount_ident(&e, token.as_deref(), true);
             m.insert("qty".into(), double(raw as f64 / e.multiple() as f64));
             m.insert("raw".into(), json!(raw));
             m.insert("type".into(), json!(kind));
@@ -216,6 +216,19 @@ pub fn asset_row(
         ),
         None => None,
     }
+}
+
+/// A new token's units in a transaction output, named from the output's own details (the
+/// token may not exist yet); `None` when its asset is unknown here.
+fn token_issue_row(st: &NodeState, t: &crate::chain::metadata::TokenIssue) -> Option<Value> {
+    let asset_id = crate::chain::entities::short_id(&t.asset_txid);
+    let e = st.view().entity(&asset_id)?;
+    let token = String::from_utf8_lossy(&t.token_id);
+    let mut m = super::entities::amount_ident(&e, Some(&token), true);
+    m.insert("qty".into(), double(t.qty as f64 / e.multiple() as f64));
+    m.insert("raw".into(), json!(t.qty));
+    m.insert("type".into(), json!("issuetoken"));
+    Some(Value::Object(m))
 }
 
 pub fn tx_to_json(ctx: &RpcContext, st: &NodeState, tx: &Transaction) -> Value {
@@ -278,6 +291,7 @@ pub fn tx_to_json(ctx: &RpcContext, st: &NodeState, tx: &Transaction) -> Value {
                     genesis,
                     follow_ons,
                     grants,
+                    token_issue,
                     ..
                 }) => {
                     let mut rows = Vec::new();
@@ -290,6 +304,9 @@ pub fn tx_to_json(ctx: &RpcContext, st: &NodeState, tx: &Transaction) -> Value {
                     }
                     for (id, q) in assets {
                         rows.extend(asset_row(ctx, st, id, *q, "transfer"));
+                    }
+                    if let Some(t) = token_issue {
+                        rows.extend(token_issue_row(st, t));
                     }
                     if !rows.is_empty() {
                         m.insert("assets".into(), Value::Array(rows));

@@ -67,7 +67,7 @@ fn entry_json(
     let asset_rows: Vec<Value> = rec
         .assets
         .iter()
-        .filter_map(|(id, q)| Some(super::assets::asset_qty_row(&view.entity(id)?, *q)))
+        .filter_map(|(id, q)| super::assets::amount_row(&view, id, *q))
         .collect();
     m.insert(
         "balance".into(),

@@ -100,7 +100,10 @@ impl TestNode {
     /// `conf_lines` added, e.g. `gen=0`), so it builds the same genesis block; then started.
     pub fn copy_of(other: &TestNode, conf_lines: &[&str]) -> TestNode {
         let dir = tempfile::tempdir().unwrap();
-        let (from, to) = (other.dir.path().join(&other.chain), dir.path().join(&other.chain));
+        let (from, to) = (
+            other.dir.path().join(&other.chain),
+            dir.path().join(&other.chain),
+        );
         std::fs::create_dir_all(&to).unwrap();
         std::fs::copy(from.join("params.dat"), to.join("params.dat")).unwrap();
         let mut conf = std::fs::read_to_string(from.join("multichain.conf")).unwrap();
