@@ -263,6 +263,27 @@ def run(flow, api):
                      message="Binary cache item with this identifier not found")
     flow.step("stream_publish_binary_cache", stream_publish_binary_cache)
 
+    nft = flow.unique("nft")
+
+    def asset_tokens():
+        check("addr" in ctx, "the getnewaddress step failed; no address to use")
+        check_txid(unwrap(api.issue(ctx["addr"], {"name": nft, "fungible": False, "open": True},
+                                    0, 1)), "issue of a non-fungible asset")
+        txid = check_txid(unwrap(api.issuetoken(ctx["addr"], nft, "token-1", 3, 0,
+                                                {"serial": 1})), "issuetoken")
+        info = unwrap(api.gettokeninfo(nft, "token-1"))
+        check(info == {"txid": txid, "qty": 3, "raw": 3, "token": "token-1",
+                       "details": {"serial": 1}}, "gettokeninfo: %r" % (info,))
+        expect_error(api.issuetoken(ctx["addr"], nft, "token-1", 1), -701,
+                     message="Token with this ID already exists in this asset")
+        expect_error(api.sendasset(ctx["addr"], nft, 1), -702,
+                     message="This API is not supported for nun-fungible assets")
+        balances = unwrap(api.gettokenbalances(ctx["addr"], nft, 0))
+        rows = balances.get(ctx["addr"])
+        check(rows == [{"asset": nft, "assetref": rows[0].get("assetref") if rows else None,
+                        "token": "token-1", "qty": 3}], "gettokenbalances: %r" % (balances,))
+    flow.step("asset_tokens", asset_tokens)
+
     # Two refusals, as in the golden session (34, 35): an unknown stream, data that is not hex.
     flow.step("stream_error_unknown_stream", lambda: expect_error(
         api.publish("no-such-stream", "key1", "00"), -708,
