@@ -186,10 +186,62 @@ fn tokens_are_issued_sent_and_counted() {
         json!({"nft": [{"token": "tok1", "qty": 1}, {"token": "tok2", "qty": 1}]}),
     );
     call(&node, "createrawsendfrom", json!([admin, to, [], "send"]));
+    // The wallet's view of a token's issue.
+    let entry = call(&node, "getwallettransaction", json!([issue]));
+    assert_eq!(
+        entry["issue"],
+        json!({"name": "nft", "assetref": entry["issue"]["assetref"], "token": "tok1",
+               "details": {"color": "red"}, "qty": 5, "raw": 5, "addresses": [admin]})
+    );
+    // A raw output issuing a token, and the refusals of its object.
+    let mut to = serde_json::Map::new();
+    let raw_issue = json!({"asset": "nft", "token": "tok3", "qty": 4, "details": {"n": 3}});
+    to.insert(
+        admin.as_str().unwrap().to_string(),
+        json!({"issuetoken": raw_issue}),
+    );
+    call(&node, "createrawsendfrom", json!([admin, to, [], "send"]));
+    assert_eq!(
+        call(&node, "gettokeninfo", json!(["nft", "tok3"]))["details"],
+        json!({"n": 3})
+    );
+    for (object, expected) in [
+        (
+            json!({"token": "tok4", "qty": 1}),
+            error(-8, "Missing asset"),
+        ),
+        (
+            json!({"asset": "nft", "qty": 1}),
+            error(-8, "Missing token"),
+        ),
+        (
+            json!({"asset": "nft", "token": "tok3", "qty": 1}),
+            error(-701, "Token with this ID already exists in this asset"),
+        ),
+        (
+            json!({"asset": "plain", "token": "tok4", "qty": 1}),
+            error(-8, "Issuing tokens for fungible assets is not allowed"),
+        ),
+    ] {
+        let mut to = serde_json::Map::new();
+        to.insert(
+            admin.as_str().unwrap().to_string(),
+            json!({"issuetoken": object}),
+        );
+        assert_eq!(
+            call_err(&node, "createrawsendfrom", json!([admin, to, [], "send"])),
+            expected
+        );
+    }
+    node.wait_mined();
     let balances = call(&node, "gettokenbalances", json!([]));
     assert_eq!(
         tokens_of(&balances, &admin),
-        [("tok1".to_string(), 2.0), ("tok2".to_string(), 2.0)]
+        [
+            ("tok1".to_string(), 2.0),
+            ("tok2".to_string(), 2.0),
+            ("tok3".to_string(), 4.0)
+        ]
     );
     let mut others = tokens_of(&balances, &other);
     others.sort_by(|a, b| a.0.cmp(&b.0));
@@ -226,7 +278,10 @@ fn tokens_are_issued_sent_and_counted() {
         .iter()
         .map(|i| &i["token"])
         .collect();
-    assert_eq!(tokens, [&Value::Null, &json!("tok1"), &json!("tok2")]);
+    assert_eq!(
+        tokens,
+        [&Value::Null, &json!("tok1"), &json!("tok2"), &json!("tok3")]
+    );
 
     // After a restart the tokens are found again.
     node.wait_mined();

@@ -611,7 +611,10 @@ fn address_outputs(
                             ("permissions", Value::Object(o)) => {
                                 elements.extend(permission_elements(st, o)?);
                             }
-                            ("data" | "issuetoken", _) => {
+                            ("issuetoken", _) => {
+                                elements.extend(super::tokens::raw_token_issue(st, val)?);
+                            }
+                            ("data", _) => {
                                 return Err(RpcError::new(
                                     RPC_NOT_SUPPORTED,
                                     format!("Output field {k} is not supported by this node yet"),

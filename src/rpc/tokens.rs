@@ -15,6 +15,7 @@ use crate::chain::state::StateView;
 use crate::jsonfmt::double;
 use crate::node::NodeState;
 use crate::primitives::address::Address;
+use bitcoin::hashes::Hash;
 use serde_json::{json, Map, Value};
 
 pub const METHODS: [(&str, Handler); 4] = [
@@ -371,4 +372,78 @@ fn gettokenbalances(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     }
     out.insert("total".into(), rows(&total));
     Ok(Value::Object(out))
+}
+
+/// The elements of `{"issuetoken": {"asset", "token", "qty", "details"?}}` in a raw output:
+/// the new token's units and its details, the details' fields in the object's order, as
+/// MultiChain writes them.
+pub(super) fn raw_token_issue(st: &NodeState, v: &Value) -> RpcResult<Vec<Vec<u8>>> {
+    use crate::primitives::entity::{self as ent, Details};
+    use crate::primitives::script::Element;
+    let obj = v
+        .as_object()
+        .ok_or_else(|| RpcError::invalid_parameter("Invalid issuetoken object"))?;
+    let mut details = Details::default();
+    let mut asset: Option<Entity> = None;
+    let mut token: Option<Vec<u8>> = None;
+    let mut qty: Option<i64> = None;
+    let mut error: Option<String> = None;
+    for (k, val) in obj {
+        match k.as_str() {
+            "asset" => match val {
+                Value::String(_) => {
+                    let e = asset_param(st, val)?;
+                    details.set(ent::FIELD_PARENT_ENTITY, e.txid.to_byte_array().to_vec());
+                    asset = Some(e);
+                }
+                _ => error = Some("Invalid asset".into()),
+            },
+            "token" => match val.as_str() {
+                Some("" | "*") => error = Some("Invalid token name".into()),
+                Some(t) => {
+                    details.set(ent::FIELD_TOKEN_ID, t.as_bytes().to_vec());
+                    token = Some(t.as_bytes().to_vec());
+                }
+                None => error = Some("Invalid token".into()),
+            },
+            "qty" | "raw" => match val.as_i64().filter(|_| val.is_i64()) {
+                Some(q) if q > 0 => qty = Some(q),
+                Some(_) => error = Some("Invalid quantity - should be positive".into()),
+                None => error = Some("Invalid quantity - should be integer".into()),
+            },
+            "details" if error.is_none() => {
+                details.set(ent::FIELD_JSON_DETAILS, custom_fields(val)?);
+            }
+            "details" => {}
+            other => error = Some(format!("Invalid field: {other}")),
+        }
+    }
+    if let Some(message) = error {
+        return Err(RpcError::invalid_parameter(message));
+    }
+    let token = token.ok_or_else(|| RpcError::invalid_parameter("Missing token"))?;
+    let qty = qty.ok_or_else(|| RpcError::invalid_parameter("Missing quantity"))?;
+    let asset = asset.ok_or_else(|| RpcError::invalid_parameter("Missing asset"))?;
+    if asset.issue_limit().is_some_and(|limit| qty > limit) {
+        return Err(RpcError::new(
+            RPC_NOT_ALLOWED,
+            "Invalid quantity, above issuance limit for this asset",
+        ));
+    }
+    if !asset.non_fungible() {
+        return Err(RpcError::invalid_parameter(
+            "Issuing tokens for fungible assets is not allowed",
+        ));
+    }
+    let reference = token_ref(&asset.txid, &token);
+    if st.view().token_asset(&reference).is_some() {
+        return Err(RpcError::new(
+            RPC_NOT_ALLOWED,
+            "Token with this ID already exists in this asset",
+        ));
+    }
+    Ok(vec![
+        Element::TokenIssue(vec![(reference, qty)]).encode(),
+        Element::InlineDetails(details.encode()).encode(),
+    ])
 }
