@@ -297,8 +297,33 @@ fn a_wallet_dump_moves_keys_to_another_node() {
             call_err(&second, "dumpwallet", json!([own.to_str().unwrap()])),
             (-8, "Cannot dump wallet file to itself".into())
         );
+        assert_eq!(
+            call_err(&second, "backupwallet", json!([own.to_str().unwrap()])),
+            (-8, "Cannot backup wallet file to itself".into())
+        );
     }
     call(&second, "getblockchainparams", json!([]));
+
+    // A backup into a directory is its wallet.dat, in the dump format importwallet reads.
+    let backups = first.datadir().join("backups");
+    std::fs::create_dir(&backups).unwrap();
+    assert_eq!(
+        call(&first, "backupwallet", json!([backups.to_str().unwrap()])),
+        Value::Null
+    );
+    let backup = std::fs::read_to_string(backups.join("wallet.dat")).unwrap();
+    assert!(
+        backup.contains(&format!("{} ", wif.as_str().unwrap())),
+        "{backup}"
+    );
+    assert_eq!(
+        call_err(
+            &first,
+            "backupwallet",
+            json!(["/nonexistent/dir/wallet.dat"])
+        ),
+        (-4, "Error: Wallet backup failed!".into())
+    );
 }
 
 #[test]
