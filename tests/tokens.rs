@@ -10,9 +10,9 @@ fn error(code: i64, message: &str) -> (i64, String) {
     (code, message.to_string())
 }
 
-/// The token rows of one address in `gettokenbalances`: (token, qty).
+/// The token rows of one address in `gettokenbalances`: (token, qty), by token.
 fn tokens_of(balances: &Value, address: &Value) -> Vec<(String, f64)> {
-    balances[address.as_str().unwrap()]
+    let mut rows: Vec<(String, f64)> = balances[address.as_str().unwrap()]
         .as_array()
         .unwrap_or(&Vec::new())
         .iter()
@@ -23,7 +23,9 @@ fn tokens_of(balances: &Value, address: &Value) -> Vec<(String, f64)> {
                 r["qty"].as_f64().unwrap(),
             )
         })
-        .collect()
+        .collect();
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    rows
 }
 
 #[test]
@@ -243,10 +245,8 @@ fn tokens_are_issued_sent_and_counted() {
             ("tok3".to_string(), 4.0)
         ]
     );
-    let mut others = tokens_of(&balances, &other);
-    others.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(
-        others,
+        tokens_of(&balances, &other),
         [("tok1".to_string(), 3.0), ("tok2".to_string(), 1.0)]
     );
     let held = call(&node, "getaddressbalances", json!([other, 0]));
@@ -282,6 +282,19 @@ fn tokens_are_issued_sent_and_counted() {
         tokens,
         [&Value::Null, &json!("tok1"), &json!("tok2"), &json!("tok3")]
     );
+
+    // A subscriber to the asset sees every transaction moving its tokens, as the asset's.
+    call(&node, "subscribe", json!(["nft"]));
+    let txs = call(&node, "listassettransactions", json!(["nft", false, 100]));
+    let txids: Vec<&Value> = txs.as_array().unwrap().iter().map(|t| &t["txid"]).collect();
+    assert!(txids.contains(&&issue), "{txs}");
+    let sent = txs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["addresses"][other.as_str().unwrap()] == json!(2))
+        .unwrap_or_else(|| panic!("the send of 2 tok1 to {other}: {txs}"));
+    assert_eq!(sent["addresses"][admin.as_str().unwrap()], json!(-2));
 
     // After a restart the tokens are found again.
     node.wait_mined();

@@ -483,12 +483,22 @@ pub fn check_block<V: StateView + ?Sized>(
         for (_, c) in checked.effects.created.iter_mut() {
             c.height = Some(ctx.height);
         }
-        fees += checked.fee;
+        fees = fees.saturating_add(checked.fee);
         effects.delta.apply(&checked.effects);
         effects.txs.push(Arc::new(checked.effects));
     }
-    let paid: u64 = coinbase.output.iter().map(|o| o.value.to_sat()).sum();
-    if paid > rules.block_reward(ctx.height) + fees {
+    // Each output within the per-output limit, and the sum without wrapping (a block from
+    // elsewhere may say anything).
+    let paid = coinbase.output.iter().try_fold(0u64, |sum, o| {
+        let value = o.value.to_sat();
+        (value <= rules.max_per_output)
+            .then_some(())
+            .and_then(|_| sum.checked_add(value))
+    });
+    let Some(paid) = paid else {
+        return Err(BlockReject::BadCoinbase("output value out of range".into()));
+    };
+    if paid > rules.block_reward(ctx.height).saturating_add(fees) {
         return Err(BlockReject::BadCoinbase(
             "pays more than reward and fees".into(),
         ));

@@ -38,10 +38,20 @@ pub struct AssetIssue {
 
 impl AssetIssue {
     /// The id of the token this issue created (an issue of a non-fungible asset: its details
-    /// are the token's).
+    /// are the token's). Only a token issue keeps that field: the rules take it out of the
+    /// details any other issue records ([`without_token_id`]).
     pub fn token(&self) -> Option<&[u8]> {
         self.details.get(entity::FIELD_TOKEN_ID)
     }
+}
+
+/// `details` as an issue other than a token's records them: a token id there (which only a
+/// crafted script would carry) would make the issue look like a token's.
+pub fn without_token_id(details: &Details) -> Details {
+    let mut d = details.clone();
+    d.special
+        .retain(|(code, _)| *code != entity::FIELD_TOKEN_ID);
+    d
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -127,11 +137,15 @@ impl Entity {
         self.follow_on_mode() & entity::FOLLOW_ONS_CAN_CLOSE != 0
     }
 
+    /// Assets: open now or able to be opened later (approval-only follow-ons do not count).
+    pub fn may_ever_open(&self) -> bool {
+        self.follow_on_mode() & (entity::FOLLOW_ONS_ALLOWED | entity::FOLLOW_ONS_CAN_OPEN) != 0
+    }
+
     /// Assets: may be closed but is neither open nor able to be opened, which MultiChain
-    /// refuses at issue (approval-only follow-ons do not count as open there).
+    /// refuses at issue.
     pub fn closes_but_never_opens(&self) -> bool {
-        let mode = self.follow_on_mode();
-        self.can_close() && mode & (entity::FOLLOW_ONS_ALLOWED | entity::FOLLOW_ONS_CAN_OPEN) == 0
+        self.can_close() && !self.may_ever_open()
     }
 
     /// Assets: follow-on issues allowed now, given the asset's open switch (its admins'

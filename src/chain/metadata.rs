@@ -87,7 +87,7 @@ fn token_issue(
     }
     let qty = rows
         .iter()
-        .try_fold(0i64, |sum, (_, q)| sum.checked_add(*q))
+        .try_fold(0i64, |sum, (_, q)| sum.checked_add(*q).filter(|_| *q >= 0))
         .ok_or_else(|| bad_token("error in token script"))?;
     let token_id = details
         .get(crate::primitives::entity::FIELD_TOKEN_ID)

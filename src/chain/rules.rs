@@ -203,7 +203,9 @@ pub fn check_transaction_with_txid<V: StateView + ?Sized>(
                 "Input {index} doesn't have send permission"
             )));
         }
-        total_in += coin.output.value.to_sat();
+        total_in = total_in
+            .checked_add(coin.output.value.to_sat())
+            .ok_or_else(|| TxReject::invalid("bad-txns-inputvalues-outofrange"))?;
         coverages.push(coverage(&input.script_sig));
         signers.push(signer);
         effects.spent.push((input.previous_output, coin));
@@ -235,7 +237,28 @@ pub fn check_transaction_with_txid<V: StateView + ?Sized>(
         seq: view.next_permission_seq(),
     };
     checker.check(&kinds)?;
-    effects.assets = metadata::output_assets(&txid, &kinds);
+    // A token counts as its asset (for the asset's transaction index).
+    let mut assets = metadata::output_assets(&txid, &kinds);
+    let issued_token = kinds.iter().find_map(|k| match k {
+        OutputKind::Payment {
+            token_issue: Some(t),
+            ..
+        } => Some((t.token, entities::short_id(&t.asset_txid))),
+        _ => None,
+    });
+    for id in &mut assets {
+        if let Some(asset) = view.token_asset(id) {
+            *id = asset;
+        } else if let Some((_, asset)) = issued_token.filter(|(token, _)| token == id) {
+            *id = asset;
+        }
+    }
+    if let Some((_, asset)) = issued_token {
+        assets.push(asset);
+    }
+    let mut seen = HashSet::new();
+    assets.retain(|id| seen.insert(*id));
+    effects.assets = assets;
     for (vout, (output, kind)) in tx.output.iter().zip(&kinds).enumerate() {
         if matches!(kind, OutputKind::Payment { .. } | OutputKind::Other) {
             effects.created.push((
@@ -459,7 +482,7 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
                         "Asset issue script rejected - multiple should be 1 for non-fungible tokens asset",
                     ));
                 }
-                if !e.open() && !e.can_open() {
+                if !e.may_ever_open() {
                     return Err(TxReject::invalid(
                         "Asset issue script rejected - follow-ons or asset reopening should be allowed",
                     ));
@@ -480,7 +503,7 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
                 txid: self.txid,
                 raw,
                 // listassets shows the creation details as the first issue's details.
-                details: details.clone(),
+                details: entities::without_token_id(details),
                 issuers: creators.clone(),
             });
         }
@@ -682,19 +705,16 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
         Ok(())
     }
 
-    /// The signers counted as issuing more of an asset: those signing all of the transaction
-    /// and holding its issue permission (and the global one), or every such signer of an
+    /// The signers counted as issuing more of an asset (or a new token of it): those signing
+    /// all of the transaction and holding the asset's own issue permission (MultiChain's
+    /// `CanIssue` of the asset; the global one is not asked for), or every such signer of an
     /// asset anyone may issue more of.
     fn issuers(&self, id: &[u8; 16], asset: &Entity) -> Result<Vec<Address>, TxReject> {
         let anyone = asset.anyone_can_issue_more();
         let issuers: Vec<Address> = self
             .signers_of_all()
             .iter()
-            .filter(|a| {
-                anyone
-                    || (self.entity_perm(id, a, permission::ISSUE)
-                        && self.global(a, permission::ISSUE))
-            })
+            .filter(|a| anyone || self.entity_perm(id, a, permission::ISSUE))
             .copied()
             .collect();
         if issuers.is_empty() {
@@ -703,11 +723,11 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
         Ok(issuers)
     }
 
-    /// A new token of a non-fungible asset (MultiChain's checks in its order): the asset
-    /// exists, takes tokens and is open, the reference is the id's, the quantity is within the
-    /// limits, an issuer signed, and the id is new. The issue is recorded as one of the
-    /// asset's, keyed by this transaction, so a transaction issues at most one token and no
-    /// other follow-on beside it.
+    /// A new token of a non-fungible asset. The issue is recorded as one of the asset's, keyed
+    /// by this transaction as in MultiChain, so a transaction issues at most one token and no
+    /// other follow-on beside it (checked first); then MultiChain's checks in its order: the
+    /// asset exists, takes tokens and is open, the reference is the id's, the quantity is
+    /// within the limits, an issuer signed, and the id is new.
     fn check_token_issue(
         &mut self,
         kinds: &[OutputKind],
@@ -939,7 +959,7 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
                 "Metadata script rejected - wrong element, should be entity update",
             ));
         };
-        last.details = details.clone();
+        last.details = entities::without_token_id(details);
         let previous = self.view.entity(id);
         self.effects.entities.push((*id, previous, e));
         Ok(())

@@ -429,6 +429,8 @@ fn tokens_are_issued_once_under_their_reference_and_conserved() {
     details.set(ent::FIELD_ASSET_MULTIPLE, 1i32.to_le_bytes().to_vec());
     let mode = ent::FOLLOW_ONS_ALLOWED | ent::FOLLOW_ONS_NON_FUNGIBLE;
     details.set(ent::FIELD_FOLLOW_ONS, vec![mode as u8]);
+    // A token id written into the asset's own details makes no token (nor takes the id).
+    details.set(ent::FIELD_TOKEN_ID, b"tok1".to_vec());
     let genesis = |raw: i64| {
         spending(
             &admin,
@@ -450,6 +452,7 @@ fn tokens_are_issued_once_under_their_reference_and_conserved() {
     let asset_txid = issue.compute_txid();
     let mut delta = Delta::default();
     delta.apply(&check_transaction(&f.state, &ctx, &issue).unwrap().effects);
+    assert!(delta.tokens.is_empty());
 
     let token_output = |token: &[u8], reference: [u8; 16], qty: i64| {
         let mut d = Details::default();

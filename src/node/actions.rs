@@ -411,14 +411,12 @@ impl Node {
     ) -> Result<Txid, NodeError> {
         let st = self.state.write();
         let id = asset.short_id();
-        // An unrestricted asset (`unrestrict: "issue"`) takes more units from any signer.
+        // An unrestricted asset (`unrestrict: "issue"`) takes more units from any signer, any
+        // other from holders of its own issue permission (MultiChain asks no global one).
         let needs: &[Need] = if asset.anyone_can_issue_more() {
             &[]
         } else {
-            &[
-                Need::Global(permission::ISSUE),
-                Need::Entity(id, permission::ISSUE),
-            ]
+            &[Need::Entity(id, permission::ISSUE)]
         };
         let sender = self.choose_sender(&st, from, needs, "issue permission for this asset")?;
         // Like MultiChain, no units carry no follow-on element: new details alone are the
@@ -484,10 +482,7 @@ impl Node {
         let needs: &[Need] = if asset.anyone_can_issue_more() {
             &[]
         } else {
-            &[
-                Need::Global(permission::ISSUE),
-                Need::Entity(id, permission::ISSUE),
-            ]
+            &[Need::Entity(id, permission::ISSUE)]
         };
         let sender = self.choose_sender(&st, from, needs, "issue permission for this asset")?;
         let mut details = Details::default();
@@ -499,10 +494,7 @@ impl Node {
             entity::FIELD_PARENT_ENTITY,
             asset.txid.to_byte_array().to_vec(),
         );
-        let elements = [
-            Element::TokenIssue(vec![(token, qty)]).encode(),
-            Element::InlineDetails(details.encode()).encode(),
-        ];
+        let elements = token_issue_elements(token, qty, &details);
         let outputs = vec![TxOut {
             value: Amount::from_sat(native),
             script_pubkey: script::pay_to(to, &elements),
@@ -615,6 +607,15 @@ impl Node {
 }
 
 /// The OP_RETURN output publishing one item to stream `id`.
+/// The elements of an output issuing `qty` units of token `token` (its reference), whose
+/// details (its id, JSON details, its asset's issue txid) travel in the output itself.
+pub fn token_issue_elements(token: [u8; 16], qty: i64, details: &Details) -> [Vec<u8>; 2] {
+    [
+        Element::TokenIssue(vec![(token, qty)]).encode(),
+        Element::InlineDetails(details.encode()).encode(),
+    ]
+}
+
 pub fn item_output(id: [u8; 16], item: &ItemSpec) -> TxOut {
     let mut elements = vec![Element::Entity(id).encode()];
     for k in &item.keys {

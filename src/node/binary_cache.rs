@@ -50,8 +50,15 @@ impl BinaryCache {
         plain.then(|| self.dir.join(id))
     }
 
+    /// Opens an item: a plain file of `cache/` (a link or a directory there is not one).
     fn open(&self, id: &str, options: &OpenOptions) -> Result<File, CacheError> {
         let path = self.path(id).ok_or(CacheError::NotFound)?;
+        match std::fs::symlink_metadata(&path) {
+            Ok(m) if m.is_file() => {}
+            Ok(_) => return Err(CacheError::NotFound),
+            Err(e) if e.kind() == ErrorKind::NotFound => return Err(CacheError::NotFound),
+            Err(e) => return Err(CacheError::Read(e)),
+        }
         options.open(path).map_err(|e| match e.kind() {
             ErrorKind::NotFound => CacheError::NotFound,
             _ => CacheError::Read(e),
@@ -103,13 +110,19 @@ impl BinaryCache {
 
     /// The item's bytes, refused when over `max` bytes.
     pub fn read(&self, id: &str, max: u64) -> Result<Vec<u8>, CacheError> {
-        let mut file = self.open(id, OpenOptions::new().read(true))?;
+        let file = self.open(id, OpenOptions::new().read(true))?;
         let size = file.metadata().map_err(CacheError::Read)?.len();
         if size > max {
             return Err(CacheError::TooBig);
         }
         let mut bytes = Vec::with_capacity(size as usize);
-        file.read_to_end(&mut bytes).map_err(CacheError::Read)?;
+        // Bounded: the file may grow (another append) after its size was read.
+        file.take(max + 1)
+            .read_to_end(&mut bytes)
+            .map_err(CacheError::Read)?;
+        if bytes.len() as u64 > max {
+            return Err(CacheError::TooBig);
+        }
         Ok(bytes)
     }
 
@@ -196,10 +209,28 @@ mod tests {
                 "{id:?}"
             );
         }
+        assert!(dir.path().join("cache").is_dir());
+        // Nor through a link or a directory someone put into `cache/`.
+        let link = dir.path().join("cache").join("link");
+        std::os::unix::fs::symlink(dir.path().join("params.dat"), link).unwrap();
+        std::fs::create_dir(dir.path().join("cache").join("sub")).unwrap();
+        for id in ["link", "sub"] {
+            assert!(
+                matches!(cache.read(id, 100), Err(CacheError::NotFound)),
+                "{id}"
+            );
+            assert!(
+                matches!(cache.append(id, b"x"), Err(CacheError::NotFound)),
+                "{id}"
+            );
+            assert!(
+                matches!(cache.delete(id), Err(CacheError::NotFound)),
+                "{id}"
+            );
+        }
         assert_eq!(
             std::fs::read(dir.path().join("params.dat")).unwrap(),
             b"secret"
         );
-        assert!(dir.path().join("cache").is_dir());
     }
 }

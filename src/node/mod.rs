@@ -846,9 +846,10 @@ impl Node {
             e.times = vec![block.header.time; block.txdata.len()];
             e
         };
-        // Transactions of this block leave the mempool; the rest are re-checked on top.
+        // Transactions of this block leave the mempool; the rest are re-checked on top (or
+        // where they were, should the block not be written).
         let pending = self.state.write().mempool.take_all();
-        self.commit(block, effects, 0)?;
+        let committed = self.commit(block, effects, 0);
         let mut st = self.state.write();
         st.streams.pending.clear();
         for e in pending {
@@ -858,6 +859,7 @@ impl Node {
         }
         st.rescan_wallet_coins();
         drop(st);
+        committed?;
         self.rotate_journal()
     }
 

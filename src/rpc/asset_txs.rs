@@ -10,6 +10,7 @@ use super::txjson::signers;
 use super::wallettx::{chain_fields, item_or_data, verbose_fields};
 use crate::chain::entities::Entity;
 use crate::chain::metadata::{classify, coin_assets};
+use crate::chain::state::StateView;
 use crate::jsonfmt::double;
 use crate::ledger::assets::AssetTxPlace;
 use crate::node::mempool::MempoolEntry;
@@ -139,11 +140,18 @@ fn getassettransaction(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     entry.ok_or_else(not_found)
 }
 
-/// Raw quantity of `asset` an output holds (a genesis output's under the issuing txid).
-fn asset_quantity(asset: &[u8; 16], outpoint: &OutPoint, out: &bitcoin::TxOut) -> Option<i64> {
+/// Raw quantity of `asset` an output holds (a genesis output's under the issuing txid; a
+/// non-fungible asset's tokens together).
+fn asset_quantity(
+    st: &NodeState,
+    asset: &[u8; 16],
+    outpoint: &OutPoint,
+    out: &bitcoin::TxOut,
+) -> Option<i64> {
+    let view = st.view();
     coin_assets(outpoint, &out.script_pubkey)
         .into_iter()
-        .filter(|(id, _)| id == asset)
+        .filter(|(id, _)| id == asset || view.token_asset(id) == Some(*asset))
         .map(|(_, q)| q)
         .reduce(|a, b| a.saturating_add(b))
 }
@@ -173,7 +181,7 @@ fn address_changes(
             let Some(out) = prev_tx.output.get(prev.vout as usize) else {
                 continue;
             };
-            if let Some(q) = asset_quantity(asset, &prev, out) {
+            if let Some(q) = asset_quantity(st, asset, &prev, out) {
                 if let Some(a) = script::parse(&out.script_pubkey).and_then(|p| p.address()) {
                     add(a, -q);
                 }
@@ -182,7 +190,7 @@ fn address_changes(
     }
     for (n, out) in tx.output.iter().enumerate() {
         let outpoint = OutPoint::new(*txid, n as u32);
-        if let Some(q) = asset_quantity(asset, &outpoint, out) {
+        if let Some(q) = asset_quantity(st, asset, &outpoint, out) {
             if let Some(a) = script::parse(&out.script_pubkey).and_then(|p| p.address()) {
                 add(a, q);
             }

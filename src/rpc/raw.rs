@@ -604,6 +604,11 @@ fn address_outputs(
                                 let (asset, raw) = super::issue_fields::issuemore(o, |v| {
                                     super::assets::issue_transaction_param(st, v)
                                 })?;
+                                if asset.non_fungible() {
+                                    return Err(invalid(
+                                        "Issuing more units for non-fungible assets is not allowed",
+                                    ));
+                                }
                                 elements.push(
                                     Element::FollowOn(vec![(asset.short_id(), raw)]).encode(),
                                 );

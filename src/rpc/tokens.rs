@@ -124,6 +124,13 @@ fn issue_token_common(
     }
     {
         let st = ctx.node.state.read();
+        let reference = token_ref(&asset.txid, &token_id);
+        if st.view().token_asset(&reference).is_some() {
+            return Err(RpcError::new(
+                RPC_NOT_ALLOWED,
+                "Token with this ID already exists in this asset",
+            ));
+        }
         check_can_receive(ctx, &st, &to)?;
         if let Some(Some(a)) = &from {
             if !st.wallet.is_mine(a) {
@@ -138,6 +145,12 @@ fn issue_token_common(
             return Err(RpcError::new(
                 RPC_NOT_ALLOWED,
                 format!("Issuing more units not allowed for this asset: {given}"),
+            ));
+        }
+        let script_hash = matches!(from, Some(Some(Address::ScriptHash(_))));
+        if script_hash && !asset.anyone_can_issue_more() {
+            return Err(RpcError::invalid_parameter(
+                "Issuing more units is allowed only from P2PKH addresses",
             ));
         }
     }
@@ -379,7 +392,6 @@ fn gettokenbalances(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
 /// MultiChain writes them.
 pub(super) fn raw_token_issue(st: &NodeState, v: &Value) -> RpcResult<Vec<Vec<u8>>> {
     use crate::primitives::entity::{self as ent, Details};
-    use crate::primitives::script::Element;
     let obj = v
         .as_object()
         .ok_or_else(|| RpcError::invalid_parameter("Invalid issuetoken object"))?;
@@ -442,8 +454,5 @@ pub(super) fn raw_token_issue(st: &NodeState, v: &Value) -> RpcResult<Vec<Vec<u8
             "Token with this ID already exists in this asset",
         ));
     }
-    Ok(vec![
-        Element::TokenIssue(vec![(reference, qty)]).encode(),
-        Element::InlineDetails(details.encode()).encode(),
-    ])
+    Ok(crate::node::actions::token_issue_elements(reference, qty, &details).to_vec())
 }

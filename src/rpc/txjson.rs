@@ -219,14 +219,27 @@ pub fn asset_row(
 }
 
 /// A new token's units in a transaction output, named from the output's own details (the
-/// token may not exist yet); `None` when its asset is unknown here.
-fn token_issue_row(st: &NodeState, t: &crate::chain::metadata::TokenIssue) -> Option<Value> {
+/// token may not exist yet): its asset (with the issue txid when `with_issuetxid`), id, then
+/// what `more` adds before the quantities; `None` when its asset is unknown here.
+pub fn token_issue_fields(
+    st: &NodeState,
+    t: &crate::chain::metadata::TokenIssue,
+    with_issuetxid: bool,
+    more: impl FnOnce(&mut Map<String, Value>),
+) -> Option<Map<String, Value>> {
     let asset_id = crate::chain::entities::short_id(&t.asset_txid);
     let e = st.view().entity(&asset_id)?;
     let token = String::from_utf8_lossy(&t.token_id);
-    let mut m = super::entities::amount_ident(&e, Some(&token), true);
+    let mut m = super::entities::amount_ident(&e, Some(&token), with_issuetxid);
+    more(&mut m);
     m.insert("qty".into(), double(t.qty as f64 / e.multiple() as f64));
     m.insert("raw".into(), json!(t.qty));
+    Some(m)
+}
+
+/// [`token_issue_fields`] as a decoded output's asset row.
+fn token_issue_row(st: &NodeState, t: &crate::chain::metadata::TokenIssue) -> Option<Value> {
+    let mut m = token_issue_fields(st, t, true, |_| {})?;
     m.insert("type".into(), json!("issuetoken"));
     Some(Value::Object(m))
 }

@@ -104,8 +104,9 @@ fn dumpwallet(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
 fn backupwallet(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     args.arity(1, 1)?;
     let given = absolute(args.str(0)?);
+    // Inside a directory, `wallet.dat` is resolved too (it may be a link).
     let target = if given.is_dir() {
-        given.join("wallet.dat")
+        absolute(&given.join("wallet.dat").to_string_lossy())
     } else {
         given
     };

@@ -145,15 +145,12 @@ fn entry_json(
                     issue = Some(Value::Object(i));
                 }
                 // A new token: its asset, id and details, and how many units it has.
-                let asset = token_issue
-                    .as_ref()
-                    .and_then(|t| Some((t, view.entity(&short_id(&t.asset_txid))?)));
-                if let Some((t, e)) = asset {
-                    let token = String::from_utf8_lossy(&t.token_id);
-                    let mut i = entities::amount_ident(&e, Some(&token), false);
-                    i.insert("details".into(), t.details.json());
-                    i.insert("qty".into(), double(t.qty as f64 / e.multiple() as f64));
-                    i.insert("raw".into(), json!(t.qty));
+                let token = token_issue.as_ref().and_then(|t| {
+                    super::txjson::token_issue_fields(st, t, false, |m| {
+                        m.insert("details".into(), t.details.json());
+                    })
+                });
+                if let Some(mut i) = token {
                     i.insert(
                         "addresses".into(),
                         json!([ctx.node.format.encode_address(&address)]),
