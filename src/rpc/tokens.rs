@@ -15,6 +15,7 @@ use crate::chain::state::StateView;
 use crate::jsonfmt::double;
 use crate::node::NodeState;
 use crate::primitives::address::Address;
+use crate::primitives::entity::{self as ent, Details};
 use bitcoin::hashes::Hash;
 use serde_json::{json, Map, Value};
 
@@ -49,41 +50,84 @@ fn issuetokenfrom(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     issue_token_common(ctx, args, Some(from))
 }
 
-/// The token's id, quantity and details, checked as MultiChain reads its token object: each
-/// problem replaces the one found before, so the last is reported (-8).
-fn token_fields(
-    token: &Value,
-    quantity: &Value,
-    details: Option<&Value>,
-) -> RpcResult<(Vec<u8>, i64, Option<Vec<u8>>)> {
-    let mut error = None;
-    let id = match token.as_str() {
-        Some("" | "*") => {
-            error = Some("Invalid token name");
-            Vec::new()
+/// What MultiChain's token object gives (`ParseRawTokenInfo`): the token's id, its quantity,
+/// and where the caller allows them its asset and details, the details' fields in the
+/// object's order.
+#[derive(Default)]
+struct TokenObject {
+    asset: Option<Entity>,
+    token: Option<Vec<u8>>,
+    qty: Option<i64>,
+    details: Details,
+}
+
+/// Which fields a token object may have where it is read.
+#[derive(Clone, Copy)]
+struct TokenFields {
+    asset: bool,
+    details: bool,
+}
+
+/// Reads a token object as MultiChain does: a problem found replaces the one found before,
+/// and the last is reported (-8); details are read only while there is none.
+fn parse_token_object(
+    st: &NodeState,
+    obj: &Map<String, Value>,
+    allowed: TokenFields,
+) -> RpcResult<TokenObject> {
+    let mut t = TokenObject::default();
+    let mut error: Option<String> = None;
+    for (k, val) in obj {
+        match k.as_str() {
+            "asset" if allowed.asset => match val {
+                Value::String(_) => {
+                    let e = asset_param(st, val)?;
+                    t.details
+                        .set(ent::FIELD_PARENT_ENTITY, e.txid.to_byte_array().to_vec());
+                    t.asset = Some(e);
+                }
+                _ => error = Some("Invalid asset".into()),
+            },
+            "token" => match val.as_str() {
+                Some("" | "*") => error = Some("Invalid token name".into()),
+                Some(id) => {
+                    t.details.set(ent::FIELD_TOKEN_ID, id.as_bytes().to_vec());
+                    t.token = Some(id.as_bytes().to_vec());
+                }
+                None => error = Some("Invalid token".into()),
+            },
+            "qty" | "raw" => match val.as_i64().filter(|_| val.is_i64()) {
+                Some(q) if q > 0 => t.qty = Some(q),
+                Some(_) => error = Some("Invalid quantity - should be positive".into()),
+                None => error = Some("Invalid quantity - should be integer".into()),
+            },
+            "details" if !allowed.details => {
+                error = Some("details field is not allowed in this object".into())
+            }
+            "details" if error.is_none() => {
+                t.details.set(ent::FIELD_JSON_DETAILS, custom_fields(val)?);
+            }
+            "details" => {}
+            other => error = Some(format!("Invalid field: {other}")),
         }
-        Some(s) => s.as_bytes().to_vec(),
-        None => {
-            error = Some("Invalid token");
-            Vec::new()
-        }
-    };
-    let qty = match quantity.as_i64().filter(|_| quantity.is_i64()) {
-        Some(q) if q > 0 => q,
-        Some(_) => {
-            error = Some("Invalid quantity - should be positive");
-            0
-        }
-        None => {
-            error = Some("Invalid quantity - should be integer");
-            0
-        }
-    };
-    if let Some(message) = error {
-        return Err(RpcError::invalid_parameter(message));
     }
-    let details = details.map(custom_fields).transpose()?;
-    Ok((id, qty, details))
+    match error {
+        Some(message) => Err(RpcError::invalid_parameter(message)),
+        None => Ok(t),
+    }
+}
+
+impl TokenObject {
+    fn token(&self) -> RpcResult<&[u8]> {
+        self.token
+            .as_deref()
+            .ok_or_else(|| RpcError::invalid_parameter("Missing token"))
+    }
+
+    fn qty(&self) -> RpcResult<i64> {
+        self.qty
+            .ok_or_else(|| RpcError::invalid_parameter("Missing quantity"))
+    }
 }
 
 fn issue_token_common(
@@ -102,11 +146,23 @@ fn issue_token_common(
             "Issuing tokens not supported for this asset",
         ));
     }
-    let (token_id, qty, details) = token_fields(
-        &args.values[off + 2],
-        &args.values[off + 3],
-        args.given(off + 5),
-    )?;
+    // MultiChain reads the arguments as the token object of a raw issue.
+    let mut obj = Map::new();
+    obj.insert("token".into(), args.values[off + 2].clone());
+    obj.insert("qty".into(), args.values[off + 3].clone());
+    if let Some(d) = args.given(off + 5) {
+        obj.insert("details".into(), d.clone());
+    }
+    let fields = TokenFields {
+        asset: false,
+        details: true,
+    };
+    let parsed = parse_token_object(&ctx.node.state.read(), &obj, fields)?;
+    let (token_id, qty) = (parsed.token()?.to_vec(), parsed.qty()?);
+    let details = parsed
+        .details
+        .get(ent::FIELD_JSON_DETAILS)
+        .map(<[u8]>::to_vec);
     let over_total = asset
         .total_limit()
         .is_some_and(|limit| asset.issued_raw().saturating_add(qty) > limit);
@@ -226,49 +282,33 @@ pub(super) fn token_amounts(st: &NodeState, asset: &Entity, v: &Value) -> RpcRes
     let view = st.view();
     let mut rows = Vec::with_capacity(items.len());
     for item in items {
-        let mut token = None;
-        let mut qty = None;
-        let mut error = None;
-        for (k, val) in item {
-            match k.as_str() {
-                "token" => match val.as_str() {
-                    Some("*") => {
-                        return Err(RpcError::new(
-                            RPC_NOT_SUPPORTED,
-                            "Sending any token (\"*\") is not supported by this node yet: name each token",
-                        ))
-                    }
-                    Some("") => error = Some("Invalid token name".to_string()),
-                    Some(t) => token = Some(t),
-                    None => error = Some("Invalid token".to_string()),
-                },
-                "qty" | "raw" => match val.as_i64().filter(|_| val.is_i64()) {
-                    Some(q) if q > 0 => qty = Some(q),
-                    Some(_) => error = Some("Invalid quantity - should be positive".to_string()),
-                    None => error = Some("Invalid quantity - should be integer".to_string()),
-                },
-                "details" => {
-                    error = Some("details field is not allowed in this object".to_string())
-                }
-                other => error = Some(format!("Invalid field: {other}")),
-            }
+        // "Any token" is the wallet's choice, which this node does not make.
+        if item.get("token").and_then(Value::as_str) == Some("*") {
+            return Err(RpcError::new(
+                RPC_NOT_SUPPORTED,
+                "Sending any token (\"*\") is not supported by this node yet: name each token",
+            ));
         }
-        if let Some(message) = error {
-            return Err(RpcError::invalid_parameter(message));
-        }
-        let token = token.ok_or_else(|| RpcError::invalid_parameter("Missing token"))?;
-        let qty = qty.ok_or_else(|| RpcError::invalid_parameter("Missing quantity"))?;
+        let fields = TokenFields {
+            asset: false,
+            details: false,
+        };
+        let parsed = parse_token_object(st, item, fields)?;
+        let (token, qty) = (parsed.token()?, parsed.qty()?);
         if asset.issue_limit().is_some_and(|limit| qty > limit) {
             return Err(RpcError::new(
                 RPC_NOT_ALLOWED,
                 "Invalid quantity, above issuance limit for this asset",
             ));
         }
-        let reference = token_ref(&asset.txid, token.as_bytes());
+        let reference = token_ref(&asset.txid, token);
         if view.token_asset(&reference) != Some(asset.short_id()) {
             return Err(RpcError::new(
                 RPC_ENTITY_NOT_FOUND,
-                format!("Token {token} not found in this asset"),
+                format!(
+                    "Token {} not found in this asset",
+                    String::from_utf8_lossy(token)
+                ),
             ));
         }
         rows.push((reference, qty));
@@ -391,51 +431,19 @@ fn gettokenbalances(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
 /// the new token's units and its details, the details' fields in the object's order, as
 /// MultiChain writes them.
 pub(super) fn raw_token_issue(st: &NodeState, v: &Value) -> RpcResult<Vec<Vec<u8>>> {
-    use crate::primitives::entity::{self as ent, Details};
     let obj = v
         .as_object()
         .ok_or_else(|| RpcError::invalid_parameter("Invalid issuetoken object"))?;
-    let mut details = Details::default();
-    let mut asset: Option<Entity> = None;
-    let mut token: Option<Vec<u8>> = None;
-    let mut qty: Option<i64> = None;
-    let mut error: Option<String> = None;
-    for (k, val) in obj {
-        match k.as_str() {
-            "asset" => match val {
-                Value::String(_) => {
-                    let e = asset_param(st, val)?;
-                    details.set(ent::FIELD_PARENT_ENTITY, e.txid.to_byte_array().to_vec());
-                    asset = Some(e);
-                }
-                _ => error = Some("Invalid asset".into()),
-            },
-            "token" => match val.as_str() {
-                Some("" | "*") => error = Some("Invalid token name".into()),
-                Some(t) => {
-                    details.set(ent::FIELD_TOKEN_ID, t.as_bytes().to_vec());
-                    token = Some(t.as_bytes().to_vec());
-                }
-                None => error = Some("Invalid token".into()),
-            },
-            "qty" | "raw" => match val.as_i64().filter(|_| val.is_i64()) {
-                Some(q) if q > 0 => qty = Some(q),
-                Some(_) => error = Some("Invalid quantity - should be positive".into()),
-                None => error = Some("Invalid quantity - should be integer".into()),
-            },
-            "details" if error.is_none() => {
-                details.set(ent::FIELD_JSON_DETAILS, custom_fields(val)?);
-            }
-            "details" => {}
-            other => error = Some(format!("Invalid field: {other}")),
-        }
-    }
-    if let Some(message) = error {
-        return Err(RpcError::invalid_parameter(message));
-    }
-    let token = token.ok_or_else(|| RpcError::invalid_parameter("Missing token"))?;
-    let qty = qty.ok_or_else(|| RpcError::invalid_parameter("Missing quantity"))?;
-    let asset = asset.ok_or_else(|| RpcError::invalid_parameter("Missing asset"))?;
+    let fields = TokenFields {
+        asset: true,
+        details: true,
+    };
+    let parsed = parse_token_object(st, obj, fields)?;
+    let (token, qty) = (parsed.token()?, parsed.qty()?);
+    let asset = parsed
+        .asset
+        .as_ref()
+        .ok_or_else(|| RpcError::invalid_parameter("Missing asset"))?;
     if asset.issue_limit().is_some_and(|limit| qty > limit) {
         return Err(RpcError::new(
             RPC_NOT_ALLOWED,
@@ -447,12 +455,12 @@ pub(super) fn raw_token_issue(st: &NodeState, v: &Value) -> RpcResult<Vec<Vec<u8
             "Issuing tokens for fungible assets is not allowed",
         ));
     }
-    let reference = token_ref(&asset.txid, &token);
+    let reference = token_ref(&asset.txid, token);
     if st.view().token_asset(&reference).is_some() {
         return Err(RpcError::new(
             RPC_NOT_ALLOWED,
             "Token with this ID already exists in this asset",
         ));
     }
-    Ok(crate::node::actions::token_issue_elements(reference, qty, &details).to_vec())
+    Ok(crate::node::actions::token_issue_elements(reference, qty, &parsed.details).to_vec())
 }
