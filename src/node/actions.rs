@@ -145,14 +145,7 @@ impl Node {
             ),
         });
         let outputs = grants.chain(req.data).collect();
-        self.build_and_accept(
-            st,
-            &from,
-            Spend {
-                outputs,
-                assets: Vec::new(),
-            },
-        )
+        self.accept_outputs(st, &from, outputs)
     }
 
     /// `combineunspent`: for each address in turn, transactions gathering its outputs
@@ -195,6 +188,17 @@ impl Node {
     }
 
     /// Builds, signs and accepts a wallet transaction from `from`.
+    /// [`Self::build_and_accept`] for outputs that move no assets.
+    fn accept_outputs(
+        &self,
+        st: StateWrite<'_>,
+        from: &Address,
+        outputs: Vec<TxOut>,
+    ) -> Result<Txid, NodeError> {
+        let assets = Vec::new();
+        self.build_and_accept(st, from, Spend { outputs, assets })
+    }
+
     pub(crate) fn build_and_accept(
         &self,
         st: StateWrite<'_>,
@@ -318,14 +322,7 @@ impl Node {
             "create permission",
         )?;
         let out = creation_output(entity::KIND_STREAM, &details);
-        self.build_and_accept(
-            st,
-            &sender,
-            Spend {
-                outputs: vec![out],
-                assets: Vec::new(),
-            },
-        )
+        self.accept_outputs(st, &sender, vec![out])
     }
 
     /// Publishes items to a stream in one transaction.
@@ -355,14 +352,7 @@ impl Node {
             .choose_sender(&st, from, &needs, "write permission for this stream")
             .map_err(NodeError::from)?;
         let outputs = items.iter().map(|item| item_output(id, item)).collect();
-        Ok(self.build_and_accept(
-            st,
-            &sender,
-            Spend {
-                outputs,
-                assets: Vec::new(),
-            },
-        )?)
+        Ok(self.accept_outputs(st, &sender, outputs)?)
     }
 
     /// Issues a new asset of `raw` units to `to` (`issue`, `issuefrom`).
@@ -389,14 +379,7 @@ impl Node {
             },
             creation_output(entity::KIND_ASSET, &details),
         ];
-        self.build_and_accept(
-            st,
-            &sender,
-            Spend {
-                outputs,
-                assets: Vec::new(),
-            },
-        )
+        self.accept_outputs(st, &sender, outputs)
     }
 
     /// Issues more units of an open asset (`issuemore`, `issuemorefrom`).
@@ -446,14 +429,7 @@ impl Node {
                 ),
             });
         }
-        self.build_and_accept(
-            st,
-            &sender,
-            Spend {
-                outputs,
-                assets: Vec::new(),
-            },
-        )
+        self.accept_outputs(st, &sender, outputs)
     }
 
     /// Issues `qty` units of a new token `token_id` of a non-fungible asset to `to`
@@ -499,14 +475,7 @@ impl Node {
             value: Amount::from_sat(native),
             script_pubkey: script::pay_to(to, &elements),
         }];
-        self.build_and_accept(
-            st,
-            &sender,
-            Spend {
-                outputs,
-                assets: Vec::new(),
-            },
-        )
+        self.accept_outputs(st, &sender, outputs)
     }
 
     /// Sends native currency and assets to an address, with optional extra outputs
@@ -595,14 +564,7 @@ impl Node {
             .iter()
             .map(|(stream, item)| item_output(stream.short_id(), item))
             .collect();
-        self.build_and_accept(
-            st,
-            &sender,
-            Spend {
-                outputs,
-                assets: Vec::new(),
-            },
-        )
+        self.accept_outputs(st, &sender, outputs)
     }
 }
 

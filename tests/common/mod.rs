@@ -80,6 +80,11 @@ impl TestNode {
             "util create failed: {}{}",
             out.stdout, out.stderr
         );
+        Self::started(dir, chain)
+    }
+
+    /// A node of `chain` in `dir` (made by `multichain-util` or copied), on free ports, started.
+    fn started(dir: tempfile::TempDir, chain: &str) -> TestNode {
         let mut n = TestNode {
             dir,
             chain: chain.to_string(),
@@ -111,20 +116,7 @@ impl TestNode {
             conf.push_str(&format!("\n{line}\n"));
         }
         std::fs::write(to.join("multichain.conf"), conf).unwrap();
-        let mut n = TestNode {
-            dir,
-            chain: other.chain.clone(),
-            rpc_port: free_port(),
-            p2p_port: free_port(),
-            start_output: CliOut {
-                stdout: String::new(),
-                stderr: String::new(),
-                code: 0,
-            },
-            running: false,
-        };
-        n.start();
-        n
+        Self::started(dir, &other.chain)
     }
 
     pub fn util_in(dir: &Path, chain: &str, params: &[&str]) -> CliOut {
