@@ -256,6 +256,16 @@ fn tokens_are_issued_sent_and_counted() {
         held,
         json!([{"name": "nft", "assetref": assetref, "qty": 4}])
     );
+    // Asked about the asset, an address shows its tokens it does not hold at 0.
+    let named = call(&node, "gettokenbalances", json!([[admin, other], "nft"]));
+    assert_eq!(
+        tokens_of(&named, &other),
+        [
+            ("tok1".to_string(), 3.0),
+            ("tok2".to_string(), 1.0),
+            ("tok3".to_string(), 0.0)
+        ]
+    );
     assert_eq!(
         call_err(&node, "gettokenbalances", json!(["*", "plain"])),
         error(

@@ -400,6 +400,23 @@ fn gettokenbalances(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
             per.push((*a, Vec::new()));
         }
     }
+    // Asked about named assets, each address shows every token of theirs that some address
+    // holds, at 0 where it holds none (those after its own, in the order of their hashes).
+    if assets.is_some() {
+        let mut seen: Vec<[u8; 16]> = total.iter().map(|(token, _)| *token).collect();
+        seen.sort_by_key(|token| {
+            let mut hash = *token;
+            hash.reverse();
+            hash
+        });
+        for (_, amounts) in &mut per {
+            for token in &seen {
+                if !amounts.iter().any(|(t, _)| t == token) {
+                    amounts.push((*token, 0));
+                }
+            }
+        }
+    }
     let rows = |amounts: &AssetAmounts| -> Value {
         Value::Array(
             amounts
