@@ -260,6 +260,46 @@ fn utxo_statistics_groupings_fees_and_refusals() {
         (-701, "API is not allowed".to_string())
     );
     assert_eq!(call_err(&node, "storenode", json!(["1.2.3.4"])).0, -702);
+
+    // applycommands: a UBJSON batch of requests, answered by a UBJSON batch of replies.
+    let admin_text = admin.as_str().unwrap();
+    let batch = json!([
+        {"method": "getblockcount", "params": [], "id": 1},
+        {"method": "nosuch", "id": 2},
+        {"method": "getinfo", "params": [1], "id": 3},
+        {"method": "getblockcount", "id": 4, "defaultaddress": "1NotThisNodesAddress"},
+        {"method": "validateaddress", "params": [admin_text], "id": 5, "defaultaddress": admin_text},
+        {"params": [], "id": 6}
+    ]);
+    let hex = call(&node, "encodehexubjson", json!([batch]));
+    let replies = call(&node, "applycommands", json!([hex]));
+    let replies = call(&node, "decodehexubjson", json!([replies]));
+    let count = call(&node, "getblockcount", json!([]));
+    assert_eq!(replies[0], json!({"result": count, "error": null, "id": 1}));
+    assert_eq!(
+        replies[1]["error"],
+        json!({"code": -32601, "message": "Method not found"})
+    );
+    assert_eq!(replies[2]["error"]["code"], -1);
+    assert!(replies[2]["error"]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("getinfo"));
+    assert_eq!(
+        replies[3],
+        json!({"result": null, "error": {"code": -709, "message": "Ignored for this default address"}, "id": 4})
+    );
+    assert_eq!(replies[4]["result"]["ismine"], true);
+    assert_eq!(
+        replies[5]["error"],
+        json!({"code": -32600, "message": "Missing method"})
+    );
+    assert_eq!(
+        call_err(&node, "applycommands", json!(["zz"])),
+        (-32603, "Error decoding UBJSON".to_string())
+    );
+    let object = call(&node, "encodehexubjson", json!([{"a": 1}]));
+    assert_eq!(call_err(&node, "applycommands", json!([object])).0, -1);
     assert_eq!(call_err(&node, "storenode", json!(["1.2.3.4", "x"])).0, -1);
 }
 

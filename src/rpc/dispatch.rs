@@ -7,10 +7,10 @@ use super::errors::{RpcError, RpcResult, RPC_MISC_ERROR};
 use super::help::HelpTexts;
 use super::serial_lane::SerialLane;
 use super::{
-    accounts, address_groupings, addresses, asset_txs, assets, binary_cache, bitcoin_wallet,
-    blockchain, combine_unspent, control, enterprise, explorer, filters, messages, miners, mining,
-    multisig, network, permissions, raw, runtime_params, stream_query, stream_summary, streams,
-    tokens, ubjson_hex, utxo_set, wallet_dump, wallet_lock, wallettx,
+    accounts, address_groupings, addresses, apply_commands, asset_txs, assets, binary_cache,
+    bitcoin_wallet, blockchain, combine_unspent, control, enterprise, explorer, filters, messages,
+    miners, mining, multisig, network, permissions, raw, runtime_params, stream_query,
+    stream_summary, streams, tokens, ubjson_hex, utxo_set, wallet_dump, wallet_lock, wallettx,
 };
 use crate::node::Node;
 use jsonrpsee::types::{ErrorObjectOwned, Params};
@@ -78,12 +78,40 @@ pub fn methods() -> Vec<(&'static str, Run)> {
     m.extend(explorer::methods());
     m.extend(utxo_set::METHODS);
     m.extend(tokens::METHODS);
+    m.extend(apply_commands::METHODS);
     m.extend(address_groupings::METHODS);
     let mut all: Vec<(&'static str, Run)> =
         m.into_iter().map(|(n, h)| (n, Run::Value(h))).collect();
     all.extend(streams::TEXT_METHODS.map(|(n, h)| (n, Run::Text(h))));
     all.extend(stream_query::TEXT_METHODS.map(|(n, h)| (n, Run::Text(h))));
     all
+}
+
+/// Runs `method` with `values` as a request for it would, outside any lane (for commands
+/// that run other commands: `applycommands`): its result, or its error as it goes on the
+/// wire (a wrong argument count's help text included).
+pub fn run_command(ctx: &RpcContext, method: &str, values: Vec<Value>) -> Result<Value, RpcError> {
+    static TABLE: std::sync::OnceLock<std::collections::HashMap<&'static str, Run>> =
+        std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| methods().into_iter().collect());
+    let Some((name, handler)) = table.get_key_value(method) else {
+        return Err(RpcError::method_not_found());
+    };
+    let args = Args {
+        method: name,
+        values,
+    };
+    let result = match handler {
+        Run::Value(handler) => handler(ctx, &args),
+        Run::Text(handler) => handler(ctx, &args).and_then(|text| {
+            serde_json::from_str(&text)
+                .map_err(|e| RpcError::new(super::errors::RPC_INTERNAL_ERROR, e.to_string()))
+        }),
+    };
+    result.map_err(|e| {
+        let wire = to_error_object(ctx, name, e);
+        RpcError::new(wire.code(), wire.message())
+    })
 }
 
 /// Renders a result the way MultiChain writes it.

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod address_groupings;
 pub mod addresses;
+pub mod apply_commands;
 pub mod args;
 pub mod asset_txs;
 pub mod assets;
