@@ -63,8 +63,10 @@ pub struct Entity {
     pub creators: Vec<Address>,
     /// Creation order among all entities.
     pub seq: u64,
-    /// Assets: every issue, the first one included.
-    pub issues: Vec<AssetIssue>,
+    /// Assets: every issue, the first one included. Shared, so that the copies of an entity
+    /// that reading the state hands out cost nothing however many issues (or tokens) it has;
+    /// an issue added copies the list once (`Arc::make_mut`).
+    pub issues: std::sync::Arc<Vec<AssetIssue>>,
 }
 
 impl Entity {
@@ -291,7 +293,7 @@ mod tests {
             position: None,
             creators: Vec::new(),
             seq: 0,
-            issues: Vec::new(),
+            issues: Default::default(),
         }
     }
 

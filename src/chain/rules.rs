@@ -468,7 +468,7 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
             position: None,
             creators: creators.clone(),
             seq: self.view.next_entity_seq(),
-            issues: Vec::new(),
+            issues: Default::default(),
         };
         let id = e.short_id();
         if kind == entity::KIND_ASSET {
@@ -499,7 +499,7 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
                     "Asset issue script rejected - follow-ons or asset reopening should be allowed",
                 ));
             }
-            e.issues.push(AssetIssue {
+            std::sync::Arc::make_mut(&mut e.issues).push(AssetIssue {
                 txid: self.txid,
                 raw,
                 // listassets shows the creation details as the first issue's details.
@@ -694,7 +694,7 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
             }
             let issuers = self.issuers(&id, &asset)?;
             let previous = asset.clone();
-            asset.issues.push(AssetIssue {
+            std::sync::Arc::make_mut(&mut asset.issues).push(AssetIssue {
                 txid: self.txid,
                 raw: q,
                 details: Details::default(),
@@ -788,7 +788,7 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
             return Err(exists());
         }
         let previous = asset.clone();
-        asset.issues.push(AssetIssue {
+        std::sync::Arc::make_mut(&mut asset.issues).push(AssetIssue {
             txid: self.txid,
             raw: token.qty,
             details: token.details.clone(),
@@ -954,7 +954,10 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
                 "Metadata script rejected - entity type mismatch in update script",
             ));
         }
-        let Some(last) = e.issues.last_mut().filter(|i| i.txid == self.txid) else {
+        let Some(last) = std::sync::Arc::make_mut(&mut e.issues)
+            .last_mut()
+            .filter(|i| i.txid == self.txid)
+        else {
             return Err(TxReject::invalid(
                 "Metadata script rejected - wrong element, should be entity update",
             ));

@@ -595,7 +595,7 @@ impl Table for Entities {
         put_addresses(&mut out, &e.creators);
         out.extend_from_slice(&e.seq.to_le_bytes());
         out.extend_from_slice(&(e.issues.len() as u32).to_le_bytes());
-        for i in &e.issues {
+        for i in e.issues.iter() {
             out.extend_from_slice(&i.txid.to_byte_array());
             out.extend_from_slice(&i.raw.to_le_bytes());
             put_bytes_with_len(&mut out, &i.details.encode());
@@ -639,7 +639,7 @@ impl Table for Entities {
             position,
             creators,
             seq,
-            issues,
+            issues: std::sync::Arc::new(issues),
         })
     }
 }

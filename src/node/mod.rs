@@ -485,7 +485,7 @@ impl Node {
                 }),
                 creators: vec![admin],
                 seq: 0,
-                issues: Vec::new(),
+                issues: Default::default(),
             };
             let id = e.short_id();
             for (i, bit) in [permission::ADMIN, permission::ACTIVATE, permission::WRITE]

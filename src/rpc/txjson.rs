@@ -382,7 +382,7 @@ pub fn tx_to_json(ctx: &RpcContext, st: &NodeState, tx: &Transaction) -> Value {
                         position: st.view().entity(&own_id).and_then(|e| e.position),
                         creators: Vec::new(),
                         seq: 0,
-                        issues: Vec::new(),
+                        issues: Default::default(),
                     };
                     if e.is_asset() {
                         issue = Some(super::assets::issue_details_json(
