@@ -214,12 +214,7 @@ fn start(
             chain_dir.join("multichain.conf").display()
         ));
     }
-    let allowed_methods: Vec<String> = options
-        .all("rpcallowmethod")
-        .iter()
-        .flat_map(|m| m.split(',').map(str::to_string).collect::<Vec<_>>())
-        .filter(|m| !m.is_empty())
-        .collect();
+    let allowed_methods = crate::rpc::server::allowed_methods(&options);
 
     // This runtime accepts connections and waits for signals; connection threads serve the
     // connections, each with its share of `-rpcthreads` call threads, and publishes run on
@@ -255,6 +250,7 @@ fn start(
         node_address: node_address.clone(),
         local_addresses,
         shutdown: shutdown_tx.clone(),
+        allowed_methods: allowed_methods.clone(),
     };
     let server = Arc::new(RpcServer::new(
         ServerConfig {

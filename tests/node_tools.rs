@@ -373,3 +373,37 @@ fn submitblock_connects_blocks_made_elsewhere() {
     let streams = call(&other, "liststreams", json!(["s"]));
     assert_eq!(streams[0]["name"], "s");
 }
+
+/// `-rpcallowmethod` holds inside an `applycommands` batch too: each command is checked as a
+/// request of its own.
+#[test]
+fn applycommands_keeps_to_rpcallowmethod() {
+    let mut node = TestNode::create("allowlist", &["-target-block-time=2"]);
+    node.stop();
+    let conf = node.datadir().join(&node.chain).join("multichain.conf");
+    let mut text = std::fs::read_to_string(&conf).unwrap();
+    text.push_str("\nrpcallowmethod=applycommands,encodehexubjson,decodehexubjson,getblockcount\n");
+    std::fs::write(&conf, text).unwrap();
+    node.start();
+    let refused = (
+        -701,
+        "Method not allowed with current setting of -rpcallowmethod runtime parameter".to_string(),
+    );
+    assert_eq!(call_err(&node, "getinfo", json!([])), refused);
+    let batch = json!([
+        {"method": "getblockcount", "params": [], "id": 1},
+        {"method": "getinfo", "params": [], "id": 2},
+        {"method": "stop", "params": [], "id": 3}
+    ]);
+    let hex = call(&node, "encodehexubjson", json!([batch]));
+    let replies = call(&node, "applycommands", json!([hex]));
+    let replies = call(&node, "decodehexubjson", json!([replies]));
+    assert!(replies[0]["result"].is_u64(), "{replies}");
+    for i in [1, 2] {
+        assert_eq!(replies[i]["error"]["code"], refused.0, "{replies}");
+        assert_eq!(replies[i]["error"]["message"], refused.1.as_str());
+    }
+    // The node is still up (stop was refused); end it without its stop command.
+    call(&node, "getblockcount", json!([]));
+    node.kill();
+}

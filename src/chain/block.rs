@@ -487,13 +487,14 @@ pub fn check_block<V: StateView + ?Sized>(
         effects.delta.apply(&checked.effects);
         effects.txs.push(Arc::new(checked.effects));
     }
-    // Each output within the per-output limit, and the sum without wrapping (a block from
-    // elsewhere may say anything).
+    // Each output, and their sum, within maximum-per-output (Bitcoin's MoneyRange; a block
+    // from elsewhere may say anything).
     let paid = coinbase.output.iter().try_fold(0u64, |sum, o| {
         let value = o.value.to_sat();
         (value <= rules.max_per_output)
             .then_some(())
             .and_then(|_| sum.checked_add(value))
+            .filter(|total| *total <= rules.max_per_output)
     });
     let Some(paid) = paid else {
         return Err(BlockReject::BadCoinbase("output value out of range".into()));

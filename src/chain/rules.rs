@@ -165,6 +165,7 @@ pub fn check_transaction_with_txid<V: StateView + ?Sized>(
         }
         total_out = total_out
             .checked_add(v)
+            .filter(|t| *t <= rules.max_per_output)
             .ok_or_else(|| TxReject::invalid("bad-txns-txouttotal-toolarge"))?;
     }
     let mut seen = HashSet::new();
@@ -203,8 +204,10 @@ pub fn check_transaction_with_txid<V: StateView + ?Sized>(
                 "Input {index} doesn't have send permission"
             )));
         }
+        // Bitcoin's MoneyRange, with MultiChain's maximum-per-output as its MAX_MONEY.
         total_in = total_in
             .checked_add(coin.output.value.to_sat())
+            .filter(|t| *t <= rules.max_per_output)
             .ok_or_else(|| TxReject::invalid("bad-txns-inputvalues-outofrange"))?;
         coverages.push(coverage(&input.script_sig));
         signers.push(signer);
@@ -954,14 +957,14 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
                 "Metadata script rejected - entity type mismatch in update script",
             ));
         }
-        let Some(last) = std::sync::Arc::make_mut(&mut e.issues)
-            .last_mut()
-            .filter(|i| i.txid == self.txid)
-        else {
+        // Checked before the issues are copied for the change.
+        if e.issues.last().is_none_or(|i| i.txid != self.txid) {
             return Err(TxReject::invalid(
                 "Metadata script rejected - wrong element, should be entity update",
             ));
-        };
+        }
+        let issues = std::sync::Arc::make_mut(&mut e.issues);
+        let last = issues.last_mut().expect("checked above");
         last.details = entities::without_token_id(details);
         let previous = self.view.entity(id);
         self.effects.entities.push((*id, previous, e));

@@ -187,7 +187,6 @@ impl Node {
         Ok(made)
     }
 
-    /// Builds, signs and accepts a wallet transaction from `from`.
     /// [`Self::build_and_accept`] for outputs that move no assets.
     fn accept_outputs(
         &self,
@@ -199,6 +198,7 @@ impl Node {
         self.build_and_accept(st, from, Spend { outputs, assets })
     }
 
+    /// Builds, signs and accepts a wallet transaction from `from`.
     pub(crate) fn build_and_accept(
         &self,
         st: StateWrite<'_>,
@@ -568,7 +568,6 @@ impl Node {
     }
 }
 
-/// The OP_RETURN output publishing one item to stream `id`.
 /// The elements of an output issuing `qty` units of token `token` (its reference), whose
 /// details (its id, JSON details, its asset's issue txid) travel in the output itself.
 pub fn token_issue_elements(token: [u8; 16], qty: i64, details: &Details) -> [Vec<u8>; 2] {
@@ -578,6 +577,7 @@ pub fn token_issue_elements(token: [u8; 16], qty: i64, details: &Details) -> [Ve
     ]
 }
 
+/// The OP_RETURN output publishing one item to stream `id`.
 pub fn item_output(id: [u8; 16], item: &ItemSpec) -> TxOut {
     let mut elements = vec![Element::Entity(id).encode()];
     for k in &item.keys {

@@ -59,6 +59,9 @@ impl BinaryCache {
             Err(e) if e.kind() == ErrorKind::NotFound => return Err(CacheError::NotFound),
             Err(e) => return Err(CacheError::Read(e)),
         }
+        // Not followed if it became a link since (the check above is for a clear answer).
+        let mut options = options.clone();
+        std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NOFOLLOW);
         options.open(path).map_err(|e| match e.kind() {
             ErrorKind::NotFound => CacheError::NotFound,
             _ => CacheError::Read(e),

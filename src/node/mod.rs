@@ -852,14 +852,19 @@ impl Node {
         let committed = self.commit(block, effects, 0);
         let mut st = self.state.write();
         st.streams.pending.clear();
+        // Every one is taken back before any error is reported.
+        let mut persisted = Ok(());
         for e in pending {
             if let Ok((_, u)) = self.accept_locked(&mut st, e.tx(), Origin::Reload) {
-                self.persist(u)?;
+                if let Err(err) = self.persist(u) {
+                    persisted = persisted.and(Err(err));
+                }
             }
         }
         st.rescan_wallet_coins();
         drop(st);
         committed?;
+        persisted?;
         self.rotate_journal()
     }
 

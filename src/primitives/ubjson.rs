@@ -247,6 +247,11 @@ pub fn encode(v: &Value) -> Result<Vec<u8>, UbjsonError> {
 struct Reader<'a> {
     b: &'a [u8],
     pos: usize,
+    /// Values still allowed. Every value takes at least its marker byte, except the elements
+    /// of an array typed null, true or false, which take none: without a bound, a few bytes
+    /// of nested such arrays would ask for billions of values (memory enough to end the
+    /// process). So a document may hold no more values than it has bytes.
+    budget: usize,
 }
 
 impl Reader<'_> {
@@ -292,6 +297,7 @@ impl Reader<'_> {
         if depth == 0 {
             return Err(UbjsonError::TooDeep);
         }
+        self.budget = self.budget.checked_sub(1).ok_or(UbjsonError::Invalid)?;
         Ok(match marker {
             b'Z' => Value::Null,
             b'T' => Value::Bool(true),
@@ -405,7 +411,11 @@ impl Reader<'_> {
 
 /// Decodes one UBJSON value that fills `bytes` exactly.
 pub fn decode(bytes: &[u8]) -> Result<Value, UbjsonError> {
-    let mut r = Reader { b: bytes, pos: 0 };
+    let mut r = Reader {
+        b: bytes,
+        pos: 0,
+        budget: bytes.len(),
+    };
     let m = r.next_marker()?;
     let v = r.value(m, MAX_DEPTH)?;
     if r.pos != bytes.len() {
@@ -418,6 +428,23 @@ pub fn decode(bytes: &[u8]) -> Result<Value, UbjsonError> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// Arrays of typed nulls nested in an array of typed arrays, each count within the
+    /// document's length: 7,000 bytes that would decode to a million values (and a few
+    /// hundred kilobytes to more than memory holds). Refused; a short typed array still reads.
+    #[test]
+    fn documents_cannot_hold_more_values_than_bytes() {
+        let (outer, inner) = (1000i32, 1000i32);
+        let mut bomb = b"[$[#l".to_vec();
+        bomb.extend_from_slice(&outer.to_be_bytes());
+        for _ in 0..outer {
+            bomb.extend_from_slice(b"$Z#l");
+            bomb.extend_from_slice(&inner.to_be_bytes());
+        }
+        assert!(bomb.len() < 9000);
+        assert!(decode(&bomb).is_err());
+        assert_eq!(decode(b"[$Z#i\x02").unwrap(), json!([null, null]));
+    }
 
     #[test]
     fn golden_item_and_details_bytes() {

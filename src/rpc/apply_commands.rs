@@ -2,7 +2,9 @@
 //! UBJSON array of JSON-RPC requests (`{"method", "params", "id"}`, optionally
 //! `"defaultaddress"`: run only on the node whose default address that is); the answer is a
 //! UBJSON array of their replies, in order, as hex. Every request runs, whatever the ones
-//! before answered (MultiChain's `ignoreerror` has no effect there either).
+//! before answered (MultiChain's `ignoreerror` has no effect there either), each checked
+//! against `-rpcallowmethod` as a request of its own. A batch with an element that is not an
+//! object is refused before any of it runs (MultiChain runs the elements before it first).
 
 use super::args::{type_error, Args};
 use super::dispatch::{run_command, Handler, RpcContext};
@@ -65,7 +67,9 @@ fn applycommands(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
 /// one).
 fn run_request(ctx: &RpcContext, request: &Map<String, Value>) -> RpcResult<Value> {
     let method = match request.get("method") {
-        None => return Err(RpcError::new(RPC_INVALID_REQUEST, "Missing method")),
+        None | Some(Value::Null) => {
+            return Err(RpcError::new(RPC_INVALID_REQUEST, "Missing method"))
+        }
         Some(Value::String(m)) => m,
         Some(_) => {
             return Err(RpcError::new(
@@ -84,5 +88,6 @@ fn run_request(ctx: &RpcContext, request: &Map<String, Value>) -> RpcResult<Valu
             ))
         }
     };
+    super::server::check_method_allowed(&ctx.allowed_methods, method)?;
     run_command(ctx, method, values)
 }

@@ -735,17 +735,17 @@ fn balance_outputs(
     rows
 }
 
-/// Each counted wallet output's address and what it holds, tokens one by one
+/// Each counted wallet output's address, native value and what it holds, tokens one by one
 /// (`gettokenbalances`).
 pub(super) fn counted_holdings(
     ctx: &RpcContext,
     st: &NodeState,
     include_locked: bool,
     minconf: i64,
-) -> Vec<(Address, AssetAmounts)> {
+) -> Vec<(Address, u64, AssetAmounts)> {
     counted_outputs(ctx, st, None, include_locked, minconf)
         .into_iter()
-        .map(|row| (row.address, row.assets))
+        .map(|row| (row.address, row.coin.output.value.to_sat(), row.assets))
         .collect()
 }
 

@@ -45,6 +45,8 @@ pub struct RpcContext {
     pub node_address: String,
     pub local_addresses: Vec<std::net::IpAddr>,
     pub shutdown: watch::Sender<bool>,
+    /// `-rpcallowmethod` (empty: every method).
+    pub allowed_methods: Vec<String>,
 }
 
 /// Every implemented command.
@@ -87,9 +89,9 @@ pub fn methods() -> Vec<(&'static str, Run)> {
     all
 }
 
-/// Runs `method` with `values` as a request for it would, outside any lane (for commands
-/// that run other commands: `applycommands`): its result, or its error as it goes on the
-/// wire (a wrong argument count's help text included).
+/// Runs `method`'s handler with `values`, outside any lane (for commands that run other
+/// commands: `applycommands`, which checks `-rpcallowmethod` itself): its result, or its
+/// error as it goes on the wire (a wrong argument count's help text included).
 pub fn run_command(ctx: &RpcContext, method: &str, values: Vec<Value>) -> Result<Value, RpcError> {
     static TABLE: std::sync::OnceLock<std::collections::HashMap<&'static str, Run>> =
         std::sync::OnceLock::new();

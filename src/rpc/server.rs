@@ -105,6 +105,29 @@ pub struct ServerConfig {
     pub idle_limit: Duration,
 }
 
+/// `-rpcallowmethod`, given any number of times, each a comma list: the only methods (beside
+/// `help`) clients may call; empty, all.
+pub fn allowed_methods(options: &crate::params::runtime::Options) -> Vec<String> {
+    options
+        .all("rpcallowmethod")
+        .iter()
+        .flat_map(|m| m.split(',').map(str::to_string).collect::<Vec<_>>())
+        .filter(|m| !m.is_empty())
+        .collect()
+}
+
+/// Refuses a method `-rpcallowmethod` leaves out, as MultiChain does (for a request, and for
+/// each command of an `applycommands` batch).
+pub fn check_method_allowed(allowed: &[String], method: &str) -> Result<(), RpcError> {
+    if allowed.is_empty() || method == "help" || allowed.iter().any(|m| m == method) {
+        return Ok(());
+    }
+    Err(RpcError::new(
+        super::errors::RPC_NOT_ALLOWED,
+        "Method not allowed with current setting of -rpcallowmethod runtime parameter",
+    ))
+}
+
 pub struct RpcServer {
     config: ServerConfig,
     module: RpcModule<super::dispatch::RpcContext>,
@@ -397,17 +420,8 @@ impl RpcServer {
                 &envelope_id,
             );
         };
-        if !self.config.allowed_methods.is_empty()
-            && method != "help"
-            && !self.config.allowed_methods.iter().any(|m| m == method)
-        {
-            return fail(
-                RpcError::new(
-                    super::errors::RPC_NOT_ALLOWED,
-                    "Method not allowed with current setting of -rpcallowmethod runtime parameter",
-                ),
-                &id,
-            );
+        if let Err(e) = check_method_allowed(&self.config.allowed_methods, method) {
+            return fail(e, &id);
         }
         let slot = ResultSlot::default();
         let raw = match run_method(&self.module, method, &params, &slot).await {

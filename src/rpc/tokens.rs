@@ -1,7 +1,8 @@
 //! Non-fungible assets' tokens (MultiChain 2.2 and later): `issuetoken`/`issuetokenfrom`
-//! issue units of a new token under its own id, `gettokeninfo` shows one. A token is an issue
-//! of its asset whose details carry the token's id (`chain::entities::AssetIssue::token`), and
-//! moves in quantity rows under its reference (`chain::entities::token_ref`).
+//! issue units of a new token under its own id, `gettokeninfo` shows one, `gettokenbalances`
+//! counts them. A token is the issue of its asset that the rules recorded for it, its details
+//! carrying the token's id (`chain::entities::AssetIssue::token`), and moves in quantity rows
+//! under its reference (`chain::entities::token_ref`).
 
 use super::args::{from_address, lenient_bool, Args};
 use super::assets::{asset_param, check_can_receive, follow_ons_allowed, opt_native, to_address};
@@ -203,12 +204,6 @@ fn issue_token_common(
                 format!("Issuing more units not allowed for this asset: {given}"),
             ));
         }
-        let script_hash = matches!(from, Some(Some(Address::ScriptHash(_))));
-        if script_hash && !asset.anyone_can_issue_more() {
-            return Err(RpcError::invalid_parameter(
-                "Issuing more units is allowed only from P2PKH addresses",
-            ));
-        }
     }
     let explicit = from.flatten().is_some();
     let txid = ctx
@@ -374,12 +369,20 @@ fn gettokenbalances(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
     };
     let mut per: Vec<(Address, AssetAmounts)> = Vec::new();
     let mut total: AssetAmounts = Vec::new();
-    for (address, held) in super::assets::counted_holdings(ctx, &st, include_locked, minconf) {
+    for (address, native, held) in
+        super::assets::counted_holdings(ctx, &st, include_locked, minconf)
+    {
         let listed = match &addresses {
             Some(list) => list.contains(&address),
             None => st.wallet.is_mine(&address) || watch_only && st.wallet.is_watch_only(&address),
         };
-        if !listed {
+        // As MultiChain: an output counts for its address with native currency or a token
+        // asked about; others (a permission's, a change of nothing) do not list it.
+        let held: AssetAmounts = held
+            .into_iter()
+            .filter(|(t, q)| *q != 0 && wanted(t))
+            .collect();
+        if !listed || (native == 0 && held.is_empty()) {
             continue;
         }
         let entry = match per.iter().position(|(a, _)| *a == address) {
@@ -389,7 +392,7 @@ fn gettokenbalances(ctx: &RpcContext, args: &Args) -> RpcResult<Value> {
                 &mut per.last_mut().expect("just pushed").1
             }
         };
-        for (token, q) in held.into_iter().filter(|(t, q)| *q != 0 && wanted(t)) {
+        for (token, q) in held {
             crate::chain::metadata::add_amount(entry, token, q);
             crate::chain::metadata::add_amount(&mut total, token, q);
         }
