@@ -320,3 +320,38 @@ fn tokens_are_issued_sent_and_counted() {
         error(-701, "Token with this ID already exists in this asset")
     );
 }
+
+/// A chain of an older protocol (before MultiChain 2.2) knows no tokens, issue limits or
+/// switchable assets: MultiChain's refusals.
+#[test]
+fn older_protocols_refuse_what_came_with_tokens() {
+    let node = TestNode::create(
+        "oldtokens",
+        &["-target-block-time=2", "-protocol-version=20012"],
+    );
+    let admin = call(&node, "getaddresses", json!([]))[0].clone();
+    for field in ["fungible", "canopen", "totallimit"] {
+        let value = if field == "totallimit" {
+            json!(5)
+        } else {
+            json!(false)
+        };
+        let params = json!({"name": "x", "open": true, field: value});
+        assert_eq!(
+            call_err(&node, "issue", json!([admin, params, 0, 1])),
+            error(
+                -702,
+                &format!("{field} field is not supported in this protocol version")
+            )
+        );
+    }
+    call(
+        &node,
+        "issue",
+        json!([admin, {"name": "plain", "open": true}, 1, 1]),
+    );
+    assert_eq!(
+        call_err(&node, "issuetoken", json!([admin, "plain", "t", 1])),
+        error(-702, "API is not supported with this protocol version.")
+    );
+}

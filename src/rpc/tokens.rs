@@ -27,11 +27,8 @@ pub const METHODS: [(&str, Handler); 4] = [
     ("gettokenbalances", gettokenbalances),
 ];
 
-/// The protocol version that brought tokens (MultiChain 2.2).
-const TOKENS_PROTOCOL: u32 = 20013;
-
 fn check_protocol(ctx: &RpcContext) -> RpcResult<()> {
-    if ctx.node.params.protocol_version() < TOKENS_PROTOCOL {
+    if ctx.node.params.protocol_version() < super::entity_options::ASSET_GROWTH_PROTOCOL {
         return Err(RpcError::new(
             RPC_NOT_SUPPORTED,
             "API is not supported with this protocol version.",
