@@ -40,6 +40,8 @@ pub struct RuleParams {
     pub halving_interval: u32,
     pub skip_pow: bool,
     pub pow_bits: u32,
+    /// Whether the protocol has MultiChain 2.2's tokens (protocol version 20013 or later).
+    pub tokens: bool,
 }
 
 impl RuleParams {
@@ -64,6 +66,7 @@ impl RuleParams {
             halving_interval: p.int("reward-halving-interval").max(1) as u32,
             skip_pow: p.bool("skip-pow-check"),
             pow_bits: p.int("pow-minimum-bits").clamp(1, 32) as u32,
+            tokens: p.protocol_version() >= 20013,
         }
     }
 
@@ -480,6 +483,11 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
             })?;
             genesis_within_limits(&e, kinds)?;
             if e.non_fungible() {
+                if !self.ctx.rules.tokens {
+                    return Err(TxReject::invalid(
+                        "Asset issue script rejected - non-fungible assets are not supported in this protocol version",
+                    ));
+                }
                 if e.multiple() != 1 {
                     return Err(TxReject::invalid(
                         "Asset issue script rejected - multiple should be 1 for non-fungible tokens asset",
@@ -761,6 +769,9 @@ impl<V: StateView + ?Sized> MetadataChecker<'_, V> {
         }
         let bad =
             |reason: &str| TxReject::invalid(format!("Token issuance script rejected - {reason}"));
+        if !self.ctx.rules.tokens {
+            return Err(bad("not supported in this protocol version"));
+        }
         let id = entities::short_id(&token.asset_txid);
         let mut asset = self
             .entity(&id)

@@ -449,6 +449,21 @@ fn tokens_are_issued_once_under_their_reference_and_conserved() {
         )
     );
     let issue = genesis(0);
+    // Before protocol 20013 there are no non-fungible assets.
+    let older = RuleParams {
+        tokens: false,
+        ..f.rules.clone()
+    };
+    let older_ctx = TxContext {
+        rules: &older,
+        ..ctx
+    };
+    assert_eq!(
+        check_transaction(&f.state, &older_ctx, &issue).unwrap_err(),
+        TxReject::invalid(
+            "Asset issue script rejected - non-fungible assets are not supported in this protocol version"
+        )
+    );
     let asset_txid = issue.compute_txid();
     let mut delta = Delta::default();
     delta.apply(&check_transaction(&f.state, &ctx, &issue).unwrap().effects);
