@@ -261,6 +261,31 @@ fn utxo_statistics_groupings_fees_and_refusals() {
     );
     assert_eq!(call_err(&node, "storenode", json!(["1.2.3.4"])).0, -702);
 
+    // The tip by hand: only with mining and incoming blocks paused; the tip itself may be
+    // set as the last block, a block below it not yet; no block is ever marked invalid.
+    assert_eq!(call_err(&node, "setlastblock", json!([])).0, -701);
+    call(&node, "pause", json!(["incoming,mining"]));
+    let tip = call(&node, "getbestblockhash", json!([]));
+    assert_eq!(call(&node, "setlastblock", json!([])), tip);
+    assert_eq!(call(&node, "setlastblock", json!(["0"])), tip);
+    assert_eq!(call(&node, "setlastblock", json!([tip])), tip);
+    assert_eq!(call_err(&node, "setlastblock", json!(["-1"])).0, -702);
+    assert_eq!(
+        call_err(&node, "setlastblock", json!(["-999999"])),
+        (-711, "Block height out of range".to_string())
+    );
+    assert_eq!(call_err(&node, "setlastblock", json!([1])).0, -1);
+    call(&node, "resume", json!(["incoming,mining"]));
+    let unknown = "11".repeat(32);
+    for method in ["invalidateblock", "reconsiderblock"] {
+        assert_eq!(
+            call_err(&node, method, json!([unknown])),
+            (-711, "Block not found".to_string())
+        );
+    }
+    assert_eq!(call_err(&node, "invalidateblock", json!([tip])).0, -702);
+    assert_eq!(call(&node, "reconsiderblock", json!([tip])), Value::Null);
+
     // applycommands: a UBJSON batch of requests, answered by a UBJSON batch of replies.
     let admin_text = admin.as_str().unwrap();
     let batch = json!([

@@ -8,8 +8,8 @@ use super::help::HelpTexts;
 use super::serial_lane::SerialLane;
 use super::{
     accounts, address_groupings, addresses, apply_commands, asset_txs, assets, binary_cache,
-    bitcoin_wallet, blockchain, combine_unspent, control, enterprise, explorer, filters, messages,
-    miners, mining, multisig, network, permissions, raw, runtime_params, stream_query,
+    bitcoin_wallet, blockchain, chain_tip, combine_unspent, control, enterprise, explorer, filters,
+    messages, miners, mining, multisig, network, permissions, raw, runtime_params, stream_query,
     stream_summary, streams, tokens, ubjson_hex, utxo_set, wallet_dump, wallet_lock, wallettx,
 };
 use crate::node::Node;
@@ -81,6 +81,7 @@ pub fn methods() -> Vec<(&'static str, Run)> {
     m.extend(utxo_set::METHODS);
     m.extend(tokens::METHODS);
     m.extend(apply_commands::METHODS);
+    m.extend(chain_tip::METHODS);
     m.extend(address_groupings::METHODS);
     let mut all: Vec<(&'static str, Run)> =
         m.into_iter().map(|(n, h)| (n, Run::Value(h))).collect();

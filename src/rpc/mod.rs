@@ -11,6 +11,7 @@ pub mod assets;
 pub mod binary_cache;
 pub mod bitcoin_wallet;
 pub mod blockchain;
+pub mod chain_tip;
 pub mod combine_unspent;
 pub mod connections;
 pub mod control;
