@@ -124,7 +124,12 @@ impl Entity {
 
     /// Non-fungible assets: each token issued, with its reference, oldest first.
     pub fn tokens(&self) -> impl Iterator<Item = (&AssetIssue, [u8; 16])> + '_ {
-        self.issues
+        self.tokens_from(0)
+    }
+
+    /// [`Self::tokens`] of the issues from the `start`th on (those a change added).
+    pub fn tokens_from(&self, start: usize) -> impl Iterator<Item = (&AssetIssue, [u8; 16])> + '_ {
+        self.issues[start.min(self.issues.len())..]
             .iter()
             .filter_map(move |i| Some((i, token_ref(&self.txid, i.token()?))))
     }

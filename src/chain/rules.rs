@@ -18,6 +18,10 @@ use crate::primitives::script::{self, Destination, ParsedScript, PermissionGrant
 use bitcoin::{OutPoint, Transaction, Txid};
 use std::collections::HashSet;
 
+/// The protocol version (MultiChain 2.2) that brought non-fungible assets, opening and
+/// closing assets, and issue limits.
+pub const TOKENS_PROTOCOL: u32 = 20013;
+
 /// Chain parameters the rules consult, read once.
 #[derive(Clone, Debug)]
 pub struct RuleParams {
@@ -40,7 +44,8 @@ pub struct RuleParams {
     pub halving_interval: u32,
     pub skip_pow: bool,
     pub pow_bits: u32,
-    /// Whether the protocol has MultiChain 2.2's tokens (protocol version 20013 or later).
+    /// Whether the protocol has MultiChain 2.2's tokens, switchable assets and issue limits
+    /// (protocol version [`TOKENS_PROTOCOL`] or later).
     pub tokens: bool,
 }
 
@@ -66,7 +71,7 @@ impl RuleParams {
             halving_interval: p.int("reward-halving-interval").max(1) as u32,
             skip_pow: p.bool("skip-pow-check"),
             pow_bits: p.int("pow-minimum-bits").clamp(1, 32) as u32,
-            tokens: p.protocol_version() >= 20013,
+            tokens: p.protocol_version() >= TOKENS_PROTOCOL,
         }
     }
 

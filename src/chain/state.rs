@@ -84,15 +84,13 @@ fn new_tokens<'a>(
     previous: Option<&Entity>,
     new: &'a Entity,
 ) -> impl Iterator<Item = [u8; 16]> + 'a {
-    let known = previous.map_or(0, |p| p.issues.len());
-    let issues = if new.is_asset() && new.non_fungible() {
-        &new.issues[known.min(new.issues.len())..]
+    // Past every issue: none of another kind of entity or asset makes a token.
+    let known = if new.is_asset() && new.non_fungible() {
+        previous.map_or(0, |p| p.issues.len())
     } else {
-        &[]
+        new.issues.len()
     };
-    issues
-        .iter()
-        .filter_map(|i| Some(super::entities::token_ref(&new.txid, i.token()?)))
+    new.tokens_from(known).map(|(_, token)| token)
 }
 
 /// Confirmed state at the chain tip.

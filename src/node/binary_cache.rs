@@ -190,6 +190,20 @@ mod tests {
         let (dir, cache) = cache();
         std::fs::write(dir.path().join("params.dat"), b"secret").unwrap();
         cache.create().unwrap();
+        let not_found = |id: &str| {
+            assert!(
+                matches!(cache.read(id, 100), Err(CacheError::NotFound)),
+                "{id:?}"
+            );
+            assert!(
+                matches!(cache.append(id, b"x"), Err(CacheError::NotFound)),
+                "{id:?}"
+            );
+            assert!(
+                matches!(cache.delete(id), Err(CacheError::NotFound)),
+                "{id:?}"
+            );
+        };
         for id in [
             "../params.dat",
             "..",
@@ -199,18 +213,7 @@ mod tests {
             "..\\params.dat",
             "x\0y",
         ] {
-            assert!(
-                matches!(cache.read(id, 100), Err(CacheError::NotFound)),
-                "{id:?}"
-            );
-            assert!(
-                matches!(cache.append(id, b"x"), Err(CacheError::NotFound)),
-                "{id:?}"
-            );
-            assert!(
-                matches!(cache.delete(id), Err(CacheError::NotFound)),
-                "{id:?}"
-            );
+            not_found(id);
         }
         assert!(dir.path().join("cache").is_dir());
         // Nor through a link or a directory someone put into `cache/`.
@@ -218,18 +221,7 @@ mod tests {
         std::os::unix::fs::symlink(dir.path().join("params.dat"), link).unwrap();
         std::fs::create_dir(dir.path().join("cache").join("sub")).unwrap();
         for id in ["link", "sub"] {
-            assert!(
-                matches!(cache.read(id, 100), Err(CacheError::NotFound)),
-                "{id}"
-            );
-            assert!(
-                matches!(cache.append(id, b"x"), Err(CacheError::NotFound)),
-                "{id}"
-            );
-            assert!(
-                matches!(cache.delete(id), Err(CacheError::NotFound)),
-                "{id}"
-            );
+            not_found(id);
         }
         assert_eq!(
             std::fs::read(dir.path().join("params.dat")).unwrap(),

@@ -329,7 +329,7 @@ fn issue_common(ctx: &RpcContext, args: &Args, from: Option<Option<Address>>) ->
         Some(Value::Object(o)) => {
             let mut name_seen = false;
             for (k, v) in o {
-                super::entity_options::check_growth_field(ctx.node.params.protocol_version(), k)?;
+                super::entity_options::check_growth_field(ctx.node.rules.tokens, k)?;
                 match k.as_str() {
                     "name" => {
                         if !name_seen {

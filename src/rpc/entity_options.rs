@@ -106,18 +106,15 @@ pub fn parse_asset_restrict(v: &Value) -> Option<u8> {
     permission::parse_list(v.as_str()?, mask).map(|bits| bits as u8)
 }
 
-/// The protocol version (MultiChain 2.2) that brought non-fungible assets, opening and
-/// closing assets, and issue limits.
-pub const ASSET_GROWTH_PROTOCOL: u32 = 20013;
-
 /// Refuses a field of a new asset that the chain's protocol version does not know
-/// (`fungible`, `canopen`, `canclose`, `totallimit`, `issuelimit`), in MultiChain's words.
-pub fn check_growth_field(protocol: u32, field: &str) -> RpcResult<()> {
+/// (`fungible`, `canopen`, `canclose`, `totallimit`, `issuelimit`: `RuleParams::tokens`), in
+/// MultiChain's words.
+pub fn check_growth_field(tokens: bool, field: &str) -> RpcResult<()> {
     let newer = matches!(
         field,
         "fungible" | "canopen" | "canclose" | "totallimit" | "issuelimit"
     );
-    if newer && protocol < ASSET_GROWTH_PROTOCOL {
+    if newer && !tokens {
         return Err(RpcError::new(
             RPC_NOT_SUPPORTED,
             format!("{field} field is not supported in this protocol version"),

@@ -283,7 +283,7 @@ fn data_output(ctx: &RpcContext, st: &NodeState, v: &Value, kinds: DataKinds) ->
         Some("create") if kinds.entities => {
             let details = match obj.get("create").and_then(Value::as_str) {
                 Some("stream") => create_stream_details(obj)?,
-                Some("asset") => create_asset_details(obj, ctx.node.params.protocol_version())?,
+                Some("asset") => create_asset_details(obj, ctx.node.rules.tokens)?,
                 Some(_) => return Err(invalid("Invalid new entity type")),
                 None => return Err(invalid("Invalid new entity type")),
             };
@@ -394,13 +394,13 @@ fn create_stream_details(obj: &Map<String, Value>) -> RpcResult<Details> {
 /// "unrestrict"?, "totallimit"?, "issuelimit"?, "restrict"?, "details"?}`, in the order
 /// MultiChain writes them: fields as given, then the limits (in raw units of the final
 /// multiple), then the follow-on mode.
-fn create_asset_details(obj: &Map<String, Value>, protocol: u32) -> RpcResult<Details> {
+fn create_asset_details(obj: &Map<String, Value>, tokens: bool) -> RpcResult<Details> {
     let mut d = Details::default();
     let mut growth = AssetGrowth::default();
     let mut multiple = 1;
     // A field given twice reaches here once (the last), as JSON objects are read.
     for (k, v) in obj {
-        super::entity_options::check_growth_field(protocol, k)?;
+        super::entity_options::check_growth_field(tokens, k)?;
         match k.as_str() {
             "create" => {}
             "name" => {

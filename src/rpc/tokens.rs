@@ -28,7 +28,7 @@ pub const METHODS: [(&str, Handler); 4] = [
 ];
 
 fn check_protocol(ctx: &RpcContext) -> RpcResult<()> {
-    if ctx.node.params.protocol_version() < super::entity_options::ASSET_GROWTH_PROTOCOL {
+    if !ctx.node.rules.tokens {
         return Err(RpcError::new(
             RPC_NOT_SUPPORTED,
             "API is not supported with this protocol version.",
